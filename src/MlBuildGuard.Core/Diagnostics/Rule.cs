@@ -1,0 +1,37 @@
+using System.Globalization;
+
+namespace MlBuildGuard.Core.Diagnostics;
+
+/// <summary>
+/// One diagnostic rule: its stable code, a short title, its default severity, and the template of its message.
+/// Every rule is declared once, in <see cref="RuleCatalog"/>.
+/// </summary>
+public sealed class Rule
+{
+    internal Rule(string code, string title, Severity defaultSeverity, string messageFormat)
+    {
+        Code = code;
+        Title = title;
+        DefaultSeverity = defaultSeverity;
+        MessageFormat = messageFormat;
+    }
+
+    /// <summary>The stable code, e.g. <c>MLG402</c>.</summary>
+    public string Code { get; }
+
+    /// <summary>One line saying what the rule is about.</summary>
+    public string Title { get; }
+
+    public Severity DefaultSeverity { get; }
+
+    /// <summary>A composite format string; <see cref="FormatMessage"/> fills it.</summary>
+    public string MessageFormat { get; }
+
+    /// <summary>Where the rule's documentation page lives.</summary>
+    public string HelpUri => RuleCatalog.HelpBaseUri + Code + ".md";
+
+    public string FormatMessage(params object?[] args) =>
+        args.Length == 0 ? MessageFormat : string.Format(CultureInfo.InvariantCulture, MessageFormat, args);
+
+    public override string ToString() => Code;
+}

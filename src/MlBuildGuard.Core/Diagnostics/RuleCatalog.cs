@@ -1,0 +1,82 @@
+namespace MlBuildGuard.Core.Diagnostics;
+
+/// <summary>
+/// The single catalog of MlBuildGuard's rule codes (SPEC §5): codes, titles, default severities, message templates and
+/// help links. Guards never write a code or a message text of their own; they pick a rule here and fill its template.
+/// </summary>
+public static class RuleCatalog
+{
+    /// <summary>Base of every rule's help link; the page is <c>docs/rules/&lt;code&gt;.md</c> in the repository.</summary>
+    public const string HelpBaseUri = "https://github.com/MlBuildGuard/MlBuildGuard/blob/main/docs/rules/";
+
+    // ---- host and configuration -------------------------------------------------------------------------------------
+
+    public static readonly Rule HostNotSupported = new(
+        "MLG001", "Host not supported; guards skipped", Severity.Warning,
+        "MlBuildGuard needs MSBuild 18 or later on .NET Framework hosts (this is {0}); its guards were skipped. Build with the .NET SDK 10 (dotnet build) or Visual Studio 2026.");
+
+    public static readonly Rule InvalidConfiguration = new(
+        "MLG002", "Invalid MlBuildGuard configuration", Severity.Error,
+        "Invalid MlBuildGuard configuration: {0}");
+
+    public static readonly Rule SuppressionExpired = new(
+        "MLG003", "A suppression has expired", Severity.Error,
+        "The suppression of {0} for '{1}' expired on {2:yyyy-MM-dd} and no longer applies (justification: {3}). Fix the finding, or renew the suppression with a new Expires date.");
+
+    public static readonly Rule InternalFailure = new(
+        "MLG004", "Internal failure of a guard", Severity.Error,
+        "MlBuildGuard {0} failed unexpectedly and could not show the build safe: {1}");
+
+    // ---- training inputs and the lock file ---------------------------------------------------------------------------
+
+    public static readonly Rule LockFileMissing = new(
+        "MLG401", "Lock file missing in Locked mode", Severity.Error,
+        "The lock file '{0}' does not exist and MlGuardLockMode is Locked, so the training inputs cannot be verified. Create it on a developer machine (dotnet build -p:MlGuardUpdateLock=true) and commit it.");
+
+    public static readonly Rule TrainingInputChanged = new(
+        "MLG402", "Training input changed since it was locked", Severity.Error,
+        "Training input '{0}' changed since it was locked: locked sha256 {1} ({2} bytes), now sha256 {3} ({4} bytes). If the change is intended, update the lock (dotnet build -p:MlGuardUpdateLock=true) and commit it.");
+
+    public static readonly Rule TrainingInputSourceChanged = new(
+        "MLG402", "Training input changed since it was locked", Severity.Error,
+        "Training input '{0}' is locked with source '{1}' but is now declared with source '{2}'. If the change is intended, update the lock (dotnet build -p:MlGuardUpdateLock=true) and commit it.");
+
+    public static readonly Rule TrainingInputNotLocked = new(
+        "MLG403", "Training input not in the lock", Severity.Error,
+        "Training input '{0}' (sha256 {1}) is not in the lock file '{2}'. If it is meant to be trained on, add it to the lock (dotnet build -p:MlGuardUpdateLock=true) and commit it.");
+
+    public static readonly Rule LockedTrainingInputMissing = new(
+        "MLG404", "Locked training input missing", Severity.Error,
+        "Locked training input '{0}' (sha256 {1}) does not exist. Restore the file, or remove it from the lock (dotnet build -p:MlGuardUpdateLock=true) if training no longer uses it.");
+
+    public static readonly Rule LockedTrainingInputNotDeclared = new(
+        "MLG404", "Locked training input missing", Severity.Error,
+        "Locked training input '{0}' (sha256 {1}) is no longer declared as an MlTrainingInput. Declare it again, or remove it from the lock (dotnet build -p:MlGuardUpdateLock=true) if training no longer uses it.");
+
+    public static readonly Rule TrainingInputOutsideProject = new(
+        "MLG405", "Training input outside the project folder or reached through a link", Severity.Error,
+        "Training input '{0}' {1}, outside the project folder '{2}'. Only files inside the project folder can be locked: copy the data into the project, or move the project.");
+
+    public static readonly Rule TrainingInputPatternEmpty = new(
+        "MLG406", "MlTrainingInput pattern matched no file", Severity.Warning,
+        "The MlTrainingInput pattern '{0}' matched no file.");
+
+    public static readonly Rule LockFileMalformed = new(
+        "MLG407", "Lock file malformed", Severity.Error,
+        "The lock file '{0}' is malformed: {1}. Fix it by hand, or delete it and rebuild to create it anew; MlBuildGuard never replaces a malformed lock.");
+
+    /// <summary>Every distinct code, in code order, each with its primary rule (the first declared for that code).</summary>
+    public static IReadOnlyList<Rule> All { get; } = typeof(RuleCatalog)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(Rule))
+        .Select(f => (Rule)f.GetValue(null)!)
+        .GroupBy(r => r.Code, StringComparer.Ordinal)
+        .Select(g => g.First())
+        .OrderBy(r => r.Code, StringComparer.Ordinal)
+        .ToArray();
+
+    /// <summary>Is <paramref name="code"/> one of MlBuildGuard's codes?</summary>
+    public static bool IsKnownCode(string code) => All.Any(r => string.Equals(r.Code, code, StringComparison.Ordinal));
+
+    public static Rule? Find(string code) => All.FirstOrDefault(r => string.Equals(r.Code, code, StringComparison.Ordinal));
+}

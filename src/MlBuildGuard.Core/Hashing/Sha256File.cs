@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace MlBuildGuard.Core.Hashing;
+
+/// <summary>The SHA-256 of a file's bytes and how many bytes were hashed.</summary>
+public readonly record struct FileDigest(byte[] Sha256, long Size)
+{
+    public string Hex => Convert.ToHexStringLower(Sha256);
+}
+
+/// <summary>Streams a file through .NET's SHA-256 (<see cref="IncrementalHash"/>) with a pooled buffer; memory stays flat.</summary>
+public static class Sha256File
+{
+    /// <summary>Large enough to keep syscalls rare, small enough to stay in cache.</summary>
+    public const int BufferSize = 1 << 20;
+
+    public static FileDigest Compute(string path, CancellationToken cancellationToken = default)
+    {
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.Read | FileShare.Delete,
+            BufferSize = 0,
+            Options = FileOptions.SequentialScan,
+        });
+        return Compute(stream, cancellationToken);
+    }
+
+    public static FileDigest Compute(Stream stream, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            long total = 0;
+            int read;
+            while ((read = stream.Read(buffer, 0, BufferSize)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                hash.AppendData(buffer, 0, read);
+                total += read;
+            }
+
+            return new FileDigest(hash.GetHashAndReset(), total);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Runtime.InteropServices;
+
+namespace MlBuildGuard.Core.IO;
+
+/// <summary>
+/// What identifies one version of a file without reading it: size, modification time, status-change time and the file's
+/// identity (device + inode on Unix, volume + file index on Windows). The change time cannot be set back by tools such as
+/// <c>touch</c>, and the identity changes when a file is replaced, so an edited file whose modification time was restored
+/// still gets a new stamp.
+/// </summary>
+public readonly record struct FileStamp(long Size, long ModifiedTicks, long ChangedTicks, ulong Device, ulong FileId)
+{
+    /// <summary>Reads the stamp of an existing regular file (links followed); false when it is missing or not a file.</summary>
+    public static bool TryGet(string path, out FileStamp stamp)
+    {
+        if (OperatingSystem.IsLinux() && LinuxStat.TryGet(path, out stamp))
+        {
+            return true;
+        }
+
+        if (OperatingSystem.IsWindows() && WindowsStat.TryGet(path, out stamp))
+        {
+            return true;
+        }
+
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            stamp = default;
+            return false;
+        }
+
+        stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks, 0, 0, 0);
+        return true;
+    }
+
+    /// <summary>The newest of the two times, as UTC ticks.</summary>
+    public long LatestTicks => Math.Max(ModifiedTicks, ChangedTicks);
+}
+
+internal static unsafe partial class LinuxStat
+{
+    private const int AtFdCwd = -100;
+    private const uint StatxBasicStats = 0x7ff;
+    private const ushort FileTypeMask = 0xF000;
+    private const ushort RegularFile = 0x8000;
+    private static bool s_unavailable;
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    public static bool TryGet(string path, out FileStamp stamp)
+    {
+        stamp = default;
+        if (s_unavailable)
+        {
+            return false;
+        }
+
+        var buffer = stackalloc byte[256];
+        int rc;
+        try
+        {
+            rc = Statx(AtFdCwd, path, 0, StatxBasicStats, buffer);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            s_unavailable = true;
+            return false;
+        }
+
+        if (rc != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == 38 /* ENOSYS */ || errno == 1 /* EPERM: seccomp */)
+            {
+                s_unavailable = true;
+                return false;
+            }
+
+            // Missing or unreadable: no stamp; the caller's read reports why.
+            return false;
+        }
+
+        var mode = *(ushort*)(buffer + 28);
+        if ((mode & FileTypeMask) != RegularFile)
+        {
+            return false;
+        }
+
+        var ino = *(ulong*)(buffer + 32);
+        var size = *(long*)(buffer + 40);
+        var ctime = Ticks(buffer + 96);
+        var mtime = Ticks(buffer + 112);
+        var devMajor = *(uint*)(buffer + 136);
+        var devMinor = *(uint*)(buffer + 140);
+        stamp = new FileStamp(size, mtime, ctime, ((ulong)devMajor << 32) | devMinor, ino);
+        return true;
+    }
+
+    private static long Ticks(byte* timestamp)
+    {
+        var seconds = *(long*)timestamp;
+        var nanos = *(uint*)(timestamp + 8);
+        return DateTime.UnixEpoch.Ticks + (seconds * TimeSpan.TicksPerSecond) + (nanos / 100);
+    }
+}
+
+internal static partial class WindowsStat
+{
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ByHandleFileInformation
+    {
+        public uint FileAttributes;
+        public long CreationTime;
+        public long LastAccessTime;
+        public long LastWriteTime;
+        public uint VolumeSerialNumber;
+        public uint FileSizeHigh;
+        public uint FileSizeLow;
+        public uint NumberOfLinks;
+        public uint FileIndexHigh;
+        public uint FileIndexLow;
+    }
+
+    [LibraryImport("kernel32.dll", SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool GetFileInformationByHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle, out ByHandleFileInformation info);
+
+    public static bool TryGet(string path, out FileStamp stamp)
+    {
+        stamp = default;
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (!GetFileInformationByHandle(handle, out var info))
+            {
+                return false;
+            }
+
+            var size = ((long)info.FileSizeHigh << 32) | info.FileSizeLow;
+            var changed = File.GetLastWriteTimeUtc(path).Ticks; // Windows has no status-change time in this structure
+            stamp = new FileStamp(size, DateTime.FromFileTimeUtc(info.LastWriteTime).Ticks, changed, info.VolumeSerialNumber,
+                ((ulong)info.FileIndexHigh << 32) | info.FileIndexLow);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+namespace MlBuildGuard.Core.IO;
+
+/// <summary>
+/// Decides whether a path stays inside a root folder, lexically and after every symbolic link on the way is followed.
+/// Results for folders are cached, so checking thousands of files in a few folders costs one lookup per folder.
+/// </summary>
+public sealed class PathSafety
+{
+    private const int MaxLinkHops = 40; // as the Linux kernel's ELOOP limit
+    private static readonly StringComparison PathComparison =
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    private readonly Dictionary<string, string?> _realDirectories = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
+    public PathSafety(string root)
+    {
+        Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        RealRoot = ResolveReal(Root) ?? Root;
+    }
+
+    /// <summary>The root as given (full path).</summary>
+    public string Root { get; }
+
+    /// <summary>The root with its links resolved.</summary>
+    public string RealRoot { get; }
+
+    public static bool IsUnder(string path, string root)
+    {
+        root = Path.TrimEndingDirectorySeparator(root);
+        return path.Length > root.Length
+            && path.StartsWith(root, PathComparison)
+            && (path[root.Length] == Path.DirectorySeparatorChar || path[root.Length] == Path.AltDirectorySeparatorChar);
+    }
+
+    /// <summary>Classifies a file path against the root.</summary>
+    public Containment Check(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!IsUnder(full, Root))
+        {
+            return Containment.OutsideRoot;
+        }
+
+        var real = ResolveReal(full);
+        if (real is null)
+        {
+            // A broken link or an unreadable chain of links cannot be shown to stay inside.
+            return File.Exists(full) || Directory.Exists(full) || IsLink(full) ? Containment.LinkLeavesRoot : Containment.Inside;
+        }
+
+        return IsUnder(real, RealRoot) ? Containment.Inside : Containment.LinkLeavesRoot;
+    }
+
+    /// <summary>Project-relative path with '/' separators.</summary>
+    public string ToRelative(string fullPath) => Path.GetRelativePath(Root, fullPath).Replace('\\', '/');
+
+    private static bool IsLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is not null;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The path with every link resolved (like realpath(3)); null when a link is broken or loops.</summary>
+    private string? ResolveReal(string full)
+    {
+        var dir = Path.GetDirectoryName(full);
+        var name = Path.GetFileName(full);
+        if (dir is null || name.Length == 0)
+        {
+            return full; // a file-system root
+        }
+
+        var realDir = ResolveRealDirectory(dir);
+        if (realDir is null)
+        {
+            return null;
+        }
+
+        return FollowLinks(Path.Combine(realDir, name));
+    }
+
+    private string? ResolveRealDirectory(string dir)
+    {
+        if (_realDirectories.TryGetValue(dir, out var cached))
+        {
+            return cached;
+        }
+
+        var result = ResolveReal(dir);
+        _realDirectories[dir] = result;
+        return result;
+    }
+
+    private string? FollowLinks(string path)
+    {
+        for (var hops = 0; hops < MaxLinkHops; hops++)
+        {
+            FileSystemInfo info = new FileInfo(path);
+            string? target;
+            try
+            {
+                target = info.LinkTarget;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+
+            if (target is null)
+            {
+                return path;
+            }
+
+            var parent = Path.GetDirectoryName(path)!;
+            var next = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(parent, target));
+            var nextDir = Path.GetDirectoryName(next);
+            if (nextDir is null)
+            {
+                return next;
+            }
+
+            var realNextDir = ResolveRealDirectory(nextDir);
+            if (realNextDir is null)
+            {
+                return null;
+            }
+
+            path = Path.Combine(realNextDir, Path.GetFileName(next));
+        }
+
+        return null;
+    }
+}
+
+public enum Containment
+{
+    Inside,
+    OutsideRoot,
+    LinkLeavesRoot,
+}

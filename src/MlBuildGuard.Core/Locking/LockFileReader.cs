@@ -1,0 +1,308 @@
+using System.Text;
+using System.Text.Json;
+
+namespace MlBuildGuard.Core.Locking;
+
+/// <summary>
+/// Reads <c>mlguard.lock.json</c> strictly: anything SPEC §4 does not describe (unknown or duplicate keys, wrong types,
+/// unsafe paths, bad digests, trailing content, invalid UTF-8) is a <see cref="LockFileException"/> with line and column,
+/// never a guess. A lock file that cannot be read as written must not be trusted, nor silently replaced.
+/// </summary>
+public static class LockFileReader
+{
+    /// <summary>Far above any real lock; a bigger file is refused rather than loaded into memory.</summary>
+    public const long MaxSize = 64L << 20;
+
+    private static readonly JsonReaderOptions Options = new()
+    {
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+        MaxDepth = 8,
+    };
+
+    public static LockFile Read(string path)
+    {
+        var length = new FileInfo(path).Length;
+        if (length > MaxSize)
+        {
+            throw new LockFileException($"it is {length} bytes, more than the {MaxSize >> 20} MiB a lock file may have", 0, 0);
+        }
+
+        return Parse(File.ReadAllBytes(path));
+    }
+
+    public static LockFile Parse(ReadOnlySpan<byte> utf8)
+    {
+        var offset = utf8.StartsWith("\uFEFF"u8) ? 3 : 0;
+        var lines = new LineTable(utf8, offset);
+        var reader = new Utf8JsonReader(utf8[offset..], Options);
+        try
+        {
+            return ParseDocument(ref reader, lines);
+        }
+        catch (JsonException e)
+        {
+            var line = (int)(e.LineNumber ?? -1) + 1;
+            var column = lines.ColumnOfLineByte(line, (int)(e.BytePositionInLine ?? 0));
+            throw new LockFileException(Describe(e), line, column);
+        }
+    }
+
+    private static string Describe(JsonException e)
+    {
+        // The runtime's message ends with its own position text; ours gives the position, so keep the first sentence.
+        var message = e.Message;
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut > 0)
+        {
+            message = message[..cut];
+        }
+
+        return "invalid JSON: " + message.TrimEnd('.', ' ');
+    }
+
+    private static LockFile ParseDocument(ref Utf8JsonReader reader, LineTable lines)
+    {
+        if (!reader.Read())
+        {
+            throw new LockFileException("it is empty", 1, 1);
+        }
+
+        Expect(ref reader, lines, JsonTokenType.StartObject, "the document must be a JSON object");
+        var result = new LockFile();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int? version = null;
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            var (name, line, column) = PropertyName(ref reader, lines, seen);
+            reader.Read();
+            switch (name)
+            {
+                case "version":
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var v))
+                    {
+                        throw At(lines, ref reader, "'version' must be an integer");
+                    }
+
+                    if (v != LockFile.CurrentVersion)
+                    {
+                        throw At(lines, ref reader, $"version {v} is not supported (this MlBuildGuard reads version {LockFile.CurrentVersion})");
+                    }
+
+                    version = v;
+                    break;
+                case "trainingInputs":
+                    ParseSection(ref reader, lines, result, LockSection.TrainingInputs);
+                    break;
+                case "modelOutputs":
+                    ParseSection(ref reader, lines, result, LockSection.ModelOutputs);
+                    break;
+                default:
+                    throw new LockFileException($"unknown property '{name}'", line, column);
+            }
+        }
+
+        if (version is null)
+        {
+            throw new LockFileException("the 'version' property is missing", 1, 1);
+        }
+
+        if (reader.Read())
+        {
+            throw At(lines, ref reader, "unexpected content after the JSON object");
+        }
+
+        return result;
+    }
+
+    private static void ParseSection(ref Utf8JsonReader reader, LineTable lines, LockFile result, LockSection section)
+    {
+        Expect(ref reader, lines, JsonTokenType.StartObject, $"'{SectionName(section)}' must be an object");
+        var target = section == LockSection.TrainingInputs ? result.TrainingInputs : result.ModelOutputs;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            var (path, line, column) = PropertyName(ref reader, lines, seen);
+            var problem = PathProblem(path);
+            if (problem is not null)
+            {
+                throw new LockFileException($"entry '{path}' {problem}", line, column);
+            }
+
+            reader.Read();
+            target[path] = ParseEntry(ref reader, lines, section, path);
+            result.EntryLines[(section, path)] = line;
+        }
+    }
+
+    private static LockedFile ParseEntry(ref Utf8JsonReader reader, LineTable lines, LockSection section, string path)
+    {
+        Expect(ref reader, lines, JsonTokenType.StartObject, $"entry '{path}' must be an object");
+        var (startLine, startColumn) = lines.Position(reader.TokenStartIndex);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? sha = null;
+        long? size = null;
+        string? source = null;
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            var (name, line, column) = PropertyName(ref reader, lines, seen);
+            reader.Read();
+            switch (name)
+            {
+                case "sha256":
+                    if (reader.TokenType != JsonTokenType.String || !IsLowerHex64(sha = reader.GetString()!))
+                    {
+                        throw At(lines, ref reader, $"entry '{path}': 'sha256' must be 64 lowercase hexadecimal digits");
+                    }
+
+                    break;
+                case "size":
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var s) || s < 0)
+                    {
+                        throw At(lines, ref reader, $"entry '{path}': 'size' must be a non-negative integer");
+                    }
+
+                    size = s;
+                    break;
+                case "source" when section == LockSection.TrainingInputs:
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        throw At(lines, ref reader, $"entry '{path}': 'source' must be a string");
+                    }
+
+                    source = reader.GetString();
+                    break;
+                default:
+                    throw new LockFileException($"entry '{path}' has an unknown property '{name}'", line, column);
+            }
+        }
+
+        if (sha is null || size is null)
+        {
+            throw new LockFileException($"entry '{path}' needs both 'sha256' and 'size'", startLine, startColumn);
+        }
+
+        return new LockedFile(sha, size.Value, string.IsNullOrEmpty(source) ? null : source);
+    }
+
+    /// <summary>Why a lock key is not a safe project-relative path, or null when it is.</summary>
+    public static string? PathProblem(string path)
+    {
+        if (path.Length == 0)
+        {
+            return "has an empty path";
+        }
+
+        if (path.Contains('\\'))
+        {
+            return "uses '\\' (paths use '/')";
+        }
+
+        if (path.StartsWith('/') || (path.Length >= 2 && path[1] == ':'))
+        {
+            return "is an absolute path (paths are relative to the project folder)";
+        }
+
+        foreach (var ch in path)
+        {
+            if (char.IsControl(ch))
+            {
+                return "contains a control character";
+            }
+        }
+
+        foreach (var segment in path.Split('/'))
+        {
+            if (segment.Length == 0 || segment == "." || segment == "..")
+            {
+                return "has an empty, '.' or '..' path segment";
+            }
+        }
+
+        return null;
+    }
+
+    private static string SectionName(LockSection section) => section == LockSection.TrainingInputs ? "trainingInputs" : "modelOutputs";
+
+    private static bool IsLowerHex64(string s) => s.Length == 64 && s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            throw new JsonException("The JSON ends before the object is closed.");
+        }
+
+        return reader.TokenType;
+    }
+
+    private static (string Name, int Line, int Column) PropertyName(ref Utf8JsonReader reader, LineTable lines, HashSet<string> seen)
+    {
+        var (line, column) = lines.Position(reader.TokenStartIndex);
+        var name = reader.GetString()!;
+        if (!seen.Add(name))
+        {
+            throw new LockFileException($"duplicate property '{name}'", line, column);
+        }
+
+        return (name, line, column);
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, LineTable lines, JsonTokenType type, string message)
+    {
+        if (reader.TokenType != type)
+        {
+            throw At(lines, ref reader, message);
+        }
+    }
+
+    private static LockFileException At(LineTable lines, ref Utf8JsonReader reader, string message)
+    {
+        var (line, column) = lines.Position(reader.TokenStartIndex);
+        return new LockFileException(message, line, column);
+    }
+
+    /// <summary>Maps byte offsets to 1-based line and (UTF-16 character) column.</summary>
+    private sealed class LineTable
+    {
+        private readonly byte[] _bytes;
+        private readonly List<int> _lineStarts = new() { 0 };
+
+        public LineTable(ReadOnlySpan<byte> utf8, int offset)
+        {
+            _bytes = utf8[offset..].ToArray();
+            for (var i = 0; i < _bytes.Length; i++)
+            {
+                if (_bytes[i] == (byte)'\n')
+                {
+                    _lineStarts.Add(i + 1);
+                }
+            }
+        }
+
+        public (int Line, int Column) Position(long byteIndex)
+        {
+            var index = (int)Math.Min(byteIndex, _bytes.Length);
+            var line = _lineStarts.BinarySearch(index);
+            if (line < 0)
+            {
+                line = ~line - 1;
+            }
+
+            return (line + 1, Chars(_lineStarts[line], index) + 1);
+        }
+
+        public int ColumnOfLineByte(int line, int bytePosition)
+        {
+            if (line < 1 || line > _lineStarts.Count)
+            {
+                return 1;
+            }
+
+            var start = _lineStarts[line - 1];
+            return Chars(start, Math.Min(start + bytePosition, _bytes.Length)) + 1;
+        }
+
+        private int Chars(int start, int end) => end <= start ? 0 : Encoding.UTF8.GetCharCount(_bytes, start, end - start);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace MlBuildGuard.Core.Locking;
+
+/// <summary>
+/// Writes the canonical bytes of a lock (SPEC §4): UTF-8 without BOM, 2-space indentation, LF line endings, a final
+/// newline, entries and their keys in UTF-8 byte order. The same lock always gives the same bytes.
+/// </summary>
+public static class LockFileWriter
+{
+    private static readonly JsonWriterOptions Options = new()
+    {
+        Indented = true,
+        IndentSize = 2,
+        IndentCharacter = ' ',
+        NewLine = "\n",
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static byte[] ToBytes(LockFile lockFile)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            writer.WriteStartObject();
+            // The version leads so a reader can tell the format before anything else, as in the SPEC's example.
+            writer.WriteNumber("version", LockFile.CurrentVersion);
+            WriteSection(writer, "trainingInputs", lockFile.TrainingInputs);
+            WriteSection(writer, "modelOutputs", lockFile.ModelOutputs);
+            writer.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    private static void WriteSection(Utf8JsonWriter writer, string name, SortedDictionary<string, LockedFile> entries)
+    {
+        writer.WriteStartObject(name);
+        foreach (var (path, entry) in entries)
+        {
+            writer.WriteStartObject(path);
+            writer.WriteString("sha256", entry.Sha256);
+            writer.WriteNumber("size", entry.Size);
+            if (!string.IsNullOrEmpty(entry.Source))
+            {
+                writer.WriteString("source", entry.Source);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+}

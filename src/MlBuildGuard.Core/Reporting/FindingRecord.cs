@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MlBuildGuard.Core.Diagnostics;
+
+namespace MlBuildGuard.Core.Reporting;
+
+/// <summary>A finding as it was finally reported (after suppressions and warning-level settings), ready to serialise.</summary>
+public sealed record FindingRecord(
+    string Code,
+    string Level,
+    string Message,
+    string? File,
+    int Line,
+    int Column,
+    string? Subject,
+    string? SuppressionJustification)
+{
+    public const string LevelError = "error";
+    public const string LevelWarning = "warning";
+    public const string LevelNote = "note";
+
+    /// <summary>
+    /// Builds the record for a finding. <paramref name="effectiveSeverity"/> is what the build reported after
+    /// <c>WarningsAsErrors</c> and friends; <paramref name="silenced"/> says that <c>NoWarn</c> turned it into a message.
+    /// </summary>
+    public static FindingRecord From(Finding finding, Severity effectiveSeverity, bool silenced = false) => new(
+        finding.Code,
+        finding.SuppressedBy is not null || silenced ? LevelNote : effectiveSeverity switch
+        {
+            Severity.Error => LevelError,
+            Severity.Warning => LevelWarning,
+            _ => LevelNote,
+        },
+        finding.Message,
+        finding.Location?.FilePath,
+        finding.Location?.Line ?? 0,
+        finding.Location?.Column ?? 0,
+        finding.Subject,
+        finding.SuppressedBy?.Justification ?? (silenced ? "NoWarn" : null));
+}
+
+/// <summary>
+/// Keeps each guard's findings of the current build in its own file under <c>obj/</c>, so the SARIF log can be rebuilt
+/// from all guards that ran, whichever finished last.
+/// </summary>
+public static class FindingStore
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static void Write(string folder, string guard, IEnumerable<FindingRecord> records)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), Json);
+        IO.AtomicFile.WriteAllBytes(Path.Combine(folder, guard + ".json"), bytes);
+    }
+
+    public static IReadOnlyList<FindingRecord> ReadAll(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        var all = new List<FindingRecord>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                all.AddRange(JsonSerializer.Deserialize<FindingRecord[]>(File.ReadAllBytes(file), Json) ?? []);
+            }
+            catch (Exception e) when (e is JsonException or IOException)
+            {
+                // A damaged part cannot be trusted: say so in the log rather than drop it silently.
+                all.Add(new FindingRecord(RuleCatalog.InternalFailure.Code, FindingRecord.LevelError,
+                    RuleCatalog.InternalFailure.FormatMessage("reporting", $"the findings file '{file}' could not be read: {e.Message}"),
+                    file, 0, 0, null, null));
+            }
+        }
+
+        return all;
+    }
+}

@@ -1,0 +1,331 @@
+using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Hashing;
+using MlBuildGuard.Core.IO;
+using MlBuildGuard.Core.Locking;
+
+namespace MlBuildGuard.Core.TrainingInputs;
+
+/// <summary>One <c>MlTrainingInput</c> item as the build evaluated it.</summary>
+/// <param name="Path">The item's path (relative to the project folder, or absolute).</param>
+/// <param name="Source">Where the data came from (the item's <c>Source</c> metadata), recorded in the lock.</param>
+public sealed record TrainingInputItem(string Path, string? Source = null);
+
+public sealed class TrainingInputRequest
+{
+    public required string ProjectDirectory { get; init; }
+
+    /// <summary>The project file; findings without a better place point here.</summary>
+    public required string ProjectFile { get; init; }
+
+    public required string LockFilePath { get; init; }
+
+    public required LockMode Mode { get; init; }
+
+    public required IReadOnlyList<TrainingInputItem> Items { get; init; }
+
+    /// <summary>Where <c>MlTrainingInput</c> items are written (patterns and lines), from the project's MSBuild files.</summary>
+    public IReadOnlyList<ItemDeclaration> Declarations { get; init; } = [];
+
+    /// <summary>The stamp cache file under <c>obj/</c>; null to hash every file.</summary>
+    public string? CacheFilePath { get; init; }
+}
+
+public sealed class TrainingInputResult
+{
+    public List<Finding> Findings { get; } = new();
+
+    /// <summary>What the user should read even when nothing failed (lock created, what an update changed).</summary>
+    public List<string> Notes { get; } = new();
+
+    public bool LockWritten { get; set; }
+
+    public int FilesRead { get; set; }
+
+    public int FilesFromCache { get; set; }
+}
+
+/// <summary>
+/// The training-input guard (SPEC §3–§5, MLG401–MLG407): hashes every <c>MlTrainingInput</c> and compares it with
+/// <c>mlguard.lock.json</c> according to the lock mode. A run that finds an error never writes the lock.
+/// </summary>
+public static class TrainingInputGuard
+{
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(2);
+
+    public static TrainingInputResult Run(TrainingInputRequest request, CancellationToken cancellationToken = default)
+    {
+        var lockPath = Path.GetFullPath(request.LockFilePath, request.ProjectDirectory);
+        var mayWrite = request.Mode == LockMode.Update || (request.Mode == LockMode.Auto && !File.Exists(lockPath));
+        // Parallel builds of one project (multi-targeting, -m) take turns, so a lock is created or updated exactly once.
+        using var gate = mayWrite ? CrossProcessLock.Acquire(lockPath, LockTimeout, cancellationToken) : null;
+        return RunCore(request, lockPath, cancellationToken);
+    }
+
+    private static TrainingInputResult RunCore(TrainingInputRequest request, string lockPath, CancellationToken cancellationToken)
+    {
+        var result = new TrainingInputResult();
+        var context = new Context(request, lockPath);
+
+        // 1. Which files are inputs, and are they inside the project?
+        var inputs = new SortedDictionary<string, (string FullPath, string? Source)>(Utf8OrdinalComparer.Instance);
+        foreach (var item in request.Items)
+        {
+            var full = Path.GetFullPath(item.Path, request.ProjectDirectory);
+            var containment = context.Safety.Check(full);
+            if (containment != Containment.Inside)
+            {
+                var how = containment == Containment.OutsideRoot ? "is" : "is reached through a link that leads";
+                result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputOutsideProject, context.DeclarationOf(full), item.Path,
+                    item.Path, how, context.Safety.Root));
+                continue;
+            }
+
+            var relative = context.Safety.ToRelative(full);
+            var source = string.IsNullOrWhiteSpace(item.Source) ? null : item.Source.Trim();
+            if (inputs.TryGetValue(relative, out var existing))
+            {
+                inputs[relative] = (full, existing.Source ?? source);
+            }
+            else
+            {
+                inputs[relative] = (full, source);
+            }
+        }
+
+        // 2. Wildcard patterns that matched nothing.
+        foreach (var declaration in request.Declarations.Where(d => d.HasWildcard))
+        {
+            if (declaration.NeedsEvaluation(declaration.Expand(request.ProjectDirectory)))
+            {
+                continue;
+            }
+
+            if (!request.Items.Any(i => declaration.Matches(Path.GetFullPath(i.Path, request.ProjectDirectory), request.ProjectDirectory)))
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputPatternEmpty, declaration.Location, declaration.Pattern, declaration.Pattern));
+            }
+        }
+
+        // 3. The lock as committed.
+        LockFile? locked = null;
+        var lockExists = File.Exists(lockPath);
+        if (lockExists)
+        {
+            try
+            {
+                locked = LockFileReader.Read(lockPath);
+            }
+            catch (LockFileException e)
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.LockFileMalformed, new SourceLocation(lockPath, e.Line, e.Column), context.RelativeLockPath,
+                    context.RelativeLockPath, e.Reason));
+                return result;
+            }
+        }
+        else if (request.Mode == LockMode.Locked)
+        {
+            result.Findings.Add(Finding.Create(RuleCatalog.LockFileMissing, new SourceLocation(request.ProjectFile), context.RelativeLockPath, context.RelativeLockPath));
+            return result;
+        }
+
+        // 4. Digests: from the stamp cache where allowed, read otherwise.
+        var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
+        var keys = inputs.Keys.ToArray();
+        var hashes = FileSetHasher.Hash(keys.Select(k => inputs[k].FullPath).ToArray(), cache, cancellationToken);
+        var current = new SortedDictionary<string, LockedFile>(Utf8OrdinalComparer.Instance);
+        var missing = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var h = hashes[i];
+            if (h.Error is not null)
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.InternalFailure, new SourceLocation(h.FullPath), keys[i],
+                    "training-input guard", $"cannot read '{keys[i]}': {h.Error}"));
+            }
+            else if (h.Missing)
+            {
+                missing.Add(keys[i]);
+            }
+            else
+            {
+                current[keys[i]] = new LockedFile(h.Digest!.Value.Hex, h.Digest.Value.Size, inputs[keys[i]].Source);
+                if (h.FromCache)
+                {
+                    result.FilesFromCache++;
+                }
+                else
+                {
+                    result.FilesRead++;
+                }
+            }
+        }
+
+        SaveCache(request, cache, inputs.Values.Select(v => v.FullPath));
+
+        var compareOnly = locked is not null && request.Mode != LockMode.Update;
+
+        // Declared inputs that do not exist: a literal path that matches no file. When comparing, a locked one is MLG404 below.
+        foreach (var key in missing.Where(k => !compareOnly || !locked!.TrainingInputs.ContainsKey(k)))
+        {
+            result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputPatternEmpty, context.DeclarationOf(inputs[key].FullPath), key, key));
+        }
+
+        // 5. Compare, or write.
+        if (compareOnly)
+        {
+            Compare(context, locked!, current, missing, inputs, result);
+            return result;
+        }
+
+        if (result.Findings.Any(f => f.Severity == Severity.Error))
+        {
+            result.Notes.Add($"{context.RelativeLockPath} was not written because the training inputs have errors.");
+            return result;
+        }
+
+        if (locked is null && current.Count == 0)
+        {
+            return result; // nothing to lock: a project without training inputs gets no lock file
+        }
+
+        var updated = (locked ?? new LockFile()).WithTrainingInputs(current);
+        if (AtomicFile.WriteIfChanged(lockPath, LockFileWriter.ToBytes(updated)))
+        {
+            result.LockWritten = true;
+            if (locked is null)
+            {
+                result.Notes.Add($"Created {context.RelativeLockPath} with {current.Count} training input(s). Commit it.");
+            }
+            else
+            {
+                result.Notes.Add($"Updated {context.RelativeLockPath}: {Describe(locked.TrainingInputs, current, result.Notes)}. Commit it.");
+            }
+        }
+        else
+        {
+            result.Notes.Add($"{context.RelativeLockPath} is up to date ({current.Count} training input(s)).");
+        }
+
+        return result;
+    }
+
+    private static void Compare(Context context, LockFile locked, SortedDictionary<string, LockedFile> current, HashSet<string> missing,
+        SortedDictionary<string, (string FullPath, string? Source)> inputs, TrainingInputResult result)
+    {
+        foreach (var (key, now) in current)
+        {
+            if (!locked.TrainingInputs.TryGetValue(key, out var then))
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputNotLocked, context.DeclarationOf(inputs[key].FullPath), key,
+                    key, now.Sha256, context.RelativeLockPath));
+            }
+            else if (then.Sha256 != now.Sha256 || then.Size != now.Size)
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputChanged, context.LockLine(locked, key), key,
+                    key, then.Sha256, then.Size, now.Sha256, now.Size));
+            }
+            else if (!string.Equals(then.Source, now.Source, StringComparison.Ordinal))
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputSourceChanged, context.LockLine(locked, key), key,
+                    key, then.Source ?? "(none)", now.Source ?? "(none)"));
+            }
+        }
+
+        foreach (var (key, then) in locked.TrainingInputs)
+        {
+            if (current.ContainsKey(key) || (inputs.ContainsKey(key) && !missing.Contains(key)))
+            {
+                continue; // locked and present, or present but unreadable (already reported)
+            }
+
+            var declaredButMissing = missing.Contains(key);
+            var rule = declaredButMissing || !File.Exists(Path.Combine(context.Safety.Root, key))
+                ? RuleCatalog.LockedTrainingInputMissing
+                : RuleCatalog.LockedTrainingInputNotDeclared;
+            result.Findings.Add(Finding.Create(rule, context.LockLine(locked, key), key, key, then.Sha256));
+        }
+    }
+
+    private static string Describe(SortedDictionary<string, LockedFile> before, SortedDictionary<string, LockedFile> after, List<string> notes)
+    {
+        int added = 0, changed = 0, removed = 0;
+        foreach (var (key, now) in after)
+        {
+            if (!before.TryGetValue(key, out var then))
+            {
+                added++;
+                notes.Add($"  + {key}  sha256 {now.Sha256} ({now.Size} bytes)");
+            }
+            else if (then != now)
+            {
+                changed++;
+                notes.Add(then.Sha256 != now.Sha256
+                    ? $"  ~ {key}  sha256 {then.Sha256} -> {now.Sha256} ({then.Size} -> {now.Size} bytes)"
+                    : $"  ~ {key}  source '{then.Source}' -> '{now.Source}'");
+            }
+        }
+
+        foreach (var (key, then) in before)
+        {
+            if (!after.ContainsKey(key))
+            {
+                removed++;
+                notes.Add($"  - {key}  sha256 {then.Sha256}");
+            }
+        }
+
+        return $"{added} added, {changed} changed, {removed} removed";
+    }
+
+    private static void SaveCache(TrainingInputRequest request, HashCache cache, IEnumerable<string> keep)
+    {
+        if (request.CacheFilePath is null)
+        {
+            return;
+        }
+
+        cache.Prune(keep.ToHashSet(StringComparer.Ordinal));
+        if (!cache.IsDirty)
+        {
+            return;
+        }
+
+        try
+        {
+            cache.Save(request.CacheFilePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The cache only saves time on the next build; failing to write it changes no verdict.
+        }
+    }
+
+    private sealed class Context
+    {
+        private readonly TrainingInputRequest _request;
+
+        public Context(TrainingInputRequest request, string lockPath)
+        {
+            _request = request;
+            LockPath = lockPath;
+            Safety = new PathSafety(request.ProjectDirectory);
+            RelativeLockPath = PathSafety.IsUnder(lockPath, Safety.Root) ? Safety.ToRelative(lockPath) : lockPath;
+        }
+
+        public PathSafety Safety { get; }
+
+        public string LockPath { get; }
+
+        public string RelativeLockPath { get; }
+
+        public SourceLocation LockLine(LockFile locked, string key) => new(LockPath, locked.LineOf(LockSection.TrainingInputs, key));
+
+        /// <summary>The line that declares the item for this file, or the project file when no declaration is found.</summary>
+        public SourceLocation DeclarationOf(string fullPath)
+        {
+            var d = _request.Declarations.FirstOrDefault(d => d.Matches(fullPath, _request.ProjectDirectory));
+            return d?.Location ?? new SourceLocation(_request.ProjectFile);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.Reflection;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Reporting;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace MlBuildGuard.Tasks;
+
+/// <summary>
+/// What every MlBuildGuard task shares: <see cref="Execute"/> never throws (an unexpected failure is <c>MLG004</c> with a
+/// one-line cause), findings pass through the project's suppressions, are logged with code, file, line and help link so
+/// <c>NoWarn</c> / <c>WarningsAsErrors</c> / <c>-warnaserror</c> apply, and are recorded for the SARIF log.
+/// </summary>
+public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableTask
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    /// <summary>The project folder; relative paths are taken from here.</summary>
+    [Required]
+    public string ProjectDirectory { get; set; } = "";
+
+    /// <summary>The project file; findings without a better place point here.</summary>
+    [Required]
+    public string ProjectFile { get; set; } = "";
+
+    /// <summary><c>@(MlGuardSuppression)</c>.</summary>
+    public ITaskItem[] Suppressions { get; set; } = [];
+
+    /// <summary>Where the SARIF log of the build goes (<c>$(MlGuardSarifFile)</c>); empty for none.</summary>
+    public string? SarifFile { get; set; }
+
+    /// <summary>Folder holding each guard's findings of this build, from which the SARIF log is assembled.</summary>
+    public string? FindingsDirectory { get; set; }
+
+    /// <summary><c>$(MSBuildWarningsAsMessages)</c> (which carries <c>NoWarn</c>), so the SARIF log shows silenced warnings as such.</summary>
+    public string? WarningsAsMessages { get; set; }
+
+    /// <summary>The date suppressions are checked against; <c>yyyy-MM-dd</c>, default today (UTC). For tests and reproducible CI.</summary>
+    public string? Today { get; set; }
+
+    protected CancellationToken CancellationToken => _cancel.Token;
+
+    /// <summary>Short name of the guard for messages and its findings file, e.g. <c>training-inputs</c>.</summary>
+    protected abstract string GuardName { get; }
+
+    public void Cancel() => _cancel.Cancel();
+
+    public sealed override bool Execute()
+    {
+        var findings = new List<Finding>();
+        try
+        {
+            Run(findings);
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            Log.LogMessage(MessageImportance.High, $"MlBuildGuard {GuardName}: cancelled; nothing was written.");
+            return false;
+        }
+        catch (Exception e)
+        {
+            findings.Add(Finding.Create(RuleCatalog.InternalFailure, new SourceLocation(ProjectFile), null, GuardName, OneLine(e)));
+        }
+
+        try
+        {
+            Report(findings);
+        }
+        catch (Exception e)
+        {
+            LogFinding(Finding.Create(RuleCatalog.InternalFailure, new SourceLocation(ProjectFile), null, GuardName + " reporting", OneLine(e)));
+        }
+
+        return !Log.HasLoggedErrors;
+    }
+
+    /// <summary>Does the guard's work and adds its findings; anything thrown becomes MLG004.</summary>
+    protected abstract void Run(List<Finding> findings);
+
+    protected string FullPath(string path) => Path.GetFullPath(path, ProjectDirectory);
+
+    protected DateOnly ResolveToday() =>
+        DateOnly.TryParseExact(Today, "yyyy-MM-dd", out var d) ? d : DateOnly.FromDateTime(DateTime.UtcNow);
+
+    /// <summary>The suppression declarations as written; each task item's identity is the rule code.</summary>
+    protected IEnumerable<SuppressionDeclaration> SuppressionDeclarations() => Suppressions.Select(s => new SuppressionDeclaration(
+        s.ItemSpec,
+        NullIfEmpty(s.GetMetadata("Subject")),
+        NullIfEmpty(s.GetMetadata("Justification")),
+        NullIfEmpty(s.GetMetadata("Expires")),
+        new SourceLocation(ProjectFile)));
+
+    private void Report(List<Finding> findings)
+    {
+        // Problems with the suppressions themselves are reported by MlGuardValidateConfiguration, once.
+        var suppressions = SuppressionSet.Parse(SuppressionDeclarations(), ResolveToday(), new List<Finding>());
+        var applied = suppressions.Apply(findings);
+        var silenced = (WarningsAsMessages ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var records = new List<FindingRecord>();
+        foreach (var finding in applied)
+        {
+            var effective = LogFinding(finding);
+            records.Add(FindingRecord.From(finding, effective, finding.Severity == Severity.Warning && silenced.Contains(finding.Code)));
+        }
+
+        if (!string.IsNullOrEmpty(FindingsDirectory))
+        {
+            var folder = FullPath(FindingsDirectory);
+            FindingStore.Write(folder, GuardName, records);
+            if (!string.IsNullOrEmpty(SarifFile))
+            {
+                var sarif = SarifWriter.ToBytes(FindingStore.ReadAll(folder), ProjectDirectory, ToolVersion);
+                Core.IO.AtomicFile.WriteAllBytes(FullPath(SarifFile), sarif);
+            }
+        }
+    }
+
+    /// <summary>Logs one finding; returns the severity the build will count it at.</summary>
+    private Severity LogFinding(Finding finding)
+    {
+        var file = finding.Location?.FilePath ?? ProjectFile;
+        var line = finding.Location?.Line ?? 0;
+        var column = finding.Location?.Column ?? 0;
+        if (finding.SuppressedBy is { } s)
+        {
+            Log.LogMessage(null, finding.Code, finding.Code, file, line, column, 0, 0, MessageImportance.Normal,
+                $"{finding.Code} suppressed until {s.Expires:yyyy-MM-dd} ({s.Justification}): {finding.Message}");
+            return Severity.Message;
+        }
+
+        switch (finding.Severity)
+        {
+            case Severity.Error:
+                Log.LogError(null, finding.Code, finding.Code, finding.Rule.HelpUri, file, line, column, 0, 0, finding.Message);
+                return Severity.Error;
+            case Severity.Warning:
+                Log.LogWarning(null, finding.Code, finding.Code, finding.Rule.HelpUri, file, line, column, 0, 0, finding.Message);
+                return BuildEngine is IBuildEngine8 e8 && e8.ShouldTreatWarningAsError(finding.Code) ? Severity.Error : Severity.Warning;
+            default:
+                Log.LogMessage(null, finding.Code, finding.Code, file, line, column, 0, 0, MessageImportance.High, finding.Message);
+                return Severity.Message;
+        }
+    }
+
+    protected static string OneLine(Exception e)
+    {
+        var text = $"{e.GetType().Name}: {e.Message}";
+        var cut = text.IndexOfAny(['\r', '\n']);
+        return cut >= 0 ? text[..cut] : text;
+    }
+
+    protected static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    private static string ToolVersion { get; } =
+        typeof(MlGuardTask).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+}

@@ -1,0 +1,69 @@
+using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.TrainingInputs;
+using Microsoft.Build.Framework;
+
+namespace MlBuildGuard.Tasks;
+
+/// <summary>The training-input guard (MLG401–MLG407) for <c>@(MlTrainingInput)</c>; the logic is <see cref="TrainingInputGuard"/>.</summary>
+public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
+{
+    /// <summary><c>@(MlTrainingInput)</c>, with optional <c>Source</c> metadata.</summary>
+    public ITaskItem[] Inputs { get; set; } = [];
+
+    [Required]
+    public string LockFile { get; set; } = "";
+
+    public string? LockMode { get; set; }
+
+    public string? UpdateLock { get; set; }
+
+    public string? ContinuousIntegrationBuild { get; set; }
+
+    /// <summary>The stamp cache under <c>obj/</c> that spares re-reading unchanged files.</summary>
+    public string? CacheFile { get; set; }
+
+    /// <summary>MSBuild files in which <c>MlTrainingInput</c> items may be declared (for patterns and line numbers).</summary>
+    public string[] DeclaringFiles { get; set; } = [];
+
+    protected override string GuardName => "training-inputs";
+
+    protected override void Run(List<Finding> findings)
+    {
+        var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out _); // errors: MlGuardValidateConfiguration
+
+        // Multi-targeted projects build once per framework; within one process the first build of the project does the work.
+        var onceKey = $"MlBuildGuard.TrainingInputs|{FullPath(ProjectFile)}|{FullPath(LockFile)}|{mode}";
+        if (BuildEngine is IBuildEngine4 engine4)
+        {
+            if (engine4.GetRegisteredTaskObject(onceKey, RegisteredTaskObjectLifetime.Build) is not null)
+            {
+                Log.LogMessage(MessageImportance.Low, "MlBuildGuard training-inputs: already verified for this project in this build.");
+                return;
+            }
+
+            engine4.RegisterTaskObject(onceKey, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        }
+
+        var request = new TrainingInputRequest
+        {
+            ProjectDirectory = ProjectDirectory,
+            ProjectFile = FullPath(ProjectFile),
+            LockFilePath = FullPath(LockFile),
+            Mode = mode,
+            Items = Inputs.Select(i => new TrainingInputItem(i.ItemSpec, NullIfEmpty(i.GetMetadata("Source")))).ToArray(),
+            Declarations = ItemDeclarations.Find(DeclaringFiles.Select(FullPath), "MlTrainingInput"),
+            CacheFilePath = string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile),
+        };
+
+        var result = TrainingInputGuard.Run(request, CancellationToken);
+        foreach (var note in result.Notes)
+        {
+            Log.LogMessage(MessageImportance.High, "MlBuildGuard: " + note);
+        }
+
+        Log.LogMessage(MessageImportance.Normal,
+            $"MlBuildGuard training-inputs: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build (mode {mode}).");
+        findings.AddRange(result.Findings);
+    }
+}
