@@ -25,12 +25,19 @@ public static class FileSetHasher
         Parallel.For(0, fullPaths.Count, parallel, i =>
         {
             var path = fullPaths[i];
-            if (!FileStamp.TryGet(path, out var stamp))
+            switch (FileStamp.Probe(path, out var stamp))
             {
-                results[i] = File.Exists(path) || Directory.Exists(path)
-                    ? new FileHashResult(path, null, false, false, Directory.Exists(path) ? "it is a folder, not a file" : null)
-                    : new FileHashResult(path, null, true, false, null);
-                return;
+                case FileKind.Missing:
+                    results[i] = new FileHashResult(path, null, true, false, null);
+                    return;
+                case FileKind.Directory:
+                    results[i] = new FileHashResult(path, null, false, false, "it is a folder, not a file");
+                    return;
+                case FileKind.Special:
+                    results[i] = new FileHashResult(path, null, false, false, "it is not a regular file (a FIFO, socket or device is never read)");
+                    return;
+                case FileKind.Unknown:
+                    return; // pass 2 opens it and reports what goes wrong
             }
 
             stamps[i] = stamp;
@@ -42,7 +49,7 @@ public static class FileSetHasher
 
         // Pass 2: read what the cache could not answer, biggest first.
         var toRead = Enumerable.Range(0, fullPaths.Count)
-            .Where(i => results[i].FullPath is null || (results[i].Digest is null && !results[i].Missing && results[i].Error is null))
+            .Where(i => results[i].FullPath is null) // not settled by pass 1
             .OrderByDescending(i => stamps[i]?.Size ?? 0)
             .ToArray();
         var started = DateTime.UtcNow;

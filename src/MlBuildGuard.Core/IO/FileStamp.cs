@@ -11,31 +11,58 @@ namespace MlBuildGuard.Core.IO;
 public readonly record struct FileStamp(long Size, long ModifiedTicks, long ChangedTicks, ulong Device, ulong FileId)
 {
     /// <summary>Reads the stamp of an existing regular file (links followed); false when it is missing or not a file.</summary>
-    public static bool TryGet(string path, out FileStamp stamp)
+    public static bool TryGet(string path, out FileStamp stamp) => Probe(path, out stamp) == FileKind.Regular;
+
+    /// <summary>
+    /// Classifies a path without opening it (opening a FIFO would block) and, for a regular file, reads its stamp.
+    /// </summary>
+    public static FileKind Probe(string path, out FileStamp stamp)
     {
-        if (OperatingSystem.IsLinux() && LinuxStat.TryGet(path, out stamp))
+        if (OperatingSystem.IsLinux())
         {
-            return true;
+            var kind = LinuxStat.Probe(path, out stamp);
+            if (kind != FileKind.Unknown)
+            {
+                return kind;
+            }
         }
 
         if (OperatingSystem.IsWindows() && WindowsStat.TryGet(path, out stamp))
         {
-            return true;
+            return FileKind.Regular;
+        }
+
+        stamp = default;
+        if (Directory.Exists(path))
+        {
+            return FileKind.Directory;
         }
 
         var info = new FileInfo(path);
         if (!info.Exists)
         {
-            stamp = default;
-            return false;
+            return FileKind.Missing;
         }
 
         stamp = new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks, 0, 0, 0);
-        return true;
+        return FileKind.Regular;
     }
 
     /// <summary>The newest of the two times, as UTC ticks.</summary>
     public long LatestTicks => Math.Max(ModifiedTicks, ChangedTicks);
+}
+
+/// <summary>What a path names, as far as hashing is concerned.</summary>
+public enum FileKind
+{
+    /// <summary>The platform could not tell; the caller finds out by opening it.</summary>
+    Unknown,
+    Missing,
+    Regular,
+    Directory,
+
+    /// <summary>A FIFO, socket or device: never opened, since reading one can block or never end.</summary>
+    Special,
 }
 
 internal static unsafe partial class LinuxStat
@@ -44,17 +71,18 @@ internal static unsafe partial class LinuxStat
     private const uint StatxBasicStats = 0x7ff;
     private const ushort FileTypeMask = 0xF000;
     private const ushort RegularFile = 0x8000;
+    private const ushort DirectoryType = 0x4000;
     private static bool s_unavailable;
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
-    public static bool TryGet(string path, out FileStamp stamp)
+    public static FileKind Probe(string path, out FileStamp stamp)
     {
         stamp = default;
         if (s_unavailable)
         {
-            return false;
+            return FileKind.Unknown;
         }
 
         var buffer = stackalloc byte[256];
@@ -66,7 +94,7 @@ internal static unsafe partial class LinuxStat
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             s_unavailable = true;
-            return false;
+            return FileKind.Unknown;
         }
 
         if (rc != 0)
@@ -75,17 +103,21 @@ internal static unsafe partial class LinuxStat
             if (errno == 38 /* ENOSYS */ || errno == 1 /* EPERM: seccomp */)
             {
                 s_unavailable = true;
-                return false;
+                return FileKind.Unknown;
             }
 
-            // Missing or unreadable: no stamp; the caller's read reports why.
-            return false;
+            return errno is 2 /* ENOENT */ or 20 /* ENOTDIR */ ? FileKind.Missing : FileKind.Unknown;
         }
 
-        var mode = *(ushort*)(buffer + 28);
-        if ((mode & FileTypeMask) != RegularFile)
+        var type = *(ushort*)(buffer + 28) & FileTypeMask;
+        if (type == DirectoryType)
         {
-            return false;
+            return FileKind.Directory;
+        }
+
+        if (type != RegularFile)
+        {
+            return FileKind.Special;
         }
 
         var ino = *(ulong*)(buffer + 32);
@@ -95,7 +127,7 @@ internal static unsafe partial class LinuxStat
         var devMajor = *(uint*)(buffer + 136);
         var devMinor = *(uint*)(buffer + 140);
         stamp = new FileStamp(size, mtime, ctime, ((ulong)devMajor << 32) | devMinor, ino);
-        return true;
+        return FileKind.Regular;
     }
 
     private static long Ticks(byte* timestamp)

@@ -15,10 +15,11 @@ public sealed class LockFile
 
     public SortedDictionary<string, LockedFile> ModelOutputs { get; } = new(Utf8OrdinalComparer.Instance);
 
-    /// <summary>1-based line of each entry in the file it was read from (empty for a lock built in memory).</summary>
-    internal Dictionary<(LockSection, string), int> EntryLines { get; } = new();
+    /// <summary>1-based line and column of each entry in the file it was read from (empty for a lock built in memory).</summary>
+    internal Dictionary<(LockSection, string), (int Line, int Column)> EntryPositions { get; } = new();
 
-    public int LineOf(LockSection section, string path) => EntryLines.TryGetValue((section, path), out var line) ? line : 0;
+    public (int Line, int Column) PositionOf(LockSection section, string path) =>
+        EntryPositions.TryGetValue((section, path), out var position) ? position : (0, 0);
 
     public LockFile WithTrainingInputs(IEnumerable<KeyValuePair<string, LockedFile>> inputs)
     {

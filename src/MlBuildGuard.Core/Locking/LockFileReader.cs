@@ -131,7 +131,7 @@ public static class LockFileReader
 
             reader.Read();
             target[path] = ParseEntry(ref reader, lines, section, path);
-            result.EntryLines[(section, path)] = line;
+            result.EntryPositions[(section, path)] = (line, column);
         }
     }
 

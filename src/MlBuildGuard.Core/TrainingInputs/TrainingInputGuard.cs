@@ -319,7 +319,11 @@ public static class TrainingInputGuard
 
         public string RelativeLockPath { get; }
 
-        public SourceLocation LockLine(LockFile locked, string key) => new(LockPath, locked.LineOf(LockSection.TrainingInputs, key));
+        public SourceLocation LockLine(LockFile locked, string key)
+        {
+            var (line, column) = locked.PositionOf(LockSection.TrainingInputs, key);
+            return new SourceLocation(LockPath, line, column);
+        }
 
         /// <summary>The line that declares the item for this file, or the project file when no declaration is found.</summary>
         public SourceLocation DeclarationOf(string fullPath)
