@@ -11,7 +11,8 @@ public readonly record struct FileHashResult(string FullPath, FileDigest? Digest
 /// </summary>
 public static class FileSetHasher
 {
-    public static FileHashResult[] Hash(IReadOnlyList<string> fullPaths, HashCache? cache, CancellationToken cancellationToken = default, int? maxParallelism = null)
+    public static FileHashResult[] Hash(IReadOnlyList<string> fullPaths, HashCache? cache, CancellationToken cancellationToken = default,
+        int? maxParallelism = null, TimeProvider? clock = null)
     {
         var results = new FileHashResult[fullPaths.Count];
         var stamps = new FileStamp?[fullPaths.Count];
@@ -52,7 +53,7 @@ public static class FileSetHasher
             .Where(i => results[i].FullPath is null) // not settled by pass 1
             .OrderByDescending(i => stamps[i]?.Size ?? 0)
             .ToArray();
-        var started = DateTime.UtcNow;
+        var started = (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime;
         Parallel.ForEach(toRead, parallel, i =>
         {
             var path = fullPaths[i];
