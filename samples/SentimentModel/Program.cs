@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using Microsoft.ML.Transforms.Text;
 
 namespace SentimentModel;
 
@@ -115,9 +116,19 @@ internal static class Program
             // One thread and a fixed iteration budget: the same data and seed always give the same model.
             NumberOfThreads = 1,
             MaximumNumberOfIterations = 100,
+            // The automatic choice regularises far too strongly for a few hundred short sentences (accuracy 0.75,
+            // log-loss near chance); 1e-4 gives confident, stable results across seeds.
+            L2Regularization = 1e-4f,
         });
 
-        var pipeline = ml.Transforms.Text.FeaturizeText("Features", nameof(Review.Text))
+        // Word uni/bigrams and character trigrams (the defaults), plus English stop-word removal: without it,
+        // words such as "the" and "and" dominate these short reviews.
+        var featurizer = new TextFeaturizingEstimator.Options
+        {
+            StopWordsRemoverOptions = new StopWordsRemovingEstimator.Options { Language = TextFeaturizingEstimator.Language.English },
+        };
+
+        var pipeline = ml.Transforms.Text.FeaturizeText("Features", featurizer, nameof(Review.Text))
             .AppendCacheCheckpoint(ml)
             .Append(trainer);
 

@@ -1,0 +1,413 @@
+#!/usr/bin/env bash
+# MlBuildGuard performance benchmarks (SPEC §8). See docs/benchmarks.md.
+#
+#   build/bench/run-benchmarks.sh
+#
+# Environment:
+#   BENCH_DIR       work folder (default: a fresh mktemp -d under /tmp)
+#   BENCH_TOTAL_MB  size of the data set in MiB (default 1024)
+#   BENCH_FILES     number of files of the many-files set (default 10000)
+#   BENCH_RUNS      timed runs per measurement, the median is reported (default 3)
+#   BENCH_KEEP      1 keeps the data, packages and project in the work folder (default: removed; results.md and logs/ stay)
+#   BENCH_NO_HYPERFINE  1 times with bash even when hyperfine is installed
+#
+# Steps: build mlguard and pack the repository, generate deterministic incompressible data, time mlguard hash against
+# openssl and sha256sum, time no-change rebuilds of a throwaway project that references the MlBuildGuard package, print a
+# Markdown table of the results and write it to $BENCH_DIR/results.md.
+set -euo pipefail
+export LC_ALL=C
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+
+TOTAL_MB=${BENCH_TOTAL_MB:-1024}
+FILES=${BENCH_FILES:-10000}
+RUNS=${BENCH_RUNS:-3}
+KEEP=${BENCH_KEEP:-0}
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+for v in TOTAL_MB FILES RUNS; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+TOTAL_BYTES=$(( TOTAL_MB * 1024 * 1024 ))
+(( TOTAL_BYTES >= FILES )) || die "BENCH_TOTAL_MB is too small for BENCH_FILES files"
+
+for tool in dotnet openssl sha256sum find xargs head cat awk sort; do
+  command -v "$tool" >/dev/null || die "'$tool' is required"
+done
+
+# ---------------------------------------------------------------------------------------------------------------- work folder
+if [[ -n ${BENCH_DIR:-} ]]; then
+  mkdir -p "$BENCH_DIR"
+  W=$(cd "$BENCH_DIR" && pwd)
+else
+  W=$(mktemp -d /tmp/mlguard-bench.XXXXXX)
+fi
+LOGS=$W/logs
+# Only the sub-folders this script creates are ever removed, so a BENCH_DIR with other content is safe.
+BULK=(mlguard feed data proj pkgs)
+for d in "${BULK[@]}" logs; do rm -rf "${W:?}/$d"; done
+mkdir -p "$LOGS" "$W/data"
+
+cleanup() {
+  local rc=$?
+  if [[ $KEEP == 1 ]]; then
+    log "kept the work folder $W (BENCH_KEEP=1)"
+  else
+    for d in "${BULK[@]}"; do rm -rf "${W:?}/$d"; done
+    log "removed the data, packages and project from $W (set BENCH_KEEP=1 to keep them)"
+  fi
+  (( rc == 0 )) || log "failed (exit $rc); logs are in $LOGS"
+}
+trap cleanup EXIT
+
+need_mb=$(( 2 * TOTAL_MB + 1024 ))
+free_mb=$(( $(df -Pk "$W" | awk 'NR == 2 { print $4 }') / 1024 ))
+(( free_mb >= need_mb )) || die "$W has $free_mb MiB free; this run needs about $need_mb MiB"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export MSBUILDDISABLENODEREUSE=1 # no MSBuild node outlives a build of this script
+export UseSharedCompilation=false # nor a compiler server
+
+NPROC=$(nproc)
+USE_HYPERFINE=0
+if [[ ${BENCH_NO_HYPERFINE:-0} != 1 ]] && command -v hyperfine >/dev/null; then USE_HYPERFINE=1; fi
+TASKSET=0
+if command -v taskset >/dev/null && taskset -c 0 true 2>/dev/null; then TASKSET=1; fi
+
+log "repository $REPO"
+log "work folder $W; data ${TOTAL_MB} MiB, ${FILES} files; ${RUNS} runs per measurement; timing with $([[ $USE_HYPERFINE == 1 ]] && echo hyperfine || echo bash)"
+
+# ---------------------------------------------------------------------------------------------------------------- helpers
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; } # LC_ALL=C: the separator is '.', six decimals
+
+median() { # numbers as arguments -> the median (middle of the sorted values; lower middle for an even count)
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+fmt() { awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'; }
+mibs() { awk -v mb="$TOTAL_MB" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", mb / s; else printf "n/a" }'; }
+
+declare -A T # measurement name -> median seconds
+
+# time_cmd NAME COMMAND: runs COMMAND (a bash command line, run in the current folder) RUNS times, stores the median.
+time_cmd() {
+  local name=$1 cmd=$2 median_s
+  log "timing $name: $cmd"
+  if [[ $USE_HYPERFINE == 1 ]]; then
+    local csv="$LOGS/hyperfine-$name.csv"
+    hyperfine --runs "$RUNS" --shell bash --style none --command-name "$name" --export-csv "$csv" -- "$cmd" \
+      >"$LOGS/hyperfine-$name.txt" 2>&1 || { cat "$LOGS/hyperfine-$name.txt" >&2; die "$name failed"; }
+    # columns: command,mean,stddev,median,user,system,min,max
+    median_s=$(awk -F, 'NR == 2 { print $4 }' "$csv")
+  else
+    local r t0 t1 samples=()
+    for (( r = 0; r < RUNS; r++ )); do
+      t0=$(now_us)
+      bash -c "$cmd" || die "$name failed"
+      t1=$(now_us)
+      samples+=("$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.6f", d / 1e6 }')")
+    done
+    median_s=$(median "${samples[@]}")
+    printf '%s\n' "${samples[@]}" >"$LOGS/times-$name.txt"
+  fi
+  T[$name]=$median_s
+  log "  $name: median $(fmt "$median_s" %.3f) s"
+}
+
+xml_escape() { local s=$1; s=${s//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; s=${s//\"/&quot;}; printf '%s' "$s"; }
+
+# -------------------------------------------------------------------------------------------------- 1. build and pack
+log "publishing mlguard (Release)"
+(cd "$REPO" && dotnet publish src/MlBuildGuard.Tool -c Release -o "$W/mlguard" -nodeReuse:false) >"$LOGS/publish.log" 2>&1 \
+  || { tail -n 30 "$LOGS/publish.log" >&2; die "dotnet publish failed; see $LOGS/publish.log"; }
+log "packing the repository (Release)"
+(cd "$REPO" && dotnet pack -c Release -o "$W/feed" -nodeReuse:false) >"$LOGS/pack.log" 2>&1 \
+  || { tail -n 30 "$LOGS/pack.log" >&2; die "dotnet pack failed; see $LOGS/pack.log"; }
+
+if [[ -x $W/mlguard/mlguard ]]; then
+  MLG=$(printf '%q' "$W/mlguard/mlguard")
+elif [[ -f $W/mlguard/mlguard.dll ]]; then
+  MLG="dotnet $(printf '%q' "$W/mlguard/mlguard.dll")"
+else
+  die "the publish output has no mlguard"
+fi
+PKG_VERSION=$(find "$W/feed" -maxdepth 1 -name 'MlBuildGuard.[0-9]*.nupkg' -printf '%f\n' | sed -n 's/^MlBuildGuard\.\([0-9].*\)\.nupkg$/\1/p' | head -n 1)
+[[ -n $PKG_VERSION ]] || die "dotnet pack produced no MlBuildGuard package in $W/feed"
+log "mlguard: $MLG; package MlBuildGuard $PKG_VERSION"
+
+# -------------------------------------------------------------------------------------------------- 2. data
+# AES-128-CTR over zeros: fast, incompressible, and the same bytes on every machine for the same key and size.
+IV=00000000000000000000000000000000
+stream() { head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt -K "$2" -iv "$IV"; }
+
+log "generating the single ${TOTAL_MB} MiB file"
+stream "$TOTAL_BYTES" 6d6c67756172642d62656e63682d3031 >"$W/data/big.bin"
+: >"$W/data/empty.bin" # for the start-up cost of mlguard
+
+log "generating ${FILES} files totalling ${TOTAL_MB} MiB"
+# Sizes vary between 1/4 and 7/4 of the average; each pair of files sums to twice the average, so the total is exact.
+avg=$(( TOTAL_BYTES / FILES ))
+width=${#FILES}
+manifest=$W/data/manifest.txt
+{
+  seed=20250101
+  for (( i = 0; i < FILES; i += 2 )); do
+    seed=$(( (seed * 1103515245 + 12345) & 0x7fffffff ))
+    d=$(( seed % (avg * 3 / 4 + 1) ))
+    if (( i + 1 < FILES )); then sizes=("$(( avg + d ))" "$(( avg - d ))"); else sizes=("$avg"); fi
+    for (( k = 0; k < ${#sizes[@]}; k++ )); do
+      j=$(( i + k ))
+      s=${sizes[k]}
+      if (( j == 0 )); then s=$(( s + TOTAL_BYTES - avg * FILES )); fi
+      printf '%s many/d%02d/e%d/f%0*d.bin\n' "$s" $(( j / 1000 )) $(( (j / 100) % 10 )) "$width" "$j"
+    done
+  done
+} >"$manifest"
+awk '{ sub(/\/[^\/]*$/, "", $2); print "'"$W"'/data/" $2 }' "$manifest" | sort -u | xargs -d '\n' mkdir -p
+# One stream cut into pieces; head -c reads exactly the bytes it writes, so the pieces follow each other.
+(
+  cd "$W/data"
+  stream "$TOTAL_BYTES" 6d6c67756172642d62656e63682d3032 | while read -r -u 3 size path; do
+    head -c "$size" >"$path"
+  done 3<"$manifest"
+)
+actual=$(find "$W/data/many" -type f -printf '%s\n' | awk '{ s += $1; n++ } END { print n + 0, s + 0 }')
+[[ $actual == "$FILES $TOTAL_BYTES" ]] || die "generated files/bytes are '$actual', expected '$FILES $TOTAL_BYTES'"
+rm -f "$manifest"
+
+# -------------------------------------------------------------------------------------------------- 3. hashing
+cd "$W/data"
+log "warming the page cache"
+find . -type f -print0 | xargs -0 cat >/dev/null
+
+time_cmd big_mlguard   "$MLG hash big.bin >/dev/null"
+time_cmd big_openssl   "openssl dgst -sha256 big.bin >/dev/null"
+time_cmd big_sha256sum "sha256sum big.bin >/dev/null"
+time_cmd mlguard_empty "$MLG hash empty.bin >/dev/null"
+
+BATCH=$(( (FILES + NPROC * 8 - 1) / (NPROC * 8) )) # about 8 batches per core, so xargs -P balances the load
+time_cmd many_mlguard   "$MLG hash many >/dev/null"
+if [[ $TASKSET == 1 ]]; then
+  time_cmd many_mlguard_1core "taskset -c 0 $MLG hash many >/dev/null"
+fi
+time_cmd many_sha256sum "find many -type f -print0 | xargs -0 sha256sum >/dev/null"
+time_cmd many_openssl   "find many -type f -print0 | xargs -0 openssl dgst -sha256 >/dev/null"
+time_cmd many_sha256sum_par "find many -type f -print0 | xargs -0 -P $NPROC -n $BATCH sha256sum >/dev/null"
+
+log "checking mlguard's output against sha256sum and openssl"
+eval "$MLG hash many" >"$LOGS/mlguard-many.sha256"
+lines=$(wc -l <"$LOGS/mlguard-many.sha256")
+(( lines == FILES )) || die "mlguard hash printed $lines lines for $FILES files"
+sha256sum -c --quiet --strict "$LOGS/mlguard-many.sha256" >"$LOGS/sha256sum-check.txt" 2>&1 \
+  || { head -n 20 "$LOGS/sha256sum-check.txt" >&2; die "sha256sum -c rejects mlguard's output"; }
+find many -type f -print0 | xargs -0 sha256sum | sort -k 2 >"$LOGS/sha256sum-many.sha256"
+sort -k 2 "$LOGS/mlguard-many.sha256" | cmp -s - "$LOGS/sha256sum-many.sha256" \
+  || die "mlguard hash and sha256sum differ on the many-files set"
+big_mlguard=$(eval "$MLG hash big.bin" | awk '{ print $1 }')
+big_openssl=$(openssl dgst -sha256 -r big.bin | awk '{ print $1 }')
+[[ $big_mlguard == "$big_openssl" ]] || die "mlguard and openssl disagree on big.bin ($big_mlguard vs $big_openssl)"
+log "  mlguard's output: $lines lines, accepted by sha256sum -c, identical to sha256sum's"
+cd "$W"
+
+# -------------------------------------------------------------------------------------------------- 4. build
+P=$W/proj
+log "creating the throwaway project $P"
+mkdir -p "$P"
+cat >"$P/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="mlguard-bench" value="$(xml_escape "$W/feed")" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+</configuration>
+EOF
+# Nothing above the project folder may change the build (Directory.*.props/targets of an enclosing tree).
+printf '<Project>\n  <PropertyGroup>\n    <ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps>\n  </PropertyGroup>\n</Project>\n' >"$P/Directory.Build.props"
+printf '<Project />\n' >"$P/Directory.Build.targets"
+if [[ -f $REPO/global.json ]]; then cp "$REPO/global.json" "$P/global.json"; fi
+cat >"$P/Bench.csproj" <<EOF
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <Nullable>enable</Nullable>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="MlBuildGuard" Version="$PKG_VERSION" PrivateAssets="all" />
+  </ItemGroup>
+  <ItemGroup>
+    <MlTrainingInput Include="data/**/*" />
+  </ItemGroup>
+</Project>
+EOF
+printf 'namespace Bench;\n\npublic static class Model\n{\n    public static int Answer() => 42;\n}\n' >"$P/Model.cs"
+cp -al "$W/data/many" "$P/data" 2>/dev/null || cp -a "$W/data/many" "$P/data"
+linked_us=$(now_us) # hard-linking changes the files' ctime
+
+export NUGET_PACKAGES=$W/pkgs
+log "restoring"
+(cd "$P" && dotnet restore -nodeReuse:false) >"$LOGS/restore.log" 2>&1 \
+  || { tail -n 30 "$LOGS/restore.log" >&2; die "restore failed; see $LOGS/restore.log"; }
+
+# The stamp cache does not trust a file changed less than 2 s before hashing ("racy" stamps); let the links age.
+wait_us=$(( linked_us + 3000000 - $(now_us) ))
+if (( wait_us > 0 )); then sleep "$(awk -v u="$wait_us" 'BEGIN { printf "%.3f", u / 1e6 }')"; fi
+
+BUILD=(dotnet build --no-restore -nodeReuse:false -tl:off -clp:PerformanceSummary)
+
+task_ms() { # LOG TASK -> ms of TASK in the Task Performance Summary
+  awk -v t="$2" '/Task Performance Summary:/ { s = 1; next } s && $2 == "ms" && $3 == t { print $1; exit }' "$1"
+}
+guard_ms() { # LOG -> ms of all MlGuard* tasks
+  awk '/Task Performance Summary:/ { s = 1; next } s && $2 == "ms" && $3 ~ /^MlGuard/ { t += $1; n++ } END { if (n) print t }' "$1"
+}
+elapsed_ms() { # LOG -> MSBuild's "Time Elapsed" in ms
+  awk '/^Time Elapsed/ { split($3, a, ":"); printf "%.0f\n", (a[1] * 3600 + a[2] * 60 + a[3]) * 1000 }' "$1"
+}
+
+# build NAME [extra args…]: one build; sets B_WALL (ms), B_TASK, B_GUARD, B_ELAPSED; fails unless the guard task ran.
+build() {
+  local name=$1 t0 t1
+  shift
+  t0=$(now_us)
+  (cd "$P" && "${BUILD[@]}" "$@") >"$LOGS/build-$name.log" 2>&1 \
+    || { tail -n 40 "$LOGS/build-$name.log" >&2; die "build '$name' failed; see $LOGS/build-$name.log"; }
+  t1=$(now_us)
+  B_WALL=$(( (t1 - t0) / 1000 ))
+  B_TASK=$(task_ms "$LOGS/build-$name.log" MlGuardVerifyTrainingInputs)
+  B_GUARD=$(guard_ms "$LOGS/build-$name.log")
+  B_ELAPSED=$(elapsed_ms "$LOGS/build-$name.log")
+  if [[ -z $B_TASK && $* != *MlGuardEnabled=false* ]]; then
+    die "build '$name': no MlGuardVerifyTrainingInputs in the task performance summary; see $LOGS/build-$name.log"
+  fi
+  log "  $name: task ${B_TASK:-none} ms, MlGuard tasks ${B_GUARD:-0} ms, build ${B_WALL} ms wall (MSBuild: ${B_ELAPSED:-?} ms)"
+}
+
+log "first build (creates the lock)"
+build first
+FIRST_TASK=$B_TASK FIRST_WALL=$B_WALL
+[[ -f $P/mlguard.lock.json ]] || die "the first build wrote no mlguard.lock.json"
+locked=$(grep -c '"sha256"' "$P/mlguard.lock.json" || true)
+(( locked == FILES )) || die "the lock has $locked entries, expected $FILES"
+cache_file=$P/obj/mlguard/training-inputs.hashcache
+cache_before=$(stat -c '%Y.%y %s' "$cache_file" 2>/dev/null || echo none)
+
+log "no-change rebuilds"
+w=() t=() g=() e=()
+for (( r = 1; r <= RUNS; r++ )); do
+  build "rebuild-$r"
+  w+=("$B_WALL"); t+=("$B_TASK"); g+=("${B_GUARD:-0}"); e+=("${B_ELAPSED:-0}")
+done
+RB_WALL=$(median "${w[@]}") RB_TASK=$(median "${t[@]}") RB_GUARD=$(median "${g[@]}") RB_ELAPSED=$(median "${e[@]}")
+RB_TASK_ALL=$(IFS=/; echo "${t[*]}")
+cache_after=$(stat -c '%Y.%y %s' "$cache_file" 2>/dev/null || echo none)
+CACHE_NOTE="the stamp cache was not rewritten by the no-change rebuilds"
+[[ $cache_before == "$cache_after" ]] || CACHE_NOTE="WARNING: the stamp cache was rewritten during the no-change rebuilds (files were re-read)"
+[[ $cache_before == none ]] && CACHE_NOTE="WARNING: no stamp cache ($cache_file) after the first build"
+
+log "one more no-change rebuild at normal verbosity (untimed) to read the guard's own account"
+build rebuild-detail -v:n
+READ_LINE=$(grep -o 'MlBuildGuard training-inputs: [0-9]* input(s), [0-9]* read, [0-9]* unchanged since the last build[^)]*)' \
+  "$LOGS/build-rebuild-detail.log" | head -n 1 || true)
+READ_LINE=${READ_LINE#MlBuildGuard training-inputs: }
+
+log "CI rebuild (-p:ContinuousIntegrationBuild=true: Locked mode, every file re-hashed)"
+build ci -p:ContinuousIntegrationBuild=true
+CI_TASK=$B_TASK CI_WALL=$B_WALL
+
+log "rebuilds with the guards switched off (-p:MlGuardEnabled=false), for the whole-build baseline"
+w=()
+for (( r = 1; r <= RUNS; r++ )); do
+  build "off-$r" -p:MlGuardEnabled=false
+  w+=("$B_WALL")
+done
+OFF_WALL=$(median "${w[@]}")
+
+# -------------------------------------------------------------------------------------------------- 5. report
+CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+[[ -n $CPU ]] || CPU=unknown
+DOTNET_VERSION=$(cd "$REPO" && dotnet --version)
+COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ $COMMIT != unknown ]] && [[ -n $(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null) ]]; then COMMIT="$COMMIT (modified)"; fi
+MEM=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+
+s() { fmt "${T[$1]}" %.3f; }
+verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "NOT met"; fi; }
+
+big_ratio=$(awk -v a="${T[big_mlguard]}" -v b="${T[big_openssl]}" 'BEGIN { print (a <= 1.10 * b) ? 1 : 0 }')
+startup_ms=$(awk -v z="${T[mlguard_empty]}" 'BEGIN { printf "%.0f", z * 1000 }')
+many_ms=$(awk -v s="${T[many_mlguard]}" 'BEGIN { print s * 1000 }')
+big_net=$(awk -v a="${T[big_mlguard]}" -v z="${T[mlguard_empty]}" -v b="${T[big_openssl]}" 'BEGIN { printf "%.2fx", (a - z) / b }')
+one_core=${T[many_mlguard_1core]:-}
+if [[ -n $one_core ]]; then
+  speedup=$(awk -v a="$one_core" -v b="${T[many_mlguard]}" 'BEGIN { printf "%.2f", a / b }')
+  speedup_of="mlguard on 1 core (taskset)"
+else
+  speedup=$(awk -v a="${T[many_sha256sum]}" -v b="${T[many_mlguard]}" 'BEGIN { printf "%.2f", a / b }')
+  speedup_of="sha256sum (1 core)"
+fi
+par_ok=$(awk -v s="$speedup" -v n="$NPROC" 'BEGIN { print (s >= 0.8 * n) ? 1 : 0 }')
+build_ok=$(awk -v g="$RB_GUARD" 'BEGIN { print (g < 100) ? 1 : 0 }')
+
+{
+  echo "## MlBuildGuard benchmarks — $(date -u +%Y-%m-%d)"
+  echo
+  echo "Machine: ${NPROC} cores ($(uname -m)), CPU \`${CPU}\`, ${MEM} RAM, Linux $(uname -r); .NET SDK ${DOTNET_VERSION};"
+  echo "$(openssl version | awk '{ print $1, $2 }'), $(sha256sum --version | head -n 1). Repository commit ${COMMIT}."
+  echo "Data: one ${TOTAL_MB} MiB file, and ${FILES} files totalling ${TOTAL_MB} MiB (sizes $(( avg / 4 ))–$(( avg * 7 / 4 )) bytes) in"
+  echo "nested folders; page cache warm. Median of ${RUNS} runs ($([[ $USE_HYPERFINE == 1 ]] && echo hyperfine || echo bash timing))."
+  echo "Ratios are time ÷ time: below 1.00x the first is faster."
+  echo
+  echo "### Hashing one ${TOTAL_MB} MiB file"
+  echo
+  echo "| command | median | throughput | ratio |"
+  echo "| --- | ---: | ---: | --- |"
+  echo "| \`mlguard hash\` | $(s big_mlguard) s | $(mibs "${T[big_mlguard]}") MiB/s | mlguard / openssl = $(ratio "${T[big_mlguard]}" "${T[big_openssl]}") |"
+  echo "| \`openssl dgst -sha256\` | $(s big_openssl) s | $(mibs "${T[big_openssl]}") MiB/s | 1.00x |"
+  echo "| \`sha256sum\` | $(s big_sha256sum) s | $(mibs "${T[big_sha256sum]}") MiB/s | sha256sum / openssl = $(ratio "${T[big_sha256sum]}" "${T[big_openssl]}") |"
+  echo "| \`mlguard hash\` of an empty file (start-up) | $(s mlguard_empty) s | | mlguard without start-up / openssl = ${big_net} |"
+  echo
+  echo "### Hashing ${FILES} files (${TOTAL_MB} MiB)"
+  echo
+  echo "| command | median | throughput | ratio |"
+  echo "| --- | ---: | ---: | --- |"
+  echo "| \`mlguard hash many\` (${NPROC} cores) | $(s many_mlguard) s | $(mibs "${T[many_mlguard]}") MiB/s | 1.00x |"
+  if [[ -n $one_core ]]; then
+    echo "| \`taskset -c 0 mlguard hash many\` (1 core) | $(s many_mlguard_1core) s | $(mibs "$one_core") MiB/s | mlguard N cores / 1 core = $(ratio "${T[many_mlguard]}" "$one_core") (speed-up ${speedup}×) |"
+  fi
+  echo "| \`find \| xargs sha256sum\` (1 core) | $(s many_sha256sum) s | $(mibs "${T[many_sha256sum]}") MiB/s | mlguard / sha256sum = $(ratio "${T[many_mlguard]}" "${T[many_sha256sum]}") |"
+  echo "| \`find \| xargs openssl dgst -sha256\` (1 core) | $(s many_openssl) s | $(mibs "${T[many_openssl]}") MiB/s | mlguard / openssl = $(ratio "${T[many_mlguard]}" "${T[many_openssl]}") |"
+  echo "| \`find \| xargs -P ${NPROC} -n ${BATCH} sha256sum\` (${NPROC} cores) | $(s many_sha256sum_par) s | $(mibs "${T[many_sha256sum_par]}") MiB/s | mlguard / parallel sha256sum = $(ratio "${T[many_mlguard]}" "${T[many_sha256sum_par]}") |"
+  echo
+  echo "### Build of a project with \`<MlTrainingInput Include=\"data/**/*\" />\` over the ${FILES} files"
+  echo
+  echo "\`dotnet build --no-restore -nodeReuse:false -tl:off -clp:PerformanceSummary\`; task times from MSBuild's Task Performance Summary."
+  echo
+  echo "| build | MlGuardVerifyTrainingInputs | all MlGuard tasks | whole build (wall) | ratio |"
+  echo "| --- | ---: | ---: | ---: | --- |"
+  echo "| first build (creates the lock, hashes all) | ${FIRST_TASK} ms | | ${FIRST_WALL} ms | |"
+  echo "| no-change rebuild, median of ${RUNS} (task: ${RB_TASK_ALL} ms) | ${RB_TASK} ms | ${RB_GUARD} ms | ${RB_WALL} ms | MlGuard tasks / 100 ms budget = $(ratio "$RB_GUARD" 100); MlGuard tasks / whole build = $(ratio "$RB_GUARD" "$RB_WALL") |"
+  echo "| CI rebuild (\`ContinuousIntegrationBuild=true\`, Locked: re-hashes all) | ${CI_TASK} ms | | ${CI_WALL} ms | task / \`mlguard hash many\` = $(ratio "$CI_TASK" "$many_ms") |"
+  echo "| no-change rebuild with \`MlGuardEnabled=false\`, median of ${RUNS} | — | — | ${OFF_WALL} ms | guarded / unguarded whole build = $(ratio "$RB_WALL" "$OFF_WALL") |"
+  echo
+  echo "No-change rebuild at normal verbosity: ${READ_LINE:-(the guard's summary line was not found)}; ${CACHE_NOTE}."
+  echo
+  echo "### SPEC §8 targets"
+  echo
+  echo "| target | measured | verdict |"
+  echo "| --- | --- | --- |"
+  echo "| one large file: within 10 % of \`openssl dgst -sha256\` | mlguard / openssl = $(ratio "${T[big_mlguard]}" "${T[big_openssl]}") (${big_net} without the ${startup_ms} ms start-up) | $(verdict "$big_ratio") |"
+  echo "| many files: every core, about ${NPROC}× one core | ${speedup}× ${speedup_of} | $(verdict "$par_ok") (≥ $(awk -v n="$NPROC" 'BEGIN { printf "%.1f", 0.8 * n }')× counted as met) |"
+  echo "| unchanged rebuild: under 100 ms in MlBuildGuard (${TOTAL_MB} MiB / ${FILES} files) | ${RB_GUARD} ms in MlGuard tasks | $(verdict "$build_ok") |"
+} >"$W/results.md"
+
+echo
+cat "$W/results.md"
+echo
+log "results written to $W/results.md"
