@@ -197,6 +197,7 @@ fi
 time_cmd many_sha256sum "find many -type f -print0 | xargs -0 sha256sum >/dev/null"
 time_cmd many_openssl   "find many -type f -print0 | xargs -0 openssl dgst -sha256 >/dev/null"
 time_cmd many_sha256sum_par "find many -type f -print0 | xargs -0 -P $NPROC -n $BATCH sha256sum >/dev/null"
+time_cmd many_openssl_par   "find many -type f -print0 | xargs -0 -P $NPROC -n $BATCH openssl dgst -sha256 >/dev/null"
 
 log "checking mlguard's output against sha256sum and openssl"
 eval "$MLG hash many" >"$LOGS/mlguard-many.sha256"
@@ -384,6 +385,7 @@ build_ok=$(awk -v g="$RB_GUARD" 'BEGIN { print (g < 100) ? 1 : 0 }')
   echo "| \`find \| xargs sha256sum\` (1 core) | $(s many_sha256sum) s | $(mibs "${T[many_sha256sum]}") MiB/s | mlguard / sha256sum = $(ratio "${T[many_mlguard]}" "${T[many_sha256sum]}") |"
   echo "| \`find \| xargs openssl dgst -sha256\` (1 core) | $(s many_openssl) s | $(mibs "${T[many_openssl]}") MiB/s | mlguard / openssl = $(ratio "${T[many_mlguard]}" "${T[many_openssl]}") |"
   echo "| \`find \| xargs -P ${NPROC} -n ${BATCH} sha256sum\` (${NPROC} cores) | $(s many_sha256sum_par) s | $(mibs "${T[many_sha256sum_par]}") MiB/s | mlguard / parallel sha256sum = $(ratio "${T[many_mlguard]}" "${T[many_sha256sum_par]}") |"
+  echo "| \`find \| xargs -P ${NPROC} -n ${BATCH} openssl dgst -sha256\` (${NPROC} cores) | $(s many_openssl_par) s | $(mibs "${T[many_openssl_par]}") MiB/s | mlguard / parallel openssl = $(ratio "${T[many_mlguard]}" "${T[many_openssl_par]}") |"
   echo
   echo "### Build of a project with \`<MlTrainingInput Include=\"data/**/*\" />\` over the ${FILES} files"
   echo
@@ -396,7 +398,7 @@ build_ok=$(awk -v g="$RB_GUARD" 'BEGIN { print (g < 100) ? 1 : 0 }')
   echo "| CI rebuild (\`ContinuousIntegrationBuild=true\`, Locked: re-hashes all) | ${CI_TASK} ms | | ${CI_WALL} ms | task / \`mlguard hash many\` = $(ratio "$CI_TASK" "$many_ms") |"
   echo "| no-change rebuild with \`MlGuardEnabled=false\`, median of ${RUNS} | — | — | ${OFF_WALL} ms | guarded / unguarded whole build = $(ratio "$RB_WALL" "$OFF_WALL") |"
   echo
-  echo "No-change rebuild at normal verbosity: ${READ_LINE:-(the guard's summary line was not found)}; ${CACHE_NOTE}."
+  echo "No-change rebuild at normal verbosity: ${READ_LINE:-(no summary line from the guard was found)}; ${CACHE_NOTE}."
   echo
   echo "### SPEC §8 targets"
   echo

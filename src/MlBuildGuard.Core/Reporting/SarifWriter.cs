@@ -89,8 +89,12 @@ public static class SarifWriter
                     w.WriteStartObject();
                     w.WriteStartObject("physicalLocation");
                     w.WriteStartObject("artifactLocation");
-                    var full = Path.GetFullPath(f.File);
-                    if (IO.PathSafety.IsUnder(full, root))
+                    var full = TryFullPath(f.File);
+                    if (full is null)
+                    {
+                        w.WriteString("uri", Uri.EscapeDataString(f.File)); // not a usable path; keep it visible, escaped
+                    }
+                    else if (IO.PathSafety.IsUnder(full, root))
                     {
                         w.WriteString("uri", EscapeRelative(Path.GetRelativePath(root, full)));
                         w.WriteString("uriBaseId", ProjectRoot);
@@ -146,6 +150,18 @@ public static class SarifWriter
 
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
+    }
+
+    private static string? TryFullPath(string path)
+    {
+        try
+        {
+            return Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null;
+        }
     }
 
     private static string EscapeRelative(string relative) =>
