@@ -35,6 +35,9 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
     /// <summary><c>$(MSBuildWarningsAsMessages)</c> (which carries <c>NoWarn</c>), so the SARIF log shows silenced warnings as such.</summary>
     public string? WarningsAsMessages { get; set; }
 
+    /// <summary>True when MlGuardValidateConfiguration reported errors in this build: the build fails, so nothing may be written.</summary>
+    public bool ConfigurationFailed { get; set; }
+
     /// <summary>The date suppressions are checked against; <c>yyyy-MM-dd</c>, default today (UTC). For tests and reproducible CI.</summary>
     public string? Today { get; set; }
 
@@ -90,13 +93,29 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
         NullIfEmpty(s.GetMetadata("Expires")),
         new SourceLocation(ProjectFile)));
 
+    /// <summary>The valid, unexpired suppressions; problems with them are MlGuardValidateConfiguration's to report, once.</summary>
+    protected SuppressionSet ActiveSuppressions() => SuppressionSet.Parse(SuppressionDeclarations(), ResolveToday(), new List<Finding>());
+
+    /// <summary>Whether any suppression is invalid or expired (MLG002/MLG003 errors, reported by MlGuardValidateConfiguration).</summary>
+    protected bool HasSuppressionErrors()
+    {
+        var problems = new List<Finding>();
+        SuppressionSet.Parse(SuppressionDeclarations(), ResolveToday(), problems);
+        return problems.Count > 0;
+    }
+
+    /// <summary>Codes the build turns into messages (<c>NoWarn</c> reaches tasks through <c>MSBuildWarningsAsMessages</c>).</summary>
+    protected IReadOnlySet<string> SilencedCodes() =>
+        (WarningsAsMessages ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether the build will count a warning with this code as an error.</summary>
+    protected bool WarningIsError(string code) => BuildEngine is IBuildEngine8 engine && engine.ShouldTreatWarningAsError(code);
+
     private void Report(List<Finding> findings)
     {
-        // Problems with the suppressions themselves are reported by MlGuardValidateConfiguration, once.
-        var suppressions = SuppressionSet.Parse(SuppressionDeclarations(), ResolveToday(), new List<Finding>());
-        var applied = suppressions.Apply(findings);
-        var silenced = (WarningsAsMessages ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var applied = ActiveSuppressions().Apply(findings);
+        var silenced = SilencedCodes();
         var records = new List<FindingRecord>();
         foreach (var finding in applied)
         {
@@ -136,7 +155,7 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
                 return Severity.Error;
             case Severity.Warning:
                 Log.LogWarning(null, finding.Code, finding.Code, finding.Rule.HelpUri, file, line, column, 0, 0, finding.Message);
-                return BuildEngine is IBuildEngine8 e8 && e8.ShouldTreatWarningAsError(finding.Code) ? Severity.Error : Severity.Warning;
+                return WarningIsError(finding.Code) ? Severity.Error : Severity.Warning;
             default:
                 Log.LogMessage(null, finding.Code, finding.Code, file, line, column, 0, 0, MessageImportance.High, finding.Message);
                 return Severity.Message;

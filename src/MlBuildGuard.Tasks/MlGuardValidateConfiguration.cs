@@ -23,10 +23,15 @@ public sealed class MlGuardValidateConfiguration : MlGuardTask
     protected override void Run(List<Finding> findings)
     {
         var at = new SourceLocation(ProjectFile);
-        LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var error);
-        if (error is not null)
+        LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var errors);
+        foreach (var error in errors)
         {
             findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, at, null, error));
+        }
+
+        if (!string.IsNullOrEmpty(Today) && !DateOnly.TryParseExact(Today, "yyyy-MM-dd", out _))
+        {
+            findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, at, null, $"MlGuardToday is '{Today}'; use a date in the form yyyy-MM-dd"));
         }
 
         foreach (var property in BooleanProperties)

@@ -30,7 +30,8 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
 
     protected override void Run(List<Finding> findings)
     {
-        var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out _); // errors: MlGuardValidateConfiguration
+        // Configuration errors are reported by MlGuardValidateConfiguration; here they only mean the build fails, so no lock is written.
+        var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
 
         // Multi-targeted projects build once per framework; within one process the first build of the project does the work.
         var onceKey = $"MlBuildGuard.TrainingInputs|{FullPath(ProjectFile)}|{FullPath(LockFile)}|{mode}";
@@ -54,6 +55,9 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
             Items = Inputs.Select(i => new TrainingInputItem(i.ItemSpec, NullIfEmpty(i.GetMetadata("Source")))).ToArray(),
             Declarations = ItemDeclarations.Find(DeclaringFiles.Select(FullPath), "MlTrainingInput"),
             CacheFilePath = string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile),
+            Suppressions = ActiveSuppressions(),
+            SilencedCodes = SilencedCodes(),
+            BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         };
 
         var result = TrainingInputGuard.Run(request, CancellationToken);

@@ -54,8 +54,8 @@ public class CatalogTests
     [InlineData("update", null, null, LockMode.Update)]
     public void Lock_mode_follows_the_properties(string? mode, string? update, string? ci, LockMode expected)
     {
-        Assert.Equal(expected, LockModeParser.Resolve(mode, update, ci, out var error));
-        Assert.Null(error);
+        Assert.Equal(expected, LockModeParser.Resolve(mode, update, ci, out var errors));
+        Assert.Empty(errors);
     }
 
     [Theory]
@@ -65,13 +65,22 @@ public class CatalogTests
     [InlineData(null, null, "on", "ContinuousIntegrationBuild is 'on'")]
     public void A_mode_that_is_not_understood_is_an_error_and_fails_closed(string? mode, string? update, string? ci, string message)
     {
-        var resolved = LockModeParser.Resolve(mode, update, ci, out var error);
+        var resolved = LockModeParser.Resolve(mode, update, ci, out var errors);
 
-        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Contains(message, Assert.Single(errors), StringComparison.Ordinal);
         if (mode is not null)
         {
             Assert.Equal(LockMode.Locked, resolved);
         }
+    }
+
+    [Fact]
+    public void Every_unreadable_value_is_reported_at_once()
+    {
+        var resolved = LockModeParser.Resolve("Sometimes", "yes", "on", out var errors);
+
+        Assert.Equal(3, errors.Count);
+        Assert.Equal(LockMode.Locked, resolved);
     }
 
     [Fact]

@@ -38,7 +38,10 @@ public class SuppressionTests
     }
 
     [Theory]
-    [InlineData("MLG999", "a", "j", "2027-01-01", "does not name an MlBuildGuard rule code")]
+    [InlineData("MLG999", "a", "j", "2027-01-01", "does not name a rule code of this MlBuildGuard version")]
+    [InlineData("MLG004", "a", "j", "2027-01-01", "MLG004 cannot be suppressed")]
+    [InlineData("mlg002", "a", "j", "2027-01-01", "MLG002 cannot be suppressed")]
+    [InlineData("MLG001", "a", "j", "2027-01-01", "can still be silenced with NoWarn")]
     [InlineData("MLG403", null, "j", "2027-01-01", "has no Subject")]
     [InlineData("MLG403", "a", null, "2027-01-01", "has no Justification")]
     [InlineData("MLG403", "a", " ", "2027-01-01", "has no Justification")]
@@ -58,11 +61,19 @@ public class SuppressionTests
     }
 
     [Fact]
-    public void Configuration_and_internal_failures_cannot_be_suppressed()
+    public void Codes_are_matched_without_case()
     {
-        var set = SuppressionSet.Parse(
-            [new SuppressionDeclaration("MLG004", "*", "j", "2027-01-01"), new SuppressionDeclaration("MLG002", "*", "j", "2027-01-01")],
-            Today, new List<Finding>());
+        var set = SuppressionSet.Parse([new SuppressionDeclaration(" mlg403 ", "a", "j", "2027-01-01")], Today, new List<Finding>());
+
+        Assert.Equal("MLG403", Assert.Single(set.Active).Code);
+    }
+
+    [Fact]
+    public void Configuration_and_internal_failures_are_never_suppressed()
+    {
+        var set = SuppressionSet.Parse([new SuppressionDeclaration("MLG403", "*", "j", "2027-01-01")], Today, new List<Finding>());
+        var anything = new Suppression("MLG004", "*", "j", new DateOnly(2027, 1, 1));
+        Assert.True(anything.Matches(Finding.Create(RuleCatalog.InternalFailure, null, "x", "g", "boom")), "the subject would match");
 
         var applied = set.Apply([
             Finding.Create(RuleCatalog.InternalFailure, null, "x", "g", "boom"),

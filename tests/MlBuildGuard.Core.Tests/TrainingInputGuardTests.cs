@@ -27,8 +27,12 @@ public sealed class TrainingInputGuardTests : IDisposable
 
     private string Data(string relative, string content) => _dir.Write(Path.Combine("proj", relative), content);
 
-    private TrainingInputResult Run(LockMode mode, params TrainingInputItem[] items) => TrainingInputGuard.Run(new TrainingInputRequest
+    private TrainingInputResult Run(LockMode mode, params TrainingInputItem[] items) => Run(mode, SuppressionSet.Empty, new HashSet<string>(), items);
+
+    private TrainingInputResult Run(LockMode mode, SuppressionSet suppressions, IReadOnlySet<string> silenced, params TrainingInputItem[] items) => TrainingInputGuard.Run(new TrainingInputRequest
     {
+        Suppressions = suppressions,
+        SilencedCodes = silenced,
         ProjectDirectory = _project,
         ProjectFile = ProjectFile,
         LockFilePath = LockPath,
@@ -183,7 +187,7 @@ public sealed class TrainingInputGuardTests : IDisposable
         Assert.Equal("MLG406", finding.Code);
         Assert.Equal("extra/**/*.csv", finding.Subject);
         Assert.Equal(new SourceLocation(ProjectFile, 3, 6), finding.Location);
-        Assert.True(File.Exists(LockPath), "a warning does not stop the lock from being created");
+        Assert.False(File.Exists(LockPath), "only a clean run writes the lock");
     }
 
     [Fact]
@@ -214,6 +218,57 @@ public sealed class TrainingInputGuardTests : IDisposable
 
         Assert.Equal("MLG401", Assert.Single(result.Findings).Code);
         Assert.False(File.Exists(LockPath));
+    }
+
+    [Fact]
+    public void Locked_without_a_lock_or_inputs_has_nothing_to_verify()
+    {
+        Assert.Empty(Run(LockMode.Locked).Findings);
+        Assert.False(File.Exists(LockPath));
+    }
+
+    [Fact]
+    public void Only_a_clean_run_writes_the_lock_and_a_silenced_warning_counts_as_clean()
+    {
+        Data("data/a.tsv", "a");
+
+        var warned = Run(LockMode.Auto, Item("data/a.tsv"), Item("data/typo.tsv"));
+
+        Assert.Equal("MLG406", Assert.Single(warned.Findings).Code);
+        Assert.False(File.Exists(LockPath));
+        Assert.Contains(warned.Notes, n => n.Contains("was not written", StringComparison.Ordinal));
+        var silenced = Run(LockMode.Auto, SuppressionSet.Empty, new HashSet<string> { "MLG406" }, Item("data/a.tsv"), Item("data/typo.tsv"));
+        Assert.True(silenced.LockWritten);
+    }
+
+    [Fact]
+    public void A_suppressed_error_does_not_stop_the_lock_from_being_written()
+    {
+        Data("data/a.tsv", "a");
+        _dir.Write("outside.tsv", "o");
+        var suppressions = SuppressionSet.Parse([new SuppressionDeclaration("MLG405", "../outside.tsv", "shared corpus, verified upstream", "2099-01-01")],
+            new DateOnly(2026, 11, 26), new List<Finding>());
+
+        var result = Run(LockMode.Auto, suppressions, new HashSet<string>(), Item("data/a.tsv"), Item("../outside.tsv"));
+
+        Assert.Equal("MLG405", Assert.Single(result.Findings).Code);
+        Assert.True(result.LockWritten);
+        Assert.Equal(["data/a.tsv"], LockFileReader.Read(LockPath).TrainingInputs.Keys);
+    }
+
+    [Fact]
+    public void A_locked_input_now_behind_an_escaping_link_is_MLG405_only()
+    {
+        Data("data/a.tsv", "a");
+        Run(LockMode.Auto, Item("data/a.tsv"));
+        var outside = _dir.Write("elsewhere/a.tsv", "a");
+        File.Delete(Path.Combine(_project, "data/a.tsv"));
+        File.CreateSymbolicLink(Path.Combine(_project, "data/a.tsv"), outside);
+
+        var result = Run(LockMode.Auto, Item("data/a.tsv"));
+
+        Assert.Equal("MLG405", Assert.Single(result.Findings).Code);
+        Assert.Contains("is reached through a link that leads outside the project folder", result.Findings[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]

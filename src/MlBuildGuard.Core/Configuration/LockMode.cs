@@ -17,18 +17,34 @@ public static class LockModeParser
 {
     /// <summary>
     /// Resolves the effective mode from <c>MlGuardLockMode</c>, <c>MlGuardUpdateLock</c> and <c>ContinuousIntegrationBuild</c>;
-    /// returns an error text (for MLG002) when a value is not understood.
+    /// <paramref name="errors"/> receives a text (for MLG002) for each value that is not understood.
     /// </summary>
-    public static LockMode Resolve(string? lockMode, string? updateLock, string? continuousIntegrationBuild, out string? error)
+    public static LockMode Resolve(string? lockMode, string? updateLock, string? continuousIntegrationBuild, out IReadOnlyList<string> errors)
     {
-        error = null;
+        var problems = new List<string>();
+        errors = problems;
         if (!TryParseBool(updateLock, out var update))
         {
-            error = $"MlGuardUpdateLock is '{updateLock}'; use true or false";
+            problems.Add($"MlGuardUpdateLock is '{updateLock}'; use true or false");
         }
-        else if (!TryParseBool(continuousIntegrationBuild, out _))
+
+        if (!TryParseBool(continuousIntegrationBuild, out _))
         {
-            error = $"ContinuousIntegrationBuild is '{continuousIntegrationBuild}'; use true or false";
+            problems.Add($"ContinuousIntegrationBuild is '{continuousIntegrationBuild}'; use true or false");
+        }
+
+        LockMode? mode = null;
+        if (!string.IsNullOrWhiteSpace(lockMode))
+        {
+            var text = lockMode.Trim();
+            if (!char.IsDigit(text[0]) && Enum.TryParse<LockMode>(text, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            {
+                mode = parsed;
+            }
+            else
+            {
+                problems.Add($"MlGuardLockMode is '{lockMode}'; use Auto, Locked or Update");
+            }
         }
 
         if (update)
@@ -36,19 +52,13 @@ public static class LockModeParser
             return LockMode.Update;
         }
 
-        if (string.IsNullOrWhiteSpace(lockMode))
+        if (problems.Count > 0 && mode is null)
         {
-            return IsTrue(continuousIntegrationBuild) ? LockMode.Locked : LockMode.Auto;
+            // Fail closed: a mode that cannot be read must not loosen the check.
+            return LockMode.Locked;
         }
 
-        if (Enum.TryParse<LockMode>(lockMode.Trim(), ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !char.IsDigit(lockMode.Trim()[0]))
-        {
-            return mode;
-        }
-
-        error ??= $"MlGuardLockMode is '{lockMode}'; use Auto, Locked or Update";
-        // Fail closed: an unreadable mode must not loosen the check.
-        return LockMode.Locked;
+        return mode ?? (IsTrue(continuousIntegrationBuild) ? LockMode.Locked : LockMode.Auto);
     }
 
     public static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);

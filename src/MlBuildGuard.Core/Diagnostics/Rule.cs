@@ -8,12 +8,13 @@ namespace MlBuildGuard.Core.Diagnostics;
 /// </summary>
 public sealed class Rule
 {
-    internal Rule(string code, string title, Severity defaultSeverity, string messageFormat)
+    internal Rule(string code, string title, Severity defaultSeverity, string messageFormat, bool suppressible = true)
     {
         Code = code;
         Title = title;
         DefaultSeverity = defaultSeverity;
         MessageFormat = messageFormat;
+        Suppressible = suppressible;
     }
 
     /// <summary>The stable code, e.g. <c>MLG402</c>.</summary>
@@ -23,6 +24,12 @@ public sealed class Rule
     public string Title { get; }
 
     public Severity DefaultSeverity { get; }
+
+    /// <summary>
+    /// Whether an <c>MlGuardSuppression</c> may accept it. MlBuildGuard's own configuration and failure codes may not: a
+    /// broken configuration or a guard that could not run must never be hidden.
+    /// </summary>
+    public bool Suppressible { get; }
 
     /// <summary>A composite format string; <see cref="FormatMessage"/> fills it.</summary>
     public string MessageFormat { get; }

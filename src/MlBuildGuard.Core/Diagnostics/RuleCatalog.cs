@@ -13,19 +13,19 @@ public static class RuleCatalog
 
     public static readonly Rule HostNotSupported = new(
         "MLG001", "Host not supported; guards skipped", Severity.Warning,
-        "MlBuildGuard needs MSBuild 18 or later on .NET Framework hosts (this is {0}); its guards were skipped. Build with the .NET SDK 10 (dotnet build) or Visual Studio 2026.");
+        "MlBuildGuard needs MSBuild 18 or later on .NET Framework hosts (this is {0}); its guards were skipped. Build with the .NET SDK 10 (dotnet build) or Visual Studio 2026.", suppressible: false);
 
     public static readonly Rule InvalidConfiguration = new(
         "MLG002", "Invalid MlBuildGuard configuration", Severity.Error,
-        "Invalid MlBuildGuard configuration: {0}");
+        "Invalid MlBuildGuard configuration: {0}", suppressible: false);
 
     public static readonly Rule SuppressionExpired = new(
         "MLG003", "A suppression has expired", Severity.Error,
-        "The suppression of {0} for '{1}' expired on {2:yyyy-MM-dd} and no longer applies (justification: {3}). Fix the finding, or renew the suppression with a new Expires date.");
+        "The suppression of {0} for '{1}' was valid until {2:yyyy-MM-dd} and no longer applies (justification: {3}). Fix the finding, or renew the suppression with a new Expires date.", suppressible: false);
 
     public static readonly Rule InternalFailure = new(
         "MLG004", "Internal failure of a guard", Severity.Error,
-        "MlBuildGuard {0} failed unexpectedly and could not show the build safe: {1}");
+        "MlBuildGuard {0} failed unexpectedly and could not show the build safe: {1}", suppressible: false);
 
     // ---- training inputs and the lock file ---------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ public static class RuleCatalog
 
     public static readonly Rule TrainingInputOutsideProject = new(
         "MLG405", "Training input outside the project folder or reached through a link", Severity.Error,
-        "Training input '{0}' {1}, outside the project folder '{2}'. Only files inside the project folder can be locked: copy the data into the project, or move the project.");
+        "Training input '{0}' {1} outside the project folder '{2}'. Only files inside the project folder can be locked: copy the data into the project, or move the project.");
 
     public static readonly Rule TrainingInputPatternEmpty = new(
         "MLG406", "MlTrainingInput pattern matched no file", Severity.Warning,
@@ -76,7 +76,8 @@ public static class RuleCatalog
         .ToArray();
 
     /// <summary>Is <paramref name="code"/> one of MlBuildGuard's codes?</summary>
-    public static bool IsKnownCode(string code) => All.Any(r => string.Equals(r.Code, code, StringComparison.Ordinal));
+    public static bool IsKnownCode(string code) => Find(code) is not null;
 
-    public static Rule? Find(string code) => All.FirstOrDefault(r => string.Equals(r.Code, code, StringComparison.Ordinal));
+    /// <summary>The rule with this code (case-insensitive, as MSBuild treats codes), or null.</summary>
+    public static Rule? Find(string code) => All.FirstOrDefault(r => string.Equals(r.Code, code.Trim(), StringComparison.OrdinalIgnoreCase));
 }

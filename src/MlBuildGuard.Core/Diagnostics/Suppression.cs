@@ -57,11 +57,16 @@ public sealed class SuppressionSet
         var set = new SuppressionSet();
         foreach (var d in declarations)
         {
-            var code = d.Code.Trim();
+            var rule = RuleCatalog.Find(d.Code);
+            var code = rule?.Code ?? d.Code.Trim();
             string? error = null;
-            if (!RuleCatalog.IsKnownCode(code))
+            if (rule is null)
             {
-                error = $"MlGuardSuppression '{code}' does not name an MlBuildGuard rule code";
+                error = $"MlGuardSuppression '{code}' does not name a rule code of this MlBuildGuard version";
+            }
+            else if (!rule.Suppressible)
+            {
+                error = $"MlGuardSuppression '{code}': {code} cannot be suppressed (MlBuildGuard's own configuration and failure codes must stay visible; a warning can still be silenced with NoWarn)";
             }
             else if (string.IsNullOrWhiteSpace(d.Subject))
             {
@@ -104,14 +109,13 @@ public sealed class SuppressionSet
         return set;
     }
 
-    /// <summary>Marks each finding that an active suppression matches. MLG002, MLG003 and MLG004 are never suppressible.</summary>
+    /// <summary>Marks each finding that an active suppression matches; rules that are not suppressible never are.</summary>
     public IReadOnlyList<Finding> Apply(IEnumerable<Finding> findings)
     {
         var result = new List<Finding>();
         foreach (var f in findings)
         {
-            var suppressible = f.Rule != RuleCatalog.InvalidConfiguration && f.Rule != RuleCatalog.SuppressionExpired && f.Rule != RuleCatalog.InternalFailure;
-            var by = suppressible ? _active.FirstOrDefault(s => s.Matches(f)) : null;
+            var by = f.Rule.Suppressible ? _active.FirstOrDefault(s => s.Matches(f)) : null;
             result.Add(by is null ? f : f with { SuppressedBy = by });
         }
 

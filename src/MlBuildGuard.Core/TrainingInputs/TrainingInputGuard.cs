@@ -29,6 +29,23 @@ public sealed class TrainingInputRequest
 
     /// <summary>The stamp cache file under <c>obj/</c>; null to hash every file.</summary>
     public string? CacheFilePath { get; init; }
+
+    /// <summary>The project's suppressions: a suppressed error does not stop the lock from being written.</summary>
+    public SuppressionSet Suppressions { get; init; } = SuppressionSet.Empty;
+
+    /// <summary>Codes the build reports as messages (<c>NoWarn</c>, <c>MSBuildWarningsAsMessages</c>).</summary>
+    public IReadOnlySet<string> SilencedCodes { get; init; } = new HashSet<string>();
+
+    /// <summary>Set when the build already fails for a reason outside this guard (MlBuildGuard's own configuration errors).</summary>
+    public bool BuildAlreadyFails { get; init; }
+
+    /// <summary>
+    /// Whether these findings keep the lock from being written. Only a clean run writes: any error, and any warning that is
+    /// neither suppressed nor silenced, blocks it. A build can turn warnings into errors in ways a task cannot reliably see
+    /// (<c>-warnaserror</c>), and a failing build must never change the lock.
+    /// </summary>
+    public bool BlocksWrite(IEnumerable<Finding> findings) => BuildAlreadyFails || Suppressions.Apply(findings).Any(f => f.SuppressedBy is null
+        && (f.Severity == Severity.Error || (f.Severity == Severity.Warning && !SilencedCodes.Contains(f.Code))));
 }
 
 public sealed class TrainingInputResult
@@ -69,6 +86,7 @@ public static class TrainingInputGuard
 
         // 1. Which files are inputs, and are they inside the project?
         var inputs = new SortedDictionary<string, (string FullPath, string? Source)>(Utf8OrdinalComparer.Instance);
+        var rejected = new HashSet<string>(StringComparer.Ordinal); // inside by name, but a link leads out
         foreach (var item in request.Items)
         {
             var full = Path.GetFullPath(item.Path, request.ProjectDirectory);
@@ -78,6 +96,11 @@ public static class TrainingInputGuard
                 var how = containment == Containment.OutsideRoot ? "is" : "is reached through a link that leads";
                 result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputOutsideProject, context.DeclarationOf(full), item.Path,
                     item.Path, how, context.Safety.Root));
+                if (containment == Containment.LinkLeavesRoot)
+                {
+                    rejected.Add(context.Safety.ToRelative(full));
+                }
+
                 continue;
             }
 
@@ -123,7 +146,7 @@ public static class TrainingInputGuard
                 return result;
             }
         }
-        else if (request.Mode == LockMode.Locked)
+        else if (request.Mode == LockMode.Locked && request.Items.Count > 0)
         {
             result.Findings.Add(Finding.Create(RuleCatalog.LockFileMissing, new SourceLocation(request.ProjectFile), context.RelativeLockPath, context.RelativeLockPath));
             return result;
@@ -141,7 +164,7 @@ public static class TrainingInputGuard
             if (h.Error is not null)
             {
                 result.Findings.Add(Finding.Create(RuleCatalog.InternalFailure, new SourceLocation(h.FullPath), keys[i],
-                    "training-input guard", $"cannot read '{keys[i]}': {h.Error}"));
+                    "training-inputs", $"cannot read '{keys[i]}': {h.Error}"));
             }
             else if (h.Missing)
             {
@@ -174,13 +197,18 @@ public static class TrainingInputGuard
         // 5. Compare, or write.
         if (compareOnly)
         {
-            Compare(context, locked!, current, missing, inputs, result);
+            Compare(context, locked!, current, missing, inputs, rejected, result);
             return result;
         }
 
-        if (result.Findings.Any(f => f.Severity == Severity.Error))
+        if (locked is null && request.Mode == LockMode.Locked)
         {
-            result.Notes.Add($"{context.RelativeLockPath} was not written because the training inputs have errors.");
+            return result; // Locked, no lock, no inputs: nothing to verify and nothing may be written
+        }
+
+        if (request.BlocksWrite(result.Findings))
+        {
+            result.Notes.Add($"{context.RelativeLockPath} was not written: fix the errors and warnings above first (or suppress them).");
             return result;
         }
 
@@ -211,7 +239,7 @@ public static class TrainingInputGuard
     }
 
     private static void Compare(Context context, LockFile locked, SortedDictionary<string, LockedFile> current, HashSet<string> missing,
-        SortedDictionary<string, (string FullPath, string? Source)> inputs, TrainingInputResult result)
+        SortedDictionary<string, (string FullPath, string? Source)> inputs, HashSet<string> rejected, TrainingInputResult result)
     {
         foreach (var (key, now) in current)
         {
@@ -234,9 +262,9 @@ public static class TrainingInputGuard
 
         foreach (var (key, then) in locked.TrainingInputs)
         {
-            if (current.ContainsKey(key) || (inputs.ContainsKey(key) && !missing.Contains(key)))
+            if (current.ContainsKey(key) || (inputs.ContainsKey(key) && !missing.Contains(key)) || rejected.Contains(key))
             {
-                continue; // locked and present, or present but unreadable (already reported)
+                continue; // locked and present, present but unreadable, or rejected by MLG405 (each already reported)
             }
 
             var declaredButMissing = missing.Contains(key);

@@ -1,0 +1,60 @@
+using MlBuildGuard.Testing;
+
+namespace MlBuildGuard.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// Packs the repository's packages once per test run into a local folder feed, and gives every scenario an isolated
+/// NuGet package cache so the package under test is the one just packed, never a stale copy.
+/// </summary>
+public sealed class PackagesFixture : IDisposable
+{
+    public PackagesFixture()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "mlguard-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        Feed = Path.Combine(Root, "feed");
+        PackagesCache = Path.Combine(Root, "nuget-packages");
+        Directory.CreateDirectory(Feed);
+        foreach (var project in new[] { "src/MlBuildGuard.Tasks", "src/MlBuildGuard.Tool" })
+        {
+            var pack = DotNet.Run(RepositoryPaths.Root, Environment, "pack", project, "-c", "Release", "-o", Feed, "-tl:off", "-nodeReuse:false");
+            if (pack.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"dotnet pack {project} failed:\n" + pack.Output);
+            }
+        }
+
+        PackageVersion = Path.GetFileNameWithoutExtension(Directory.GetFiles(Feed, "MlBuildGuard.*.nupkg").Single(f => !Path.GetFileName(f).Contains(".Tool.", StringComparison.Ordinal)))["MlBuildGuard.".Length..];
+    }
+
+    public string Root { get; }
+
+    public string Feed { get; }
+
+    public string PackagesCache { get; }
+
+    public string PackageVersion { get; }
+
+    public IReadOnlyDictionary<string, string?> Environment => new Dictionary<string, string?>
+    {
+        ["NUGET_PACKAGES"] = PackagesCache,
+        ["ContinuousIntegrationBuild"] = null,
+    };
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackagesCollection : ICollectionFixture<PackagesFixture>
+{
+    /// <summary>One collection: the scenarios run one after another, each a full out-of-process build on a small machine.</summary>
+    public const string Name = "packaged MlBuildGuard";
+}
