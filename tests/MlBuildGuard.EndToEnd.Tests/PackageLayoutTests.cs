@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using MlBuildGuard.EndToEnd.Tests.Infrastructure;
+using MlBuildGuard.Testing;
 
 namespace MlBuildGuard.EndToEnd.Tests;
 
@@ -26,6 +27,42 @@ public sealed class PackageLayoutTests(PackagesFixture packages)
         var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open()).ReadToEnd();
         Assert.Contains("<developmentDependency>true</developmentDependency>", nuspec, StringComparison.Ordinal);
         Assert.DoesNotContain("<dependency ", nuspec, StringComparison.Ordinal);
+    }
+
+    [LinuxFact]
+    public void The_packed_tool_installs_and_mlguard_hash_agrees_with_sha256sum()
+    {
+        var work = Path.Combine(packages.Root, "tool-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        var config = Path.Combine(work, "nuget.config");
+        File.WriteAllText(config, $"<configuration><packageSources><clear /><add key=\"local\" value=\"{packages.Feed}\" /></packageSources></configuration>");
+        var install = DotNet.Run(work, packages.Environment, "tool", "install", "MlBuildGuard.Tool", "--version", packages.PackageVersion,
+            "--tool-path", Path.Combine(work, "tools"), "--configfile", config);
+        Assert.True(install.ExitCode == 0, install.ToString());
+        var data = Path.Combine(work, "data");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "a.tsv"), "a\t1\n");
+        File.WriteAllBytes(Path.Combine(data, "b.bin"), Enumerable.Range(0, 70_000).Select(i => (byte)i).ToArray());
+
+        var mlguard = Run(Path.Combine(work, "tools", "mlguard"), work, "hash", "data");
+        var sha256sum = Run("sha256sum", work, "data/a.tsv", "data/b.bin");
+
+        Assert.Equal(0, mlguard.ExitCode);
+        Assert.Equal(sha256sum.Output, mlguard.Output);
+    }
+
+    private static (int ExitCode, string Output) Run(string file, string workingDirectory, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
     }
 
     [Fact]
