@@ -101,11 +101,7 @@ public sealed class TaskTests : IDisposable
     [Fact]
     public void A_suppressed_finding_is_a_message_and_a_suppressed_sarif_result()
     {
-        _dir.Write("data/a.tsv", "a");
-        Lock("data/a.tsv");
-        _dir.Write("data/b.tsv", "b");
-        var task = Verify("data/a.tsv", "data/b.tsv");
-        task.Suppressions = [Suppression("MLG403", "data/b.tsv", "vetted by the data team", "2026-12-01")];
+        var task = VerifyWithNewInputSuppressed("vetted by the data team", expires: "2026-12-01");
 
         Assert.True(task.Execute());
 
@@ -119,11 +115,7 @@ public sealed class TaskTests : IDisposable
     [Fact]
     public void An_expired_suppression_suppresses_nothing()
     {
-        _dir.Write("data/a.tsv", "a");
-        Lock("data/a.tsv");
-        _dir.Write("data/b.tsv", "b");
-        var task = Verify("data/a.tsv", "data/b.tsv");
-        task.Suppressions = [Suppression("MLG403", "data/b.tsv", "old", "2026-11-01")];
+        var task = VerifyWithNewInputSuppressed("old", expires: "2026-11-01");
 
         Assert.False(task.Execute());
 
@@ -193,6 +185,17 @@ public sealed class TaskTests : IDisposable
         Assert.True(Verify("data/a.tsv").Execute());
 
         Assert.Single(_engine.Errors);
+    }
+
+    /// <summary>data/a.tsv is locked, data/b.tsv is new (MLG403) and named by a suppression; today is 2026-11-26.</summary>
+    private MlGuardVerifyTrainingInputs VerifyWithNewInputSuppressed(string justification, string expires)
+    {
+        _dir.Write("data/a.tsv", "a");
+        Lock("data/a.tsv");
+        _dir.Write("data/b.tsv", "b");
+        var task = Verify("data/a.tsv", "data/b.tsv");
+        task.Suppressions = [Suppression("MLG403", "data/b.tsv", justification, expires)];
+        return task;
     }
 
     private static TaskItem Suppression(string code, string subject, string justification, string expires) => new(code, new Dictionary<string, string>
