@@ -368,7 +368,7 @@ public sealed class TrainingInputGuardTests : IDisposable
     {
         for (var i = 0; i < 5; i++)
         {
-            File.SetLastWriteTimeUtc(Data($"data/{i}.tsv", "row"), DateTime.UtcNow.AddMinutes(-5));
+            File.SetLastWriteTimeUtc(Data($"data/{i}.tsv", $"row {i}"), DateTime.UtcNow.AddMinutes(-5));
         }
 
         var items = Enumerable.Range(0, 5).Select(i => Item($"data/{i}.tsv")).ToArray();
@@ -382,5 +382,15 @@ public sealed class TrainingInputGuardTests : IDisposable
 
         Assert.Equal(0, third.FilesRead);
         Assert.Equal(5, third.FilesFromCache);
+        Assert.True(third.LockUnchanged, "an unchanged lock that matched these inputs is not read again");
+
+        // Editing the lock moves its stamp: the next run reads and compares it again.
+        var text = File.ReadAllText(LockPath);
+        var digest = LockFileReader.Read(LockPath).TrainingInputs["data/0.tsv"].Sha256;
+        File.WriteAllText(LockPath, text.Replace(digest, new string('0', 64), StringComparison.Ordinal));
+        var afterEdit = Run(LockMode.Auto, items);
+
+        Assert.False(afterEdit.LockUnchanged);
+        Assert.Equal("MLG402", Assert.Single(afterEdit.Findings).Code);
     }
 }

@@ -27,6 +27,56 @@ public static class RuleCatalog
         "MLG004", "Internal failure of a guard", Severity.Error,
         "MlBuildGuard {0} failed unexpectedly and could not show the build safe: {1}", suppressible: false);
 
+    // ---- dependencies -----------------------------------------------------------------------------------------------
+
+    public static readonly Rule FloatingPackageVersion = new(
+        "MLG101", "Floating or open-ended package version", Severity.Error,
+        "{0} '{1}' has the version '{2}', which {3}. Pin an exact version (e.g. Version=\"{4}\") so every restore resolves the same package.");
+
+    public static readonly Rule NoNuGetLockFile = new(
+        "MLG102", "No NuGet lock file", Severity.Error,
+        "{0}. Set <RestorePackagesWithLockFile>true</RestorePackagesWithLockFile> (in the project or Directory.Build.props), restore, and commit packages.lock.json: it pins every package, transitive ones too, with its content hash.");
+
+    public static readonly Rule NotLockedModeOnCi = new(
+        "MLG103", "RestoreLockedMode not true on CI", Severity.Error,
+        "RestoreLockedMode is not true on this CI build, so restore may silently re-resolve packages instead of failing when they differ from packages.lock.json. Set <RestoreLockedMode Condition=\"'$(ContinuousIntegrationBuild)' == 'true'\">true</RestoreLockedMode> where restore sees it (Directory.Build.props), or restore with --locked-mode.");
+
+    public static readonly Rule NuGetLockFileOutOfSync = new(
+        "MLG104", "packages.lock.json does not match restore", Severity.Error,
+        "{0}: {1}. Restore again with the lock file committed (dotnet restore --locked-mode fails on this), or re-create the lock deliberately (dotnet restore --force-evaluate) and review the change.");
+
+    public static readonly Rule PoisonedPackageCache = new(
+        "MLG105", "Package cache content differs from the lock file", Severity.Error,
+        "Package {0} {1} in the local package cache is not the package that was locked: {2}. Delete '{3}' and restore again; if it comes back different, the package source serves different bytes than when the lock was made.");
+
+    public static readonly Rule UntrustedPackageSource = new(
+        "MLG106", "Package from an untrusted source", Severity.Warning,
+        "{0}");
+
+    public static readonly Rule DeniedPackage = new(
+        "MLG107", "Denied package", Severity.Error,
+        "Package {0} {1} is denied by MlDeniedPackage '{2}'{3}{4}.");
+
+    public static readonly Rule TyposquatPackage = new(
+        "MLG108", "Package id close to a well-known package", Severity.Warning,
+        "Package '{0}' is {1} edit(s) away from the well-known package '{2}' but is not it. Check that '{0}' is the package you meant; if it is, list it as an MlGuardKnownPackage.");
+
+    public static readonly Rule UnpinnedPythonRequirement = new(
+        "MLG109", "Python requirement not pinned with == and --hash", Severity.Error,
+        "Python requirement '{0}' {1}. Pin it with '==' and at least one --hash=sha256:… (pip-compile --generate-hashes does both), so pip installs exactly the reviewed file.");
+
+    public static readonly Rule KnownVulnerability = new(
+        "MLG201", "Known vulnerability", Severity.Error,
+        "Package {0} {1} has a known {2} severity vulnerability, {3} (affected: {4}; {5}){6}.");
+
+    public static readonly Rule DeprecatedPackage = new(
+        "MLG202", "Deprecated package", Severity.Warning,
+        "Package {0} {1} is deprecated ({2}){3}.");
+
+    public static readonly Rule NoVulnerabilityData = new(
+        "MLG203", "No vulnerability data", Severity.Warning,
+        "{0}");
+
     // ---- training inputs and the lock file ---------------------------------------------------------------------------
 
     public static readonly Rule LockFileMissing = new(

@@ -33,9 +33,11 @@ public sealed class PathSafety
     }
 
     /// <summary>Classifies a file path against the root.</summary>
-    public Containment Check(string path)
+    public Containment Check(string path) => CheckFullPath(Path.GetFullPath(path));
+
+    /// <summary>As <see cref="Check"/>, for a path already made full by <see cref="Path.GetFullPath(string)"/>.</summary>
+    public Containment CheckFullPath(string full)
     {
-        var full = Path.GetFullPath(path);
         if (!IsUnder(full, Root))
         {
             return Containment.OutsideRoot;
@@ -51,8 +53,12 @@ public sealed class PathSafety
         return IsUnder(real, RealRoot) ? Containment.Inside : Containment.LinkLeavesRoot;
     }
 
-    /// <summary>Project-relative path with '/' separators.</summary>
-    public string ToRelative(string fullPath) => Path.GetRelativePath(Root, fullPath).Replace('\\', '/');
+    /// <summary>Project-relative path with '/' separators, for a full path under <see cref="Root"/>.</summary>
+    public string ToRelative(string fullPath)
+    {
+        var relative = IsUnder(fullPath, Root) ? fullPath[(Root.Length + 1)..] : Path.GetRelativePath(Root, fullPath);
+        return Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
 
     private static bool IsLink(string path)
     {

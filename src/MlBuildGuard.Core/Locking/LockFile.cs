@@ -15,11 +15,15 @@ public sealed class LockFile
 
     public SortedDictionary<string, LockedFile> ModelOutputs { get; } = new(Utf8OrdinalComparer.Instance);
 
-    /// <summary>1-based line and column of each entry in the file it was read from (empty for a lock built in memory).</summary>
-    internal Dictionary<(LockSection, string), (int Line, int Column)> EntryPositions { get; } = new();
+    /// <summary>Byte offset of each entry's key in the file it was read from (empty for a lock built in memory).</summary>
+    internal Dictionary<(LockSection, string), long> EntryOffsets { get; } = new();
 
+    /// <summary>Turns offsets into lines and columns; only needed when a finding points into the file.</summary>
+    internal Func<long, (int Line, int Column)>? PositionResolver { get; set; }
+
+    /// <summary>1-based line and column of an entry's key, or (0, 0) when unknown.</summary>
     public (int Line, int Column) PositionOf(LockSection section, string path) =>
-        EntryPositions.TryGetValue((section, path), out var position) ? position : (0, 0);
+        PositionResolver is not null && EntryOffsets.TryGetValue((section, path), out var offset) ? PositionResolver(offset) : (0, 0);
 
     public LockFile WithTrainingInputs(IEnumerable<KeyValuePair<string, LockedFile>> inputs)
     {
@@ -66,22 +70,21 @@ public sealed class Utf8OrdinalComparer : IComparer<string>
             return 1;
         }
 
-        var ex = x.EnumerateRunes();
-        var ey = y.EnumerateRunes();
-        while (true)
+        // UTF-16 ordinal order equals code point order except where a surrogate (U+D800–U+DFFF) meets a unit
+        // in U+E000–U+FFFF, so compare ordinally and fix up only that case at the first difference.
+        var common = x.AsSpan().CommonPrefixLength(y);
+        if (common == x.Length || common == y.Length)
         {
-            var hx = ex.MoveNext();
-            var hy = ey.MoveNext();
-            if (!hx || !hy)
-            {
-                return hx == hy ? 0 : (hx ? 1 : -1);
-            }
-
-            var c = ex.Current.Value.CompareTo(ey.Current.Value);
-            if (c != 0)
-            {
-                return c;
-            }
+            return x.Length.CompareTo(y.Length);
         }
+
+        var a = x[common];
+        var b = y[common];
+        if (char.IsSurrogate(a) != char.IsSurrogate(b))
+        {
+            return char.IsSurrogate(a) ? (b >= '\uE000' ? 1 : a.CompareTo(b)) : (a >= '\uE000' ? -1 : a.CompareTo(b));
+        }
+
+        return a.CompareTo(b);
     }
 }

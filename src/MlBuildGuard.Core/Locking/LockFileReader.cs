@@ -69,7 +69,7 @@ public static class LockFileReader
         }
 
         Expect(ref reader, lines, JsonTokenType.StartObject, "the document must be a JSON object");
-        var result = new LockFile();
+        var result = new LockFile { PositionResolver = lines.Position };
         var seen = new HashSet<string>(StringComparer.Ordinal);
         int? version = null;
         while (Next(ref reader) != JsonTokenType.EndObject)
@@ -122,30 +122,44 @@ public static class LockFileReader
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (Next(ref reader) != JsonTokenType.EndObject)
         {
-            var (path, line, column) = PropertyName(ref reader, lines, seen);
+            var offset = reader.TokenStartIndex;
+            var path = reader.GetString()!;
+            if (!seen.Add(path))
+            {
+                throw At(lines, offset, $"duplicate property '{path}'");
+            }
+
             var problem = PathProblem(path);
             if (problem is not null)
             {
-                throw new LockFileException($"entry '{path}' {problem}", line, column);
+                throw At(lines, offset, $"entry '{path}' {problem}");
             }
 
             reader.Read();
             target[path] = ParseEntry(ref reader, lines, section, path);
-            result.EntryPositions[(section, path)] = (line, column);
+            result.EntryOffsets[(section, path)] = offset;
         }
     }
 
     private static LockedFile ParseEntry(ref Utf8JsonReader reader, LineTable lines, LockSection section, string path)
     {
         Expect(ref reader, lines, JsonTokenType.StartObject, $"entry '{path}' must be an object");
-        var (startLine, startColumn) = lines.Position(reader.TokenStartIndex);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var start = reader.TokenStartIndex;
         string? sha = null;
         long? size = null;
         string? source = null;
+        var seen = 0; // one bit per known property: duplicates are refused without a set per entry
         while (Next(ref reader) != JsonTokenType.EndObject)
         {
-            var (name, line, column) = PropertyName(ref reader, lines, seen);
+            var offset = reader.TokenStartIndex;
+            var name = reader.GetString()!;
+            var bit = name switch { "sha256" => 1, "size" => 2, "source" => 4, _ => 0 };
+            if ((seen & bit) != 0)
+            {
+                throw At(lines, offset, $"duplicate property '{name}'");
+            }
+
+            seen |= bit;
             reader.Read();
             switch (name)
             {
@@ -173,13 +187,13 @@ public static class LockFileReader
                     source = reader.GetString();
                     break;
                 default:
-                    throw new LockFileException($"entry '{path}' has an unknown property '{name}'", line, column);
+                    throw At(lines, offset, $"entry '{path}' has an unknown property '{name}'");
             }
         }
 
         if (sha is null || size is null)
         {
-            throw new LockFileException($"entry '{path}' needs both 'sha256' and 'size'", startLine, startColumn);
+            throw At(lines, start, $"entry '{path}' needs both 'sha256' and 'size'");
         }
 
         return new LockedFile(sha, size.Value, string.IsNullOrEmpty(source) ? null : source);
@@ -211,12 +225,21 @@ public static class LockFileReader
             }
         }
 
-        foreach (var segment in path.Split('/'))
+        var segmentStart = 0;
+        for (var i = 0; i <= path.Length; i++)
         {
-            if (segment.Length == 0 || segment == "." || segment == "..")
+            if (i < path.Length && path[i] != '/')
+            {
+                continue;
+            }
+
+            var segment = path.AsSpan(segmentStart, i - segmentStart);
+            if (segment.Length == 0 || segment is "." or "..")
             {
                 return "has an empty, '.' or '..' path segment";
             }
+
+            segmentStart = i + 1;
         }
 
         return null;
@@ -256,9 +279,11 @@ public static class LockFileReader
         }
     }
 
-    private static LockFileException At(LineTable lines, ref Utf8JsonReader reader, string message)
+    private static LockFileException At(LineTable lines, ref Utf8JsonReader reader, string message) => At(lines, reader.TokenStartIndex, message);
+
+    private static LockFileException At(LineTable lines, long offset, string message)
     {
-        var (line, column) = lines.Position(reader.TokenStartIndex);
+        var (line, column) = lines.Position(offset);
         return new LockFileException(message, line, column);
     }
 
@@ -266,17 +291,30 @@ public static class LockFileReader
     private sealed class LineTable
     {
         private readonly byte[] _bytes;
-        private readonly List<int> _lineStarts = new() { 0 };
+        private List<int>? _starts;
 
-        public LineTable(ReadOnlySpan<byte> utf8, int offset)
+        public LineTable(ReadOnlySpan<byte> utf8, int offset) => _bytes = utf8[offset..].ToArray();
+
+        /// <summary>Where each line starts; built the first time a position is asked for.</summary>
+        private List<int> _lineStarts
         {
-            _bytes = utf8[offset..].ToArray();
-            for (var i = 0; i < _bytes.Length; i++)
+            get
             {
-                if (_bytes[i] == (byte)'\n')
+                if (_starts is null)
                 {
-                    _lineStarts.Add(i + 1);
+                    var starts = new List<int> { 0 };
+                    var span = _bytes.AsSpan();
+                    int at, from = 0;
+                    while ((at = span[from..].IndexOf((byte)'\n')) >= 0)
+                    {
+                        from += at + 1;
+                        starts.Add(from);
+                    }
+
+                    _starts = starts;
                 }
+
+                return _starts;
             }
         }
 

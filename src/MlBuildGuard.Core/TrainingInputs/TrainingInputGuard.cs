@@ -60,6 +60,9 @@ public sealed class TrainingInputResult
     public int FilesRead { get; set; }
 
     public int FilesFromCache { get; set; }
+
+    /// <summary>The lock was not read: its stamp had not moved since it matched exactly these inputs.</summary>
+    public bool LockUnchanged { get; set; }
 }
 
 /// <summary>
@@ -85,12 +88,14 @@ public static class TrainingInputGuard
         var context = new Context(request, lockPath);
 
         // 1. Which files are inputs, and are they inside the project?
-        var inputs = new SortedDictionary<string, (string FullPath, string? Source)>(Utf8OrdinalComparer.Instance);
+        var inputs = new Dictionary<string, (string FullPath, string? Source)>(request.Items.Count, StringComparer.Ordinal);
         var rejected = new HashSet<string>(StringComparer.Ordinal); // inside by name, but a link leads out
-        foreach (var item in request.Items)
+        var fullPaths = new string[request.Items.Count];
+        for (var n = 0; n < request.Items.Count; n++)
         {
-            var full = Path.GetFullPath(item.Path, request.ProjectDirectory);
-            var containment = context.Safety.Check(full);
+            var item = request.Items[n];
+            var full = fullPaths[n] = Path.GetFullPath(item.Path, request.ProjectDirectory);
+            var containment = context.Safety.CheckFullPath(full);
             if (containment != Containment.Inside)
             {
                 var how = containment == Containment.OutsideRoot ? "is" : "is reached through a link that leads";
@@ -124,39 +129,18 @@ public static class TrainingInputGuard
                 continue;
             }
 
-            if (!request.Items.Any(i => declaration.Matches(Path.GetFullPath(i.Path, request.ProjectDirectory), request.ProjectDirectory)))
+            if (!fullPaths.Any(full => declaration.Matches(full, request.ProjectDirectory)))
             {
                 result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputPatternEmpty, declaration.Location, declaration.Pattern, declaration.Pattern));
             }
         }
 
-        // 3. The lock as committed.
-        LockFile? locked = null;
-        var lockExists = File.Exists(lockPath);
-        if (lockExists)
-        {
-            try
-            {
-                locked = LockFileReader.Read(lockPath);
-            }
-            catch (LockFileException e)
-            {
-                result.Findings.Add(Finding.Create(RuleCatalog.LockFileMalformed, new SourceLocation(lockPath, e.Line, e.Column), context.RelativeLockPath,
-                    context.RelativeLockPath, e.Reason));
-                return result;
-            }
-        }
-        else if (request.Mode == LockMode.Locked && request.Items.Count > 0)
-        {
-            result.Findings.Add(Finding.Create(RuleCatalog.LockFileMissing, new SourceLocation(request.ProjectFile), context.RelativeLockPath, context.RelativeLockPath));
-            return result;
-        }
-
-        // 4. Digests: from the stamp cache where allowed, read otherwise.
+        // 3. Digests: from the stamp cache where allowed, read otherwise.
         var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
         var keys = inputs.Keys.ToArray();
+        Array.Sort(keys, Utf8OrdinalComparer.Instance); // one order for hashing, findings and notes
         var hashes = FileSetHasher.Hash(keys.Select(k => inputs[k].FullPath).ToArray(), cache, cancellationToken);
-        var current = new SortedDictionary<string, LockedFile>(Utf8OrdinalComparer.Instance);
+        var current = new Dictionary<string, LockedFile>(keys.Length, StringComparer.Ordinal);
         var missing = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++)
         {
@@ -186,6 +170,35 @@ public static class TrainingInputGuard
 
         SaveCache(request, cache, inputs.Values.Select(v => v.FullPath));
 
+        // 4. The lock as committed. A lock whose stamp has not moved since it matched exactly these inputs need not be read.
+        LockFile? locked = null;
+        var lockExists = File.Exists(lockPath);
+        var verdict = request.Mode == LockMode.Auto && request.CacheFilePath is not null ? new Verdict(request.CacheFilePath + ".verdict", lockPath, keys, current) : null;
+        if (lockExists && verdict is not null && result.Findings.Count == 0 && missing.Count == 0 && verdict.StillHolds())
+        {
+            result.LockUnchanged = true;
+            return result;
+        }
+
+        if (lockExists)
+        {
+            try
+            {
+                locked = LockFileReader.Read(lockPath);
+            }
+            catch (LockFileException e)
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.LockFileMalformed, new SourceLocation(lockPath, e.Line, e.Column), context.RelativeLockPath,
+                    context.RelativeLockPath, e.Reason));
+                return result;
+            }
+        }
+        else if (request.Mode == LockMode.Locked && request.Items.Count > 0)
+        {
+            result.Findings.Add(Finding.Create(RuleCatalog.LockFileMissing, new SourceLocation(request.ProjectFile), context.RelativeLockPath, context.RelativeLockPath));
+            return result;
+        }
+
         var compareOnly = locked is not null && request.Mode != LockMode.Update;
 
         // Declared inputs that do not exist: a literal path that matches no file. When comparing, a locked one is MLG404 below.
@@ -197,7 +210,12 @@ public static class TrainingInputGuard
         // 5. Compare, or write.
         if (compareOnly)
         {
-            Compare(context, locked!, current, missing, inputs, rejected, result);
+            Compare(context, locked!, keys, current, missing, inputs, rejected, result);
+            if (result.Findings.Count == 0 && missing.Count == 0)
+            {
+                verdict?.Record();
+            }
+
             return result;
         }
 
@@ -227,7 +245,7 @@ public static class TrainingInputGuard
             }
             else
             {
-                result.Notes.Add($"Updated {context.RelativeLockPath}: {Describe(locked.TrainingInputs, current, result.Notes)}. Commit it.");
+                result.Notes.Add($"Updated {context.RelativeLockPath}: {Describe(locked.TrainingInputs, updated.TrainingInputs, result.Notes)}. Commit it.");
             }
         }
         else
@@ -238,11 +256,16 @@ public static class TrainingInputGuard
         return result;
     }
 
-    private static void Compare(Context context, LockFile locked, SortedDictionary<string, LockedFile> current, HashSet<string> missing,
-        SortedDictionary<string, (string FullPath, string? Source)> inputs, HashSet<string> rejected, TrainingInputResult result)
+    private static void Compare(Context context, LockFile locked, string[] keys, Dictionary<string, LockedFile> current, HashSet<string> missing,
+        Dictionary<string, (string FullPath, string? Source)> inputs, HashSet<string> rejected, TrainingInputResult result)
     {
-        foreach (var (key, now) in current)
+        foreach (var key in keys)
         {
+            if (!current.TryGetValue(key, out var now))
+            {
+                continue;
+            }
+
             if (!locked.TrainingInputs.TryGetValue(key, out var then))
             {
                 result.Findings.Add(Finding.Create(RuleCatalog.TrainingInputNotLocked, context.DeclarationOf(inputs[key].FullPath), key,
@@ -358,6 +381,67 @@ public static class TrainingInputGuard
         {
             var d = _request.Declarations.FirstOrDefault(d => d.Matches(fullPath, _request.ProjectDirectory));
             return d?.Location ?? new SourceLocation(_request.ProjectFile);
+        }
+    }
+
+    /// <summary>
+    /// Remembers that the lock, with a given stamp (size, times, file identity), matched exactly a given set of inputs
+    /// (paths, sources, digests, sizes). While both hold, the comparison's answer is known without reading the lock.
+    /// Only a clean comparison is remembered, and only in Auto mode: Locked mode always reads everything.
+    /// </summary>
+    private sealed class Verdict(string path, string lockPath, string[] keys, Dictionary<string, LockedFile> current)
+    {
+        private static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
+
+        private string? _text;
+
+        public bool StillHolds()
+        {
+            try
+            {
+                return File.Exists(path) && File.ReadAllText(path) == Text();
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
+        public void Record()
+        {
+            if (!FileStamp.TryGet(lockPath, out var stamp) || DateTime.UtcNow.Ticks - stamp.LatestTicks < RacyWindow.Ticks)
+            {
+                return; // a lock changed this recently may change again within the same timestamp tick
+            }
+
+            try
+            {
+                AtomicFile.WriteIfChanged(path, System.Text.Encoding.UTF8.GetBytes(Text()));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only saves time on the next build.
+            }
+        }
+
+        private string Text()
+        {
+            if (_text is not null)
+            {
+                return _text;
+            }
+
+            FileStamp.TryGet(lockPath, out var stamp);
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            foreach (var key in keys)
+            {
+                if (current.TryGetValue(key, out var entry))
+                {
+                    hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{key}\0{entry.Source}\0{entry.Sha256}\0{entry.Size}\n"));
+                }
+            }
+
+            return _text = $"mlguard-verdict-1\n{stamp.Size} {stamp.ModifiedTicks} {stamp.ChangedTicks} {stamp.Device} {stamp.FileId}\n{Convert.ToHexStringLower(hash.GetHashAndReset())}\n";
         }
     }
 }

@@ -23,6 +23,22 @@ public sealed class PackagesFixture : IDisposable
             }
         }
 
+        // Offline vulnerability data for every scenario: one OSV advisory about a package no scenario uses.
+        AdvisoryFolder = Path.Combine(Root, "advisories");
+        Directory.CreateDirectory(AdvisoryFolder);
+        File.WriteAllText(Path.Combine(AdvisoryFolder, "GHSA-test-0000-0000.json"), """
+            {
+              "schema_version": "1.4.0",
+              "id": "GHSA-test-0000-0000",
+              "modified": "2026-01-01T00:00:00Z",
+              "affected": [
+                { "package": { "ecosystem": "NuGet", "name": "Contoso.Unused" },
+                  "ranges": [ { "type": "ECOSYSTEM", "events": [ { "introduced": "0" }, { "fixed": "1.0.1" } ] } ] }
+              ],
+              "database_specific": { "severity": "HIGH" }
+            }
+            """);
+
         PackageVersion = Path.GetFileNameWithoutExtension(Directory.GetFiles(Feed, "MlBuildGuard.*.nupkg").Single(f => !Path.GetFileName(f).Contains(".Tool.", StringComparison.Ordinal)))["MlBuildGuard.".Length..];
     }
 
@@ -33,6 +49,9 @@ public sealed class PackagesFixture : IDisposable
     public string PackagesCache { get; }
 
     public string PackageVersion { get; }
+
+    /// <summary>An offline advisory folder (MlGuardAdvisoryDatabase) with one advisory that matches nothing.</summary>
+    public string AdvisoryFolder { get; }
 
     public IReadOnlyDictionary<string, string?> Environment => new Dictionary<string, string?>
     {

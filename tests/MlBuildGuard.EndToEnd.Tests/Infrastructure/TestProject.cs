@@ -38,8 +38,11 @@ public sealed class TestProject : IDisposable
 
     public string Sarif => Path.Combine(Directory, "obj", "mlguard.sarif");
 
-    /// <summary>Writes the project file: the package reference plus <paramref name="body"/> (XML inside &lt;Project&gt;).</summary>
-    public TestProject WithProject(string body, string targetFrameworks = "net10.0")
+    /// <summary>
+    /// Writes the project file: the package reference, the settings a well-configured project has (a NuGet lock file,
+    /// offline vulnerability data), plus <paramref name="body"/> (XML inside &lt;Project&gt;) and <paramref name="properties"/>.
+    /// </summary>
+    public TestProject WithProject(string body, string targetFrameworks = "net10.0", string properties = "")
     {
         var tfm = targetFrameworks.Contains(';') ? $"<TargetFrameworks>{targetFrameworks}</TargetFrameworks>" : $"<TargetFramework>{targetFrameworks}</TargetFramework>";
         File.WriteAllText(ProjectFile, $"""
@@ -47,6 +50,10 @@ public sealed class TestProject : IDisposable
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
                 {tfm}
+                <RestorePackagesWithLockFile>true</RestorePackagesWithLockFile>
+                <MlGuardOffline>true</MlGuardOffline>
+                <MlGuardAdvisoryDatabase>{SecurityElement.Escape(_packages.AdvisoryFolder)}</MlGuardAdvisoryDatabase>
+                {properties}
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="MlBuildGuard" Version="{_packages.PackageVersion}" PrivateAssets="all" />

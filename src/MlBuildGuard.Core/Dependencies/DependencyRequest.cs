@@ -1,0 +1,77 @@
+using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Dependencies.Advisories;
+using NuGet.Versioning;
+
+namespace MlBuildGuard.Core.Dependencies;
+
+/// <summary>A <c>PackageReference</c> or <c>PackageVersion</c> item as evaluated, with the file that declares it.</summary>
+public sealed record PackageReferenceItem(string ItemType, string Id, string? Version, string? VersionOverride = null, string? DefiningFile = null, bool IsImplicit = false);
+
+/// <summary>An <c>MlDeniedPackage</c> item: a package id, optionally only some versions, and why.</summary>
+public sealed record DeniedPackageRule(string Id, VersionRange? Versions, string? VersionsText, string? Reason);
+
+/// <summary>Everything the dependency guard looks at, as the build (or <c>mlguard audit</c>) knows it.</summary>
+public sealed class DependencyRequest
+{
+    public required string ProjectDirectory { get; init; }
+
+    public required string ProjectFile { get; init; }
+
+    public IReadOnlyList<PackageReferenceItem> PackageReferences { get; init; } = [];
+
+    /// <summary><c>project.assets.json</c>: what restore resolved. Null when only a lock file is audited.</summary>
+    public string? AssetsFile { get; init; }
+
+    /// <summary><c>packages.lock.json</c> (or the <c>NuGetLockFilePath</c>).</summary>
+    public string? NuGetLockFile { get; init; }
+
+    public string? RestorePackagesWithLockFile { get; init; }
+
+    public string? RestoreLockedMode { get; init; }
+
+    public bool ContinuousIntegration { get; init; }
+
+    /// <summary>The global packages folder (<c>NuGetPackageRoot</c>); null skips the cache integrity check.</summary>
+    public string? PackagesFolder { get; init; }
+
+    /// <summary>Where the integrity check remembers what it verified (under <c>obj/</c>); null to verify everything.</summary>
+    public string? IntegrityCacheFile { get; init; }
+
+    public IReadOnlyList<DeniedPackageRule> DeniedPackages { get; init; } = [];
+
+    /// <summary>Package ids the user vouches for, in addition to the built-in well-known list (typosquat check).</summary>
+    public IReadOnlyList<string> KnownPackages { get; init; } = [];
+
+    public IReadOnlyList<string> PythonRequirementFiles { get; init; } = [];
+
+    /// <summary>Package source URLs (or folders) allowed to supply packages; empty means not checked.</summary>
+    public IReadOnlyList<string> TrustedSources { get; init; } = [];
+
+    /// <summary>Folder of offline advisories (OSV JSON or NuGet VulnerabilityInfo pages).</summary>
+    public string? AdvisoryDatabase { get; init; }
+
+    /// <summary>No network: only the offline database and local caches.</summary>
+    public bool Offline { get; init; }
+
+    /// <summary>Advisories at or above this severity are errors, below are warnings.</summary>
+    public AdvisorySeverity AuditErrorLevel { get; init; } = AdvisorySeverity.High;
+
+    /// <summary>Reads the user's NuGet configuration and talks to feeds; null when no feed may be asked.</summary>
+    public IPackageFeeds? Feeds { get; init; }
+
+    /// <summary>Where <c>PackageReference</c> / <c>PackageVersion</c> items are written (for line numbers).</summary>
+    public IReadOnlyList<ItemDeclaration> Declarations { get; init; } = [];
+}
+
+/// <summary>The findings of one run, and what it learned on the way (for messages and tests).</summary>
+public sealed class DependencyResult
+{
+    public List<Finding> Findings { get; } = new();
+
+    public List<string> Notes { get; } = new();
+
+    public int PackagesVerified { get; set; }
+
+    public int PackagesFromCache { get; set; }
+}

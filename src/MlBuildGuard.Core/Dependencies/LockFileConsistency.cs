@@ -1,0 +1,86 @@
+using System.Text.Json;
+using MlBuildGuard.Core.Diagnostics;
+using NuGet.Common;
+using NuGet.ProjectModel;
+
+namespace MlBuildGuard.Core.Dependencies;
+
+/// <summary>MLG104: <c>packages.lock.json</c> must say exactly what restore resolved (<c>project.assets.json</c>).</summary>
+internal static class LockFileConsistency
+{
+    /// <summary>Reads the NuGet lock file; a malformed one is MLG104 with line and column, and null is returned.</summary>
+    public static PackagesLockFile? Read(string path, List<Finding> findings)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var name = Path.GetFileName(path);
+        try
+        {
+            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number
+                || !root.TryGetProperty("dependencies", out var dependencies) || dependencies.ValueKind != JsonValueKind.Object)
+            {
+                findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, new SourceLocation(path, 1, 1), name,
+                    name, "it is not a NuGet lock file (it needs a numeric 'version' and a 'dependencies' object)"));
+                return null;
+            }
+        }
+        catch (JsonException e)
+        {
+            findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync,
+                new SourceLocation(path, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1), name,
+                name, "it is not valid JSON"));
+            return null;
+        }
+
+        try
+        {
+            return PackagesLockFileFormat.Read(new MemoryStream(bytes), NullLogger.Instance, path);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, new SourceLocation(path), name,
+                name, $"it cannot be read as a NuGet lock file ({e.Message})"));
+            return null;
+        }
+    }
+
+    public static void Compare(string lockPath, PackagesLockFile lockFile, PackageGraph restored, List<Finding> findings)
+    {
+        var name = Path.GetFileName(lockPath);
+        var at = new SourceLocation(lockPath);
+        var lockTargets = lockFile.Targets.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var targetName in restored.TargetNames.Order(StringComparer.Ordinal))
+        {
+            if (!lockTargets.TryGetValue(targetName, out var locked))
+            {
+                findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, at, name, name, $"restore resolved the target '{targetName}', which the lock file does not have"));
+                continue;
+            }
+
+            var lockedPackages = locked.Dependencies.Where(d => d.Type != PackageDependencyType.Project)
+                .ToDictionary(d => d.Id, StringComparer.OrdinalIgnoreCase);
+            foreach (var (id, package) in restored.Target(targetName).OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                if (!lockedPackages.Remove(id, out var entry))
+                {
+                    findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, at, id, name, $"{targetName}: restore resolved {package.Id} {package.Version}, which the lock file does not have"));
+                }
+                else if (entry.ResolvedVersion != package.Version)
+                {
+                    findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, at, id, name, $"{targetName}: restore resolved {package.Id} {package.Version}, the lock file has {entry.ResolvedVersion}"));
+                }
+                else if (!string.IsNullOrEmpty(package.ContentHash) && !string.Equals(entry.ContentHash, package.ContentHash, StringComparison.Ordinal))
+                {
+                    findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, at, id, name, $"{targetName}: {package.Id} {package.Version} has content hash {package.ContentHash} in the restore, {entry.ContentHash} in the lock file"));
+                }
+            }
+
+            foreach (var extra in lockedPackages.Values.OrderBy(d => d.Id, StringComparer.OrdinalIgnoreCase))
+            {
+                findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, at, extra.Id, name, $"{targetName}: the lock file has {extra.Id} {extra.ResolvedVersion}, which restore did not resolve"));
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Dependencies;
+using MlBuildGuard.Core.Dependencies.Advisories;
+using MlBuildGuard.Core.Diagnostics;
+using Microsoft.Build.Framework;
+using NuGet.Versioning;
+
+namespace MlBuildGuard.Tasks;
+
+/// <summary>The dependency guard (MLG101–MLG109, MLG201–MLG203); the logic is <see cref="DependencyGuard"/>.</summary>
+public sealed class MlGuardVerifyDependencies : MlGuardTask
+{
+    /// <summary><c>@(PackageReference)</c>.</summary>
+    public ITaskItem[] PackageReferences { get; set; } = [];
+
+    /// <summary><c>@(PackageVersion)</c> (central package management).</summary>
+    public ITaskItem[] PackageVersions { get; set; } = [];
+
+    public string? AssetsFile { get; set; }
+
+    public string? NuGetLockFilePath { get; set; }
+
+    public string? RestorePackagesWithLockFile { get; set; }
+
+    public string? RestoreLockedMode { get; set; }
+
+    public string? ContinuousIntegrationBuild { get; set; }
+
+    /// <summary><c>$(NuGetPackageRoot)</c>, the global packages folder.</summary>
+    public string? PackagesFolder { get; set; }
+
+    public string? IntegrityCacheFile { get; set; }
+
+    /// <summary><c>@(MlDeniedPackage)</c> with optional <c>Versions</c> and <c>Reason</c>.</summary>
+    public ITaskItem[] DeniedPackages { get; set; } = [];
+
+    /// <summary><c>@(MlGuardKnownPackage)</c>: ids the user vouches for (never typosquats).</summary>
+    public ITaskItem[] KnownPackages { get; set; } = [];
+
+    /// <summary><c>@(MlPythonRequirements)</c>.</summary>
+    public ITaskItem[] PythonRequirements { get; set; } = [];
+
+    public string? TrustedSources { get; set; }
+
+    public string? AdvisoryDatabase { get; set; }
+
+    public string? Offline { get; set; }
+
+    public string? AuditErrorLevel { get; set; }
+
+    public string[] DeclaringFiles { get; set; } = [];
+
+    protected override string GuardName => "dependencies";
+
+    protected override void Run(List<Finding> findings)
+    {
+        // A multi-targeted project is checked once: by its outer build, or by the first of its framework builds in this process.
+        if (BuildEngine is IBuildEngine4 engine4)
+        {
+            var onceKey = $"MlBuildGuard.Dependencies|{FullPath(ProjectFile)}";
+            if (engine4.GetRegisteredTaskObject(onceKey, RegisteredTaskObjectLifetime.Build) is not null)
+            {
+                Log.LogMessage(MessageImportance.Low, "MlBuildGuard dependencies: already verified for this project in this build.");
+                return;
+            }
+
+            engine4.RegisterTaskObject(onceKey, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        }
+
+        var at = new SourceLocation(ProjectFile);
+        var ci = LockModeParser.IsTrue(ContinuousIntegrationBuild);
+        if (!AdvisorySeverityNames.TryParse(string.IsNullOrWhiteSpace(AuditErrorLevel) ? "high" : AuditErrorLevel, out var level))
+        {
+            findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, at, null, $"MlGuardAuditErrorLevel is '{AuditErrorLevel}'; use low, moderate, high or critical"));
+            level = AdvisorySeverity.Low; // fail closed: every advisory is an error
+        }
+
+        var denied = new List<DeniedPackageRule>();
+        foreach (var item in DeniedPackages)
+        {
+            var versions = NullIfEmpty(item.GetMetadata("Versions"));
+            VersionRange? range = null;
+            if (versions is not null && !VersionRange.TryParse(versions, out range))
+            {
+                findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, at, item.ItemSpec, $"MlDeniedPackage '{item.ItemSpec}' has Versions '{versions}', which is not a NuGet version range; the package is denied in every version"));
+                range = null;
+            }
+
+            denied.Add(new DeniedPackageRule(item.ItemSpec, range, range is null ? null : versions, NullIfEmpty(item.GetMetadata("Reason"))));
+        }
+
+        var offline = LockModeParser.IsTrue(Offline);
+        IPackageFeeds? feeds = null;
+        try
+        {
+            feeds = NuGetPackageFeeds.Load(ProjectDirectory);
+        }
+        catch (DependencyDataException e)
+        {
+            findings.Add(Finding.Create(RuleCatalog.NoVulnerabilityData, at, "nuget.config", $"Package sources and audit sources cannot be read: {e.Message}.")
+                .WithSeverity(ci ? Severity.Error : Severity.Warning));
+        }
+
+        var request = new DependencyRequest
+        {
+            ProjectDirectory = ProjectDirectory,
+            ProjectFile = FullPath(ProjectFile),
+            PackageReferences = Items(PackageReferences, "PackageReference").Concat(Items(PackageVersions, "PackageVersion")).ToList(),
+            AssetsFile = string.IsNullOrWhiteSpace(AssetsFile) ? null : FullPath(AssetsFile),
+            NuGetLockFile = NullIfEmpty(NuGetLockFilePath),
+            RestorePackagesWithLockFile = RestorePackagesWithLockFile,
+            RestoreLockedMode = RestoreLockedMode,
+            ContinuousIntegration = ci,
+            PackagesFolder = NullIfEmpty(PackagesFolder),
+            IntegrityCacheFile = string.IsNullOrWhiteSpace(IntegrityCacheFile) ? null : FullPath(IntegrityCacheFile),
+            DeniedPackages = denied,
+            KnownPackages = KnownPackages.Select(k => k.ItemSpec).ToList(),
+            PythonRequirementFiles = PythonRequirements.Select(p => p.ItemSpec).ToList(),
+            TrustedSources = (TrustedSources ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            AdvisoryDatabase = NullIfEmpty(AdvisoryDatabase),
+            Offline = offline,
+            AuditErrorLevel = level,
+            Feeds = feeds,
+            Declarations = ItemDeclarations.Find(DeclaringFiles.Select(FullPath), "PackageReference")
+                .Concat(ItemDeclarations.Find(DeclaringFiles.Select(FullPath), "PackageVersion")).ToList(),
+        };
+
+        var result = DependencyGuard.Run(request, CancellationToken);
+        Log.LogMessage(MessageImportance.Normal,
+            $"MlBuildGuard dependencies: {result.PackagesVerified} package(s) verified against their archives, {result.PackagesFromCache} unchanged since verified.");
+        findings.AddRange(result.Findings);
+    }
+
+    private static IEnumerable<PackageReferenceItem> Items(ITaskItem[] items, string itemType) => items.Select(i => new PackageReferenceItem(
+        itemType,
+        i.ItemSpec,
+        NullIfEmpty(i.GetMetadata("Version")),
+        NullIfEmpty(i.GetMetadata("VersionOverride")),
+        NullIfEmpty(i.GetMetadata("DefiningProjectFullPath")),
+        string.Equals(i.GetMetadata("IsImplicitlyDefined"), "true", StringComparison.OrdinalIgnoreCase)));
+}
