@@ -133,7 +133,7 @@ internal static class FeedRules
                 var fix = advisory.FixedVersion is null ? "no fixed version known" : $"first fixed in {advisory.FixedVersion}";
                 var via = graph.PathTo(package.Id) is { } path ? $"; it comes in through {path}" : "";
                 findings.Add(Finding.Create(RuleCatalog.KnownVulnerability, DeclarationLocator.Locate(request, TopLevel(graph, package.Id)), package.Id,
-                    package.Id, package.Version.ToNormalizedString(), advisory.Severity.Name(), name, advisory.Affected.PrettyPrint(), fix, via)
+                    package.Id, package.Version.ToNormalizedString(), advisory.Severity.Name(), name, advisory.Affected.ToNormalizedString(), fix, via)
                     .WithSeverity(severity) with { SubjectKind = SubjectKind.Package });
             }
         }

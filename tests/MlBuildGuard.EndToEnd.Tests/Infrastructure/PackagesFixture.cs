@@ -56,6 +56,7 @@ public sealed class PackagesFixture : IDisposable
     public IReadOnlyDictionary<string, string?> Environment => new Dictionary<string, string?>
     {
         ["NUGET_PACKAGES"] = PackagesCache,
+        ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(Root, "http-cache"),
         ["ContinuousIntegrationBuild"] = null,
     };
 

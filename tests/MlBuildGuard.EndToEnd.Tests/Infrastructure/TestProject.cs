@@ -32,6 +32,19 @@ public sealed class TestProject : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>Environment variables for this project's builds only (e.g. its own NUGET_PACKAGES).</summary>
+    public Dictionary<string, string?> Environment { get; } = new();
+
+    private IReadOnlyDictionary<string, string?> BuildEnvironment =>
+        _packages.Environment.Concat(Environment).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+
+    /// <summary>Replaces the project's nuget.config.</summary>
+    public TestProject WithNuGetConfig(string xml)
+    {
+        File.WriteAllText(Path.Combine(Directory, "nuget.config"), xml);
+        return this;
+    }
+
     public string ProjectFile => Path.Combine(Directory, "app.csproj");
 
     public string LockFile => Path.Combine(Directory, "mlguard.lock.json");
@@ -80,15 +93,15 @@ public sealed class TestProject : IDisposable
         return index < 0 ? throw new ArgumentException($"'{text}' is not in the project file") : index + 1;
     }
 
-    public CommandResult Restore() => DotNet.Run(Directory, _packages.Environment, "restore", "-tl:off", "-nodeReuse:false");
+    public CommandResult Restore() => DotNet.Run(Directory, BuildEnvironment, "restore", "-tl:off", "-nodeReuse:false");
 
     /// <summary>Runs targets the way an IDE's design-time build does (no restore, compiler not executed).</summary>
-    public CommandResult DesignTimeBuild() => DotNet.Run(Directory, _packages.Environment,
+    public CommandResult DesignTimeBuild() => DotNet.Run(Directory, BuildEnvironment,
         "msbuild", "-t:ResolveReferences;CoreCompile", "-p:DesignTimeBuild=true", "-p:SkipCompilerExecution=true", "-p:ProvideCommandLineArgs=true",
         "-tl:off", "-nodeReuse:false", "-v:m");
 
     public CommandResult Build(params string[] arguments) =>
-        DotNet.Run(Directory, _packages.Environment, ["build", "-tl:off", "-nodeReuse:false", "-clp:NoSummary", "-v:m", .. arguments]);
+        DotNet.Run(Directory, BuildEnvironment, ["build", "-tl:off", "-nodeReuse:false", "-clp:NoSummary", "-v:m", .. arguments]);
 
     public void Dispose()
     {
