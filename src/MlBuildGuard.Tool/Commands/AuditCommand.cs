@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Xml;
+using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Dependencies;
+using MlBuildGuard.Core.Diagnostics;
+using NuGet.Common;
+using NuGet.Configuration;
+using NuGet.ProjectModel;
+
+namespace MlBuildGuard.Tool.Commands;
+
+/// <summary>
+/// <c>mlguard audit PROJECT_OR_LOCKFILE [--advisories DIR] [--offline]</c>: the dependency guard's pinning, lock, cache
+/// integrity and vulnerability rules on a restored project (its <c>obj/project.assets.json</c>) or on a bare
+/// <c>packages.lock.json</c>. Prints findings in MSBuild's canonical format; exit 0 clean, 1 errors, 2 usage or I/O error.
+/// </summary>
+public static class AuditCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var target = new Argument<string>("PROJECT_OR_LOCKFILE") { Description = "A project file, a folder with one project file, or a packages.lock.json." };
+        var advisories = new Option<string?>("--advisories") { Description = "Folder of offline advisories (OSV JSON, OSV zip exports, or NuGet VulnerabilityInfo pages)." };
+        var offline = new Option<bool>("--offline") { Description = "Ask no feed: only the offline advisories and the local package cache." };
+        var command = new Command("audit", "Check a restored project's packages: pinning, lock file, local cache integrity, vulnerabilities, deprecation.")
+        {
+            target, advisories, offline,
+        };
+        command.SetAction(r => Run(r.GetValue(target)!, r.GetValue(advisories), r.GetValue(offline), stdout, stderr));
+        return command;
+    }
+
+    public static int Run(string target, string? advisories, bool offline, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var request = BuildRequest(Path.GetFullPath(target), advisories, offline);
+            var result = DependencyGuard.Run(request);
+            foreach (var finding in result.Findings)
+            {
+                stdout.WriteLine(finding.ToCanonicalString());
+            }
+
+            var errors = result.Findings.Count(f => f.Severity == Severity.Error);
+            var warnings = result.Findings.Count(f => f.Severity == Severity.Warning);
+            stderr.WriteLine($"mlguard audit: {errors} error(s), {warnings} warning(s); {result.PackagesVerified + result.PackagesFromCache} package(s) checked against their archives.");
+            return errors > 0 ? 1 : 0;
+        }
+        catch (Exception e) when (e is DependencyDataException or IOException or UnauthorizedAccessException or XmlException)
+        {
+            stderr.WriteLine($"mlguard: {e.Message}");
+            return Program.UsageOrIoError;
+        }
+    }
+
+    private static DependencyRequest BuildRequest(string target, string? advisories, bool offline)
+    {
+        string projectDirectory;
+        string projectFile;
+        string? assets = null;
+        string? lockFile = null;
+        if (File.Exists(target) && target.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            lockFile = target;
+            projectDirectory = Path.GetDirectoryName(target)!;
+            projectFile = target;
+        }
+        else
+        {
+            projectFile = Directory.Exists(target) ? SingleProject(target) : target;
+            if (!File.Exists(projectFile))
+            {
+                throw new IOException($"'{target}' is neither a project file, a folder with one, nor a packages.lock.json");
+            }
+
+            projectDirectory = Path.GetDirectoryName(projectFile)!;
+            assets = Path.Combine(projectDirectory, "obj", "project.assets.json");
+            if (!File.Exists(assets))
+            {
+                throw new IOException($"'{assets}' does not exist: restore the project first (dotnet restore)");
+            }
+        }
+
+        var settings = LoadSettings(projectDirectory);
+        var packagesFolder = assets is not null
+            ? new LockFileFormat().Read(assets, NullLogger.Instance)?.PackageFolders.FirstOrDefault()?.Path
+            : SettingsUtility.GetGlobalPackagesFolder(settings);
+        return new DependencyRequest
+        {
+            ProjectDirectory = projectDirectory,
+            ProjectFile = projectFile,
+            PackageReferences = lockFile is null ? DeclaredPackages(projectFile) : [],
+            AssetsFile = assets,
+            NuGetLockFile = lockFile,
+            RestorePackagesWithLockFile = null,
+            PackagesFolder = packagesFolder,
+            AdvisoryDatabase = advisories is null ? null : Path.GetFullPath(advisories),
+            Offline = offline,
+            Feeds = offline ? null : NuGetPackageFeeds.Load(projectDirectory),
+            Declarations = lockFile is null
+                ? ItemDeclarations.Find([projectFile], "PackageReference").Concat(ItemDeclarations.Find([projectFile], "PackageVersion")).ToList()
+                : [],
+        };
+    }
+
+    private static ISettings LoadSettings(string directory)
+    {
+        try
+        {
+            return Settings.LoadDefaultSettings(directory);
+        }
+        catch (NuGetConfigurationException e)
+        {
+            throw new DependencyDataException($"the NuGet configuration cannot be read: {e.Message}");
+        }
+    }
+
+    private static string SingleProject(string folder)
+    {
+        var projects = Directory.GetFiles(folder, "*.*proj");
+        return projects.Length == 1 ? projects[0] : throw new IOException($"'{folder}' holds {projects.Length} project files; name one");
+    }
+
+    /// <summary>PackageReference / PackageVersion items written in the project file with a literal Version.</summary>
+    private static List<PackageReferenceItem> DeclaredPackages(string projectFile)
+    {
+        var items = new List<PackageReferenceItem>();
+        using var reader = XmlReader.Create(projectFile, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+        while (reader.Read())
+        {
+            if (reader.NodeType == XmlNodeType.Element && reader.LocalName is "PackageReference" or "PackageVersion" && reader.GetAttribute("Include") is { } id)
+            {
+                items.Add(new PackageReferenceItem(reader.LocalName, id, reader.GetAttribute("Version"), reader.GetAttribute("VersionOverride"), projectFile));
+            }
+        }
+
+        return items;
+    }
+}

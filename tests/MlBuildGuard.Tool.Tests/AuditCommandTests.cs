@@ -1,0 +1,106 @@
+using MlBuildGuard.Testing;
+
+namespace MlBuildGuard.Tool.Tests;
+
+public sealed class AuditCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string LockWith(string id, string version) => _dir.Write("app/packages.lock.json", $$"""
+        {
+          "version": 1,
+          "dependencies": {
+            "net10.0": {
+              "{{id}}": { "type": "Direct", "requested": "[{{version}}, )", "resolved": "{{version}}", "contentHash": "AAAA" }
+            }
+          }
+        }
+        """);
+
+    private string Advisories()
+    {
+        _dir.Write("osv/ADV-1.json", """
+            { "id": "ADV-1", "modified": "2026-01-01T00:00:00Z",
+              "affected": [ { "package": { "ecosystem": "NuGet", "name": "Contoso.Vulnerable" },
+                              "ranges": [ { "type": "ECOSYSTEM", "events": [ { "introduced": "0" }, { "fixed": "2.0.0" } ] } ] } ],
+              "database_specific": { "severity": "CRITICAL" } }
+            """);
+        return _dir.Combine("osv");
+    }
+
+    [Fact]
+    public void A_vulnerable_locked_package_is_reported_in_canonical_form_with_exit_code_1()
+    {
+        var lockFile = LockWith("Contoso.Vulnerable", "1.5.0");
+
+        var (code, stdout, _) = Run("audit", lockFile, "--advisories", Advisories(), "--offline");
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{lockFile}: error MLG201: Package Contoso.Vulnerable 1.5.0 has a known critical severity vulnerability, ADV-1", stdout, StringComparison.Ordinal);
+        Assert.Contains("first fixed in 2.0.0", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_clean_lock_exits_0()
+    {
+        var lockFile = LockWith("Contoso.Vulnerable", "2.0.0");
+
+        var (code, stdout, stderr) = Run("audit", lockFile, "--advisories", Advisories(), "--offline");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", stdout);
+        Assert.Contains("0 error(s), 0 warning(s)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_advisories_offline_there_is_no_vulnerability_data_MLG203()
+    {
+        var (code, stdout, _) = Run("audit", LockWith("Contoso.Good", "1.0.0"), "--offline");
+
+        Assert.Equal(0, code);
+        Assert.Contains("warning MLG203", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_malformed_lock_is_MLG104_with_a_position()
+    {
+        var lockFile = _dir.Write("app/packages.lock.json", "{\n  \"version\": 1,\n  \"dependencies\": {\n");
+
+        var (code, stdout, _) = Run("audit", lockFile, "--offline", "--advisories", Advisories());
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{lockFile}(4,1): error MLG104", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("audit")]
+    [InlineData("audit", "/no/such/project.csproj")]
+    public void Usage_and_io_errors_exit_2(params string[] args)
+    {
+        var (code, _, stderr) = Run(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains("mlguard", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_project_that_was_never_restored_is_exit_2_with_the_reason()
+    {
+        var project = _dir.Write("app/app.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+
+        var (code, _, stderr) = Run("audit", project, "--offline");
+
+        Assert.Equal(2, code);
+        Assert.Contains("restore the project first", stderr, StringComparison.Ordinal);
+    }
+}
