@@ -40,7 +40,7 @@ public sealed class DependencyRequest
 
     public IReadOnlyList<DeniedPackageRule> DeniedPackages { get; init; } = [];
 
-    /// <summary>Package ids the user vouches for, in addition to the built-in well-known list (typosquat check).</summary>
+    /// <summary>The user's own well-known package ids (typosquat check): never flagged, and their look-alikes are.</summary>
     public IReadOnlyList<string> KnownPackages { get; init; } = [];
 
     public IReadOnlyList<string> PythonRequirementFiles { get; init; } = [];

@@ -25,11 +25,17 @@ internal static class PackagePolicyRules
         }
     }
 
+    /// <summary>
+    /// A package close to a well-known id is suspicious. The well-known ids are the built-in list plus the user's own
+    /// <c>MlGuardKnownPackage</c> items, which are protected the same way (a look-alike of the company's package is flagged)
+    /// and are never flagged themselves.
+    /// </summary>
     public static void CheckTyposquats(DependencyRequest request, PackageGraph graph, List<Finding> findings)
     {
-        var vouched = WellKnownPackages.Ids.Concat(request.KnownPackages.Select(k => k.Trim()))
-            .Where(k => k.Length > 0)
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var known = WellKnownPackages.Ids.Concat(request.KnownPackages.Select(k => k.Trim()).Where(k => k.Length > 0))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        var vouched = known.ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var package in graph.Packages.DistinctBy(p => p.Id.ToLowerInvariant()))
         {
             if (vouched.Contains(package.Id))
@@ -38,8 +44,8 @@ internal static class PackagePolicyRules
             }
 
             var id = package.Id.ToLowerInvariant();
-            var closest = WellKnownPackages.Ids
-                .Select(known => (Known: known, Distance: EditDistance.DamerauLevenshtein(id, known.ToLowerInvariant(), MaxEdits(known))))
+            var closest = known
+                .Select(k => (Known: k, Distance: EditDistance.DamerauLevenshtein(id, k.ToLowerInvariant(), MaxEdits(k))))
                 .Where(c => c.Distance > 0 && c.Distance <= MaxEdits(c.Known))
                 .OrderBy(c => c.Distance).ThenBy(c => c.Known, StringComparer.Ordinal)
                 .FirstOrDefault();

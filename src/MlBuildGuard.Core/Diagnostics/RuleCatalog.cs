@@ -59,7 +59,7 @@ public static class RuleCatalog
 
     public static readonly Rule TyposquatPackage = new(
         "MLG108", "Package id close to a well-known package", Severity.Warning,
-        "Package '{0}' is {1} edit(s) away from the well-known package '{2}' but is not it. Check that '{0}' is the package you meant; if it is, list it as an MlGuardKnownPackage.");
+        "Package '{0}' is {1} edit(s) away from the well-known package '{2}' but is not it. Check that '{0}' is the package you meant; if it is, vouch for it with <MlGuardKnownPackage Include=\"{0}\" />.");
 
     public static readonly Rule UnpinnedPythonRequirement = new(
         "MLG109", "Python requirement not pinned with == and --hash", Severity.Error,
