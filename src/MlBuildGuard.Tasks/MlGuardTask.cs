@@ -35,7 +35,10 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
     /// <summary><c>$(MSBuildWarningsAsMessages)</c> (which carries <c>NoWarn</c>), so the SARIF log shows silenced warnings as such.</summary>
     public string? WarningsAsMessages { get; set; }
 
-    /// <summary>True when MlGuardValidateConfiguration reported errors in this build: the build fails, so nothing may be written.</summary>
+    /// <summary>
+    /// True when the configuration or a guard that ran earlier in this build reported errors: the build fails, so this
+    /// guard reports but writes nothing.
+    /// </summary>
     public bool ConfigurationFailed { get; set; }
 
     /// <summary>The date suppressions are checked against; <c>yyyy-MM-dd</c>, default today (UTC). For tests and reproducible CI.</summary>

@@ -26,6 +26,13 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
     /// <summary>MSBuild files in which <c>MlTrainingInput</c> items may be declared (for patterns and line numbers).</summary>
     public string[] DeclaringFiles { get; set; } = [];
 
+    /// <summary>Folder under <c>obj/</c> where a new lock waits until the build has succeeded.</summary>
+    public string? StagingDirectory { get; set; }
+
+    /// <summary>The staged lock to commit after a successful build (<c>MlGuardCommitLock</c>); empty when nothing is to be written.</summary>
+    [Output]
+    public string? StagedLockFile { get; set; }
+
     protected override string GuardName => "training-inputs";
 
     protected override void Run(List<Finding> findings)
@@ -58,9 +65,11 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
             Suppressions = ActiveSuppressions(),
             SilencedCodes = SilencedCodes(),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
+            StagingDirectory = string.IsNullOrEmpty(StagingDirectory) ? null : FullPath(StagingDirectory),
         };
 
         var result = TrainingInputGuard.Run(request, CancellationToken);
+        StagedLockFile = result.StagedLock;
         foreach (var note in result.Notes)
         {
             Log.LogMessage(MessageImportance.High, "MlBuildGuard: " + note);

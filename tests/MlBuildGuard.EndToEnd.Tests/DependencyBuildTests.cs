@@ -248,7 +248,7 @@ public sealed class DependencyBuildTests(PackagesFixture packages, ContosoFeedFi
         var result = p.Build("--no-restore");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("critical severity vulnerability, CONTOSO-OSV-1", result.Diagnostics.Single(d => d.Code == "MLG201").Message, StringComparison.Ordinal);
+        Assert.Contains("a known vulnerability of critical severity, CONTOSO-OSV-1", result.Diagnostics.Single(d => d.Code == "MLG201").Message, StringComparison.Ordinal);
         Assert.Equal(before, contoso.Feed.Requests.Count);
     }
 

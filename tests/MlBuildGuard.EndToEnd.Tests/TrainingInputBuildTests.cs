@@ -30,7 +30,8 @@ public sealed class TrainingInputBuildTests(PackagesFixture packages)
         var first = p.Build();
 
         Assert.True(first.ExitCode == 0, first.ToString());
-        Assert.Contains("Created mlguard.lock.json with 1 training input(s)", first.Output, StringComparison.Ordinal);
+        Assert.Contains("mlguard.lock.json will be created with 1 training input(s) when the build succeeds.", first.Output, StringComparison.Ordinal);
+        Assert.Contains($"MlBuildGuard: wrote {p.LockFile}. Commit it.", first.Output, StringComparison.Ordinal);
         Assert.Empty(first.Diagnostics);
         var lockText = File.ReadAllText(p.LockFile);
         Assert.Contains("\"data/train.tsv\"", lockText, StringComparison.Ordinal);
@@ -172,7 +173,7 @@ public sealed class TrainingInputBuildTests(PackagesFixture packages)
         var update = p.Build("--no-restore", "-p:MlGuardUpdateLock=true");
 
         Assert.True(update.ExitCode == 0, update.ToString());
-        Assert.Contains("Updated mlguard.lock.json: 0 added, 1 changed, 0 removed", update.Output, StringComparison.Ordinal);
+        Assert.Contains("mlguard.lock.json will be updated when the build succeeds: 0 added, 1 changed, 0 removed", update.Output, StringComparison.Ordinal);
         Assert.Contains("~ data/train.tsv", update.Output, StringComparison.Ordinal);
         var ci = p.Build("--no-restore", "-p:ContinuousIntegrationBuild=true", "-p:RestoreLockedMode=true");
         Assert.True(ci.ExitCode == 0, ci.ToString());
@@ -250,6 +251,24 @@ public sealed class TrainingInputBuildTests(PackagesFixture packages)
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(["MLG406"], result.Codes("error"));
         Assert.False(File.Exists(p.LockFile), "a failing build never writes the lock");
+    }
+
+    [Fact]
+    public void A_build_that_fails_after_the_guards_never_writes_the_lock()
+    {
+        var p = NewProject();
+        p.Write("Program.cs", "internal static class Program { private static void Main() { this does not compile } }\n");
+
+        var broken = p.Build();
+
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("error CS", broken.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(p.LockFile), "the lock is written only once Build has succeeded");
+        Assert.Empty(Directory.GetFiles(p.Directory, "mlguard.lock.json*"));
+
+        p.Write("Program.cs", "internal static class Program { private static void Main() { } }\n");
+        Assert.Equal(0, p.Build("--no-restore").ExitCode);
+        Assert.True(File.Exists(p.LockFile));
     }
 
     [Fact]

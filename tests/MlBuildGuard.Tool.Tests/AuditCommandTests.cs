@@ -46,7 +46,7 @@ public sealed class AuditCommandTests : IDisposable
         var (code, stdout, _) = Run("audit", lockFile, "--advisories", Advisories(), "--offline");
 
         Assert.Equal(1, code);
-        Assert.Contains($"{lockFile}: error MLG201: Package Contoso.Vulnerable 1.5.0 has a known critical severity vulnerability, ADV-1", stdout, StringComparison.Ordinal);
+        Assert.Contains($"{lockFile}: error MLG201: Package Contoso.Vulnerable 1.5.0 has a known vulnerability of critical severity, ADV-1", stdout, StringComparison.Ordinal);
         Assert.Contains("first fixed in 2.0.0", stdout, StringComparison.Ordinal);
     }
 

@@ -42,9 +42,11 @@ public static class DependencyGuard
         }
 
         graph ??= lockFile is not null ? PackageGraph.FromLockFile(lockFile) : null;
-        var locked = LockedPackages(lockFile, graph);
+        var locked = lockPath is not null && lockFile is null && graph is null
+            ? LockFileConsistency.ReadablePackages(lockPath) // fail closed: verify what the broken lock still names
+            : LockedPackages(lockFile, graph);
         PackageIntegrity.Check(request, locked, lockPath, result, cancellationToken);
-        FeedRules.CheckSources(request, locked, findings);
+        FeedRules.CheckSources(request, locked, graph, findings);
 
         if (graph is not null)
         {

@@ -8,7 +8,7 @@ namespace MlBuildGuard.Core.Dependencies;
 /// <summary>MLG106 (package sources), MLG201 and MLG203 (vulnerabilities and their data), MLG202 (deprecation).</summary>
 internal static class FeedRules
 {
-    public static void CheckSources(DependencyRequest request, IReadOnlyList<LockedPackage> packages, List<Finding> findings)
+    public static void CheckSources(DependencyRequest request, IReadOnlyList<LockedPackage> packages, PackageGraph? graph, List<Finding> findings)
     {
         var severity = request.ContinuousIntegration ? Severity.Error : Severity.Warning;
         var at = new SourceLocation(request.ProjectFile);
@@ -50,7 +50,7 @@ internal static class FeedRules
             var message = source is null
                 ? $"Package {package.Id} {package.Version} records no source in the package cache, so it cannot be shown to come from MlGuardTrustedSources."
                 : $"Package {package.Id} {package.Version} came from '{source}', which is not in MlGuardTrustedSources.";
-            findings.Add(Finding.Create(RuleCatalog.UntrustedPackageSource, DeclarationLocator.Locate(request, package.Id), package.Id, message)
+            findings.Add(Finding.Create(RuleCatalog.UntrustedPackageSource, DeclarationLocator.Locate(request, graph is null ? package.Id : TopLevel(graph, package.Id)), package.Id, message)
                 .WithSeverity(severity) with { SubjectKind = SubjectKind.Package });
         }
     }
@@ -99,7 +99,7 @@ internal static class FeedRules
                 if (feed.Error is not null)
                 {
                     findings.Add(Finding.Create(RuleCatalog.NoVulnerabilityData, at, feed.Source,
-                        $"The vulnerability data of '{feed.Source}' cannot be read: {feed.Error}.").WithSeverity(dataSeverity));
+                        $"The vulnerability data of '{feed.Source}' cannot be read: {feed.Error.TrimEnd('.', ' ')}.").WithSeverity(dataSeverity));
                 }
                 else if (feed.Advisories is not null)
                 {
@@ -111,13 +111,13 @@ internal static class FeedRules
 
         if (sourcesWithData.Count == 0)
         {
-            var why = request.Offline
-                ? "MlGuardOffline is true and no MlGuardAdvisoryDatabase gives vulnerability data"
-                : "no package source or audit source provides vulnerability data, and no MlGuardAdvisoryDatabase is configured";
+            var (why, advice) = request.Offline
+                ? ("MlGuardOffline is true and no MlGuardAdvisoryDatabase gives vulnerability data", "Keep an offline advisory folder and set MlGuardAdvisoryDatabase")
+                : ("no package source or audit source provides vulnerability data, and no MlGuardAdvisoryDatabase is configured", "Add an auditSources entry to nuget.config, or keep an offline advisory folder and set MlGuardAdvisoryDatabase");
             if (!findings.Any(f => f.Code == RuleCatalog.NoVulnerabilityData.Code))
             {
                 findings.Add(Finding.Create(RuleCatalog.NoVulnerabilityData, at, "vulnerability-data",
-                    $"No vulnerability data: {why}, so packages cannot be shown free of known vulnerabilities. Add an auditSources entry to nuget.config, or keep an offline advisory folder and set MlGuardAdvisoryDatabase.")
+                    $"No vulnerability data: {why}, so packages cannot be shown free of known vulnerabilities. {advice}.")
                     .WithSeverity(dataSeverity));
             }
 

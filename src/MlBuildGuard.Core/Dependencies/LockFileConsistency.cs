@@ -36,7 +36,17 @@ internal static class LockFileConsistency
 
         try
         {
-            return PackagesLockFileFormat.Read(new MemoryStream(bytes), NullLogger.Instance, path);
+            // NuGet's reader logs what it cannot read and returns an empty lock; an empty lock would check nothing.
+            var logger = new CollectingLogger();
+            var lockFile = PackagesLockFileFormat.Read(new MemoryStream(bytes), logger, path);
+            if (lockFile.Version < 1 || logger.Errors.Count > 0)
+            {
+                findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, new SourceLocation(path), name,
+                    name, $"it cannot be read as a NuGet lock file ({(logger.Errors.Count > 0 ? logger.Errors[0] : $"version {lockFile.Version}")})"));
+                return null;
+            }
+
+            return lockFile;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -46,7 +56,71 @@ internal static class LockFileConsistency
         }
     }
 
-    public static void Compare(string lockPath, PackagesLockFile lockFile, PackageGraph restored, List<Finding> findings)
+    /// <summary>
+    /// For a lock NuGet cannot read (already reported as MLG104): every package entry whose id, version and content hash
+    /// can still be read, so the cache-integrity check keeps verifying them instead of seeing no packages at all.
+    /// </summary>
+    public static IReadOnlyList<LockedPackage> ReadablePackages(string path)
+    {
+        var packages = new List<LockedPackage>();
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 16 });
+            if (!document.RootElement.TryGetProperty("dependencies", out var targets) || targets.ValueKind != JsonValueKind.Object)
+            {
+                return packages;
+            }
+
+            foreach (var target in targets.EnumerateObject().Where(t => t.Value.ValueKind == JsonValueKind.Object))
+            {
+                foreach (var entry in target.Value.EnumerateObject().Where(e => e.Value.ValueKind == JsonValueKind.Object))
+                {
+                    var v = entry.Value;
+                    if (v.TryGetProperty("resolved", out var resolved) && resolved.ValueKind == JsonValueKind.String
+                        && NuGet.Versioning.NuGetVersion.TryParse(resolved.GetString(), out var version)
+                        && v.TryGetProperty("contentHash", out var hash) && hash.ValueKind == JsonValueKind.String)
+                    {
+                        packages.Add(new LockedPackage(entry.Name, version, hash.GetString()));
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON at all: nothing can be read from it (MLG104 already says so).
+        }
+
+        return packages.DistinctBy(p => (p.Id.ToLowerInvariant(), p.Version)).ToList();
+    }
+
+    /// <summary>Keeps the errors NuGet's readers log instead of throwing.</summary>
+    private sealed class CollectingLogger : LoggerBase
+    {
+        public List<string> Errors { get; } = new();
+
+        public override void Log(ILogMessage message)
+        {
+            if (message.Level >= LogLevel.Error)
+            {
+                Errors.Add(message.Message);
+            }
+        }
+
+        public override Task LogAsync(ILogMessage message)
+        {
+            Log(message);
+            return Task.CompletedTask;
+        }
+    }
+
+    public static void Compare(string lockPath, PackagesLockFile lockFile, PackageGraph restored, List<Finding> found)
+    {
+        var findings = new List<Finding>();
+        CompareTargets(lockPath, lockFile, restored, findings);
+        found.AddRange(findings.Select(f => f.Subject == Path.GetFileName(lockPath) ? f : f with { SubjectKind = SubjectKind.Package }));
+    }
+
+    private static void CompareTargets(string lockPath, PackagesLockFile lockFile, PackageGraph restored, List<Finding> findings)
     {
         var name = Path.GetFileName(lockPath);
         var at = new SourceLocation(lockPath);

@@ -172,7 +172,9 @@ public sealed class NuGetPackageFeeds : IPackageFeeds
                 var deprecation = found?.GetDeprecationMetadataAsync().GetAwaiter().GetResult();
                 if (deprecation is not null)
                 {
-                    var alternate = deprecation.AlternatePackage is { } alt ? $"{alt.PackageId} {alt.Range?.ToNormalizedString()}".Trim() : null;
+                    var alternate = deprecation.AlternatePackage is { } alt
+                        ? (alt.Range is null || alt.Range.Equals(NuGet.Versioning.VersionRange.All) ? alt.PackageId : $"{alt.PackageId} {alt.Range.ToNormalizedString()}")
+                        : null;
                     return new PackageDeprecation(deprecation.Reasons?.ToList() ?? [], deprecation.Message, alternate);
                 }
             }

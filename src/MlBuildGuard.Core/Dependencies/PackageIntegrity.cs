@@ -198,14 +198,18 @@ internal static class PackageIntegrity
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
 
-    /// <summary>The 1-based line of the first <c>"id": {</c> in a NuGet lock file, or 0.</summary>
+    /// <summary>The 1-based line where a NuGet lock file opens the entry <c>"id": {</c> (not a mention as a dependency), or 0.</summary>
     internal static int JsonKeyLine(string path, string id)
     {
         try
         {
             var lines = File.ReadAllLines(path);
             var key = $"\"{id}\"";
-            var index = Array.FindIndex(lines, l => l.TrimStart().StartsWith(key, StringComparison.OrdinalIgnoreCase));
+            var index = Array.FindIndex(lines, l =>
+            {
+                var t = l.TrimStart();
+                return t.StartsWith(key, StringComparison.OrdinalIgnoreCase) && t[key.Length..].TrimStart().StartsWith(':') && t[key.Length..].TrimStart()[1..].TrimStart().StartsWith('{');
+            });
             return index + 1;
         }
         catch (IOException)

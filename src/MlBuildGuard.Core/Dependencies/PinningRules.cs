@@ -21,9 +21,8 @@ internal static class PinningRules
                 var resolved = graph?.Packages.Where(p => string.Equals(p.Id, item.Id, StringComparison.OrdinalIgnoreCase))
                     .Select(p => p.Version.ToNormalizedString()).FirstOrDefault();
                 var suggestion = resolved ?? (VersionRange.TryParse(version, out var r) && r.MinVersion is { } min ? min.ToNormalizedString() : "1.2.3");
-                var what = attribute == "Version" ? $"{item.ItemType} '{item.Id}'" : $"{item.ItemType} '{item.Id}' (VersionOverride)";
                 findings.Add(Finding.Create(RuleCatalog.FloatingPackageVersion, DeclarationLocator.Locate(request, item), item.Id,
-                    what.Split(' ')[0], item.Id, version, problem, suggestion) with { SubjectKind = SubjectKind.Package });
+                    item.ItemType, item.Id, attribute, version, problem, suggestion) with { SubjectKind = SubjectKind.Package });
             }
         }
     }
@@ -70,13 +69,20 @@ internal static class PinningRules
         var exists = path is not null && File.Exists(path);
         var optedIn = string.Equals(request.RestorePackagesWithLockFile?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
         var at = new SourceLocation(request.ProjectFile);
-        if (!exists)
+        var name = Path.GetFileName(path ?? PackagesLockFileFormat.LockFileName);
+        if (!exists || (!optedIn && request.RestorePackagesWithLockFile is not null))
         {
-            var why = optedIn
-                ? $"RestorePackagesWithLockFile is true but '{Path.GetFileName(path ?? PackagesLockFileFormat.LockFileName)}' does not exist (restore has not written it yet, or it is not committed)"
-                : "The project has no NuGet lock file (RestorePackagesWithLockFile is not true and there is no packages.lock.json)";
+            var why = (optedIn, exists) switch
+            {
+                (true, false) => $"RestorePackagesWithLockFile is true but '{name}' does not exist (restore has not written it yet, or it is not committed)",
+                (false, false) => $"The project has no NuGet lock file (RestorePackagesWithLockFile is not true and there is no {name})",
+                _ => $"RestorePackagesWithLockFile is not true, so restore uses '{name}' only because the file happens to be there; if it were deleted, restore would silently stop locking",
+            };
             findings.Add(Finding.Create(RuleCatalog.NoNuGetLockFile, at, Path.GetFileName(request.ProjectFile), why));
-            return null;
+            if (!exists)
+            {
+                return null;
+            }
         }
 
         if (request.ContinuousIntegration && !string.Equals(request.RestoreLockedMode?.Trim(), "true", StringComparison.OrdinalIgnoreCase))

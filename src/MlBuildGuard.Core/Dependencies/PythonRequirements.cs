@@ -20,7 +20,9 @@ public static partial class PythonRequirements
 
     private static void Check(string file, List<Finding> findings, HashSet<string> visited)
     {
-        if (!visited.Add(file))
+        // A file is visited once however it is reached (a folder link can give it endless names).
+        var identity = IO.FileStamp.TryGet(file, out var stamp) && stamp.FileId != 0 ? $"{stamp.Device}:{stamp.FileId}" : file;
+        if (!visited.Add(identity))
         {
             return;
         }

@@ -22,7 +22,7 @@ public static class WellKnownPackages
         "TensorFlow.NET", "TensorFlow.Keras", "SciSharp.TensorFlow.Redist", "NumSharp", "MathNet.Numerics",
         "System.Numerics.Tensors", "Apache.Arrow", "ParquetSharp", "Parquet.Net", "CsvHelper", "Accord.MachineLearning",
         "LLamaSharp", "OllamaSharp", "Tokenizers.DotNet", "SixLabors.ImageSharp", "SkiaSharp", "OpenCvSharp4",
-        "Emgu.CV", "Microsoft.Extensions.AI.Abstractions",
+        "Emgu.CV", "Microsoft.Extensions.AI.Abstractions", "Microsoft.Extensions.ML",
         // core libraries
         "Newtonsoft.Json", "System.Text.Json", "System.Memory", "System.Buffers", "System.CommandLine",
         "System.Collections.Immutable", "System.Security.Cryptography.Pkcs", "System.Text.Encodings.Web",
@@ -37,7 +37,8 @@ public static class WellKnownPackages
         "NuGet.Common", "NuGet.Commands", "NuGet.Configuration", "NuGet.Credentials", "NuGet.DependencyResolver.Core",
         "NuGet.Frameworks", "NuGet.LibraryModel", "NuGet.Packaging", "NuGet.ProjectModel", "NuGet.Protocol",
         "NuGet.Resolver", "NuGet.Versioning", "Microsoft.Build", "Microsoft.Build.Framework", "Microsoft.Build.Tasks.Core",
-        "Microsoft.Build.Utilities.Core", "Microsoft.SourceLink.GitHub", "Nerdbank.GitVersioning", "MinVer",
+        "Microsoft.Build.Utilities.Core", "Microsoft.SourceLink.GitHub", "Microsoft.SourceLink.GitLab",
+        "Microsoft.SourceLink.AzureRepos.Git", "Microsoft.SourceLink.Bitbucket.Git", "Microsoft.SourceLink.Gitea", "Nerdbank.GitVersioning", "MinVer",
         "MlBuildGuard", "MlBuildGuard.Tool", "CycloneDX.Core",
         // tests
         "xunit", "xunit.core", "xunit.assert", "xunit.runner.visualstudio", "NUnit", "NUnit3TestAdapter",

@@ -31,7 +31,7 @@ public static class RuleCatalog
 
     public static readonly Rule FloatingPackageVersion = new(
         "MLG101", "Floating or open-ended package version", Severity.Error,
-        "{0} '{1}' has the version '{2}', which {3}. Pin an exact version (e.g. Version=\"{4}\") so every restore resolves the same package.");
+        "{0} '{1}' has {2}=\"{3}\", which {4}. Pin an exact version ({2}=\"{5}\") so every restore resolves the same package.");
 
     public static readonly Rule NoNuGetLockFile = new(
         "MLG102", "No NuGet lock file", Severity.Error,
@@ -39,7 +39,7 @@ public static class RuleCatalog
 
     public static readonly Rule NotLockedModeOnCi = new(
         "MLG103", "RestoreLockedMode not true on CI", Severity.Error,
-        "RestoreLockedMode is not true on this CI build, so restore may silently re-resolve packages instead of failing when they differ from packages.lock.json. Set <RestoreLockedMode Condition=\"'$(ContinuousIntegrationBuild)' == 'true'\">true</RestoreLockedMode> where restore sees it (Directory.Build.props), or restore with --locked-mode.");
+        "RestoreLockedMode is not true on this CI build, so restore may silently re-resolve packages instead of failing when they differ from packages.lock.json. Set <RestoreLockedMode Condition=\"'$(ContinuousIntegrationBuild)' == 'true'\">true</RestoreLockedMode> in Directory.Build.props, where both restore and the build see it (dotnet restore --locked-mode alone is invisible to the build).");
 
     public static readonly Rule NuGetLockFileOutOfSync = new(
         "MLG104", "packages.lock.json does not match restore", Severity.Error,
@@ -47,7 +47,7 @@ public static class RuleCatalog
 
     public static readonly Rule PoisonedPackageCache = new(
         "MLG105", "Package cache content differs from the lock file", Severity.Error,
-        "Package {0} {1} in the local package cache is not the package that was locked: {2}. Delete '{3}' and restore again; if it comes back different, the package source serves different bytes than when the lock was made.");
+        "Package {0} {1} in the local package cache is not the package that was locked (or, without a lock, restored): {2}. Delete '{3}' and restore again; if it comes back different, the package source serves different bytes than when the lock was made.");
 
     public static readonly Rule UntrustedPackageSource = new(
         "MLG106", "Package from an untrusted source", Severity.Warning,
@@ -67,7 +67,7 @@ public static class RuleCatalog
 
     public static readonly Rule KnownVulnerability = new(
         "MLG201", "Known vulnerability", Severity.Error,
-        "Package {0} {1} has a known {2} severity vulnerability, {3} (affected: {4}; {5}){6}.");
+        "Package {0} {1} has a known vulnerability of {2} severity, {3} (affected: {4}; {5}){6}.");
 
     public static readonly Rule DeprecatedPackage = new(
         "MLG202", "Deprecated package", Severity.Warning,

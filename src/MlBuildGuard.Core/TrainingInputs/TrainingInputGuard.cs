@@ -30,6 +30,12 @@ public sealed class TrainingInputRequest
     /// <summary>The stamp cache file under <c>obj/</c>; null to hash every file.</summary>
     public string? CacheFilePath { get; init; }
 
+    /// <summary>
+    /// When set, a new lock is staged in this folder instead of written, and <see cref="LockCommit"/> writes it once the
+    /// whole build has succeeded (the MSBuild path). When null the lock is written at once (the command line, tests).
+    /// </summary>
+    public string? StagingDirectory { get; init; }
+
     /// <summary>The project's suppressions: a suppressed error does not stop the lock from being written.</summary>
     public SuppressionSet Suppressions { get; init; } = SuppressionSet.Empty;
 
@@ -56,6 +62,9 @@ public sealed class TrainingInputResult
     public List<string> Notes { get; } = new();
 
     public bool LockWritten { get; set; }
+
+    /// <summary>The staged lock awaiting <see cref="LockCommit.Commit"/>, when <see cref="TrainingInputRequest.StagingDirectory"/> was set.</summary>
+    public string? StagedLock { get; set; }
 
     public int FilesRead { get; set; }
 
@@ -236,23 +245,31 @@ public static class TrainingInputGuard
         }
 
         var updated = (locked ?? new LockFile()).WithTrainingInputs(current);
-        if (AtomicFile.WriteIfChanged(lockPath, LockFileWriter.ToBytes(updated)))
-        {
-            result.LockWritten = true;
-            if (locked is null)
-            {
-                result.Notes.Add($"Created {context.RelativeLockPath} with {current.Count} training input(s). Commit it.");
-            }
-            else
-            {
-                result.Notes.Add($"Updated {context.RelativeLockPath}: {Describe(locked.TrainingInputs, updated.TrainingInputs, result.Notes)}. Commit it.");
-            }
-        }
-        else
+        var bytes = LockFileWriter.ToBytes(updated);
+        if (lockExists && File.ReadAllBytes(lockPath).AsSpan().SequenceEqual(bytes))
         {
             result.Notes.Add($"{context.RelativeLockPath} is up to date ({current.Count} training input(s)).");
+            return result;
         }
 
+        var changes = locked is null
+            ? $"{current.Count} training input(s)"
+            : Describe(locked.TrainingInputs, updated.TrainingInputs, result.Notes);
+        if (request.StagingDirectory is { } staging)
+        {
+            // A build only writes the lock once it has succeeded: stage it now, commit it after Build (LockCommit).
+            result.StagedLock = LockCommit.Stage(staging, bytes);
+            result.Notes.Insert(0, locked is null
+                ? $"{context.RelativeLockPath} will be created with {changes} when the build succeeds."
+                : $"{context.RelativeLockPath} will be updated when the build succeeds: {changes}.");
+            return result;
+        }
+
+        AtomicFile.WriteAllBytes(lockPath, bytes);
+        result.LockWritten = true;
+        result.Notes.Insert(0, locked is null
+            ? $"Created {context.RelativeLockPath} with {changes}. Commit it."
+            : $"Updated {context.RelativeLockPath}: {changes}. Commit it.");
         return result;
     }
 

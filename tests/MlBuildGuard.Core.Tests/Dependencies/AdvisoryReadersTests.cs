@@ -185,7 +185,18 @@ public class AdvisoryReadersTests
     }
 
     [Theory]
-    [InlineData(""" "ranges": [ { "type": "GIT", "events": [ { "introduced": "abc123" } ] } ] """, "has neither ranges nor versions")]
+    [InlineData(""" "ranges": [ { "type": "GIT", "repo": "https://example.test/widget.git", "events": [ { "introduced": "abc123" } ] } ] """)]
+    [InlineData(""" "ecosystem_specific": { "note": "no ranges, no versions" } """)]
+    public void An_affected_NuGet_package_without_ranges_or_versions_it_can_order_affects_every_version(string affectedBody)
+    {
+        var (_, set) = Read(Osv("GHSA-aaaa-bbbb-cccc", affectedBody));
+
+        Assert.True(Affects(set, "0.0.1"));
+        Assert.True(Affects(set, "999.0.0"));
+        Assert.Null(Only(set, "Contoso.Widget", "1.0.0").FixedVersion);
+    }
+
+    [Theory]
     [InlineData(""" "ranges": [ { "type": "CUSTOM", "events": [ { "introduced": "0" } ] } ] """, "range type 'CUSTOM' is not understood")]
     [InlineData(""" "ranges": [ { "type": "ECOSYSTEM", "events": [ { "introduced": "0" }, { "patched": "1.0.0" } ] } ] """, "unknown range event 'patched'")]
     [InlineData(""" "ranges": [ { "type": "ECOSYSTEM", "events": [ { "introduced": "0" }, { "fixed": "not-a-version" } ] } ] """, "'not-a-version' is not a NuGet version")]
@@ -284,7 +295,7 @@ public class AdvisoryReadersTests
         Assert.Equal(0, set.Count);
     }
 
-    [Fact(Skip = "BUG: AdvisoryReaders.Read (AdvisoryReaders.cs:49-57) calls [] an index: All() over an empty array is true, so the 'empty page' branch at line 54 is unreachable")]
+    [Fact]
     public void An_empty_array_is_an_empty_VulnerabilityInfo_page()
     {
         Assert.Equal(AdvisoryDocumentKind.VulnerabilityInfoPage, Read("[]").Kind);

@@ -50,6 +50,43 @@ public class LockFileConsistencyTests
         Assert.Contains("it is not a NuGet lock file", finding.Message, StringComparison.Ordinal);
     }
 
+    private const string NuGetSwallowsErrors =
+        "BUG: LockFileConsistency.Read (LockFileConsistency.cs:39) trusts PackagesLockFileFormat.Read, which does not throw on a bad entry: " +
+        "it logs the error and returns an empty lock (Version int.MinValue, no targets), so the catch at line 41 never runs, no MLG104 is " +
+        "reported, and the integrity (MLG105), source (MLG106) and, without an assets file, all package checks see no packages";
+
+    [Theory]
+    [InlineData("""{ "version": 1, "dependencies": { "net10.0": { "Contoso.App": { "type": "Direct", "requested": "[1.0.0, )", "resolved": "not-a-version", "contentHash": "AAAA" } } } }""")]
+    [InlineData("""{ "version": 1, "dependencies": { "net10.0": { "Contoso.App": { "type": "Direct", "requested": "[1.0.0, )", "resolved": "1.0.0", "contentHash": "AAAA" }, "Contoso.Lib": { "type": "Transitive", "resolved": "2.0", "contentHash": "BBBB", "dependencies": { "Contoso.Core": "[1.0" } } } } }""")]
+    public void A_lock_file_NuGet_cannot_read_is_MLG104_not_an_empty_lock(string content)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Write("packages.lock.json", content);
+        var findings = new List<Finding>();
+
+        var lockFile = LockFileConsistency.Read(path, findings);
+
+        Assert.Null(lockFile);
+        var finding = Assert.Single(findings);
+        Assert.Equal("MLG104", finding.Code);
+        Assert.Contains("it cannot be read as a NuGet lock file", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_unreadable_lock_entry_does_not_silence_the_cache_integrity_check()
+    {
+        using var layout = new PackageCacheLayout();
+        var json = File.ReadAllText(layout.LockPath).Replace("\"resolved\": \"1.0.0\"", "\"resolved\": \"one.zero\"", StringComparison.Ordinal);
+        Assert.Contains("one.zero", json, StringComparison.Ordinal);
+        File.WriteAllText(layout.LockPath, json);
+        File.WriteAllText(layout.InPackage("build/evil.targets"), "<Project />");
+
+        var result = DependencyGuard.Run(layout.Request());
+
+        Assert.Contains(result.Findings, f => f.Code == "MLG104");
+        Assert.Contains(result.Findings, f => f.Code == "MLG105");
+    }
+
     [Fact]
     public void A_valid_lock_file_is_read_without_findings()
     {
@@ -81,6 +118,7 @@ public class LockFileConsistencyTests
 
         Assert.Equal("MLG104", finding.Code);
         Assert.Equal("Contoso.Lib", finding.Subject);
+        Assert.Equal(SubjectKind.Package, finding.SubjectKind);
         Assert.Equal(LockPath, finding.Location!.FilePath);
         Assert.Contains("net10.0: restore resolved Contoso.Lib 2.0.0, which the lock file does not have", finding.Message, StringComparison.Ordinal);
     }
@@ -130,6 +168,8 @@ public class LockFileConsistencyTests
         var finding = Assert.Single(Compare(NuGetLockJson.Build(LockEntry.Direct("Contoso.App", "1.0.0")), restored));
 
         Assert.Contains("restore resolved the target 'net10.0/linux-x64', which the lock file does not have", finding.Message, StringComparison.Ordinal);
+        Assert.Equal("packages.lock.json", finding.Subject);
+        Assert.Equal(SubjectKind.Path, finding.SubjectKind);
     }
 
     private static List<Finding> Compare(string lockJson, PackageGraph restored)

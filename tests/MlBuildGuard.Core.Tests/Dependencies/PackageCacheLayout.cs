@@ -90,8 +90,10 @@ internal sealed class PackageCacheLayout : IDisposable
         bool ci = false,
         IReadOnlyList<string>? trustedSources = null,
         string? integrityCacheFile = null,
-        bool withAdvisories = true) => new()
+        bool withAdvisories = true,
+        IReadOnlyList<PackageReferenceItem>? references = null) => new()
         {
+            PackageReferences = references ?? [],
             ProjectDirectory = AppDirectory,
             ProjectFile = ProjectFile,
             AssetsFile = null,

@@ -75,6 +75,19 @@ public class PackagePolicyRulesTests
     }
 
     [Fact]
+    public void The_users_own_known_packages_are_protected_from_look_alikes()
+    {
+        var request = Request(known: ["Contoso.Features"]);
+
+        var finding = Assert.Single(Typosquats(request,
+            LockEntry.Direct("Contoso.Features", "1.0.0"),
+            LockEntry.Direct("Contoso.Feature", "9.9.9")));
+
+        Assert.Equal("Contoso.Feature", finding.Subject);
+        Assert.StartsWith("Package 'Contoso.Feature' is 1 edit(s) away from the well-known package 'Contoso.Features'", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_transitive_look_alike_points_at_the_reference_that_brings_it_in()
     {
         var request = Request(references: [new PackageReferenceItem("PackageVersion", "Contoso.App", "2.0.0", DefiningFile: "/src/Directory.Packages.props")]);

@@ -67,6 +67,7 @@ public class PythonRequirementsTests
 
         Assert.Equal("pandas", finding.Subject);
         Assert.Equal(2, finding.Location!.Line);
+        Assert.Equal(1, finding.Location.Column);
         Assert.Contains("has no --hash", finding.Message, StringComparison.Ordinal);
     }
 
@@ -210,7 +211,8 @@ public class PythonRequirementsTests
 
         Assert.Equal("MLG109", finding.Code);
         Assert.Equal("missing.txt", finding.Subject);
-        Assert.Contains("does not exist", finding.Message, StringComparison.Ordinal);
+        Assert.Equal(new SourceLocation(dir.Combine("missing.txt")), finding.Location);
+        Assert.Contains("names a requirements file that does not exist", finding.Message, StringComparison.Ordinal);
     }
 
     [Fact]

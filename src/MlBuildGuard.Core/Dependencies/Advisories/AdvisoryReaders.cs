@@ -46,14 +46,14 @@ public static class AdvisoryReaders
             var root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Array)
             {
-                if (root.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("@name", out _) && e.TryGetProperty("@id", out _)))
-                {
-                    return AdvisoryDocumentKind.VulnerabilityInfoIndex;
-                }
-
                 if (root.GetArrayLength() == 0)
                 {
                     return AdvisoryDocumentKind.VulnerabilityInfoPage; // NuGet's documentation calls [] an empty page
+                }
+
+                if (root.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("@name", out _) && e.TryGetProperty("@id", out _)))
+                {
+                    return AdvisoryDocumentKind.VulnerabilityInfoIndex;
                 }
 
                 throw new AdvisoryFormatException("a JSON array that is not a VulnerabilityInfo index");
@@ -148,7 +148,8 @@ public static class AdvisoryReaders
 
             if (!matched)
             {
-                throw new AdvisoryFormatException($"{id}: the affected package '{name}' has neither ranges nor versions");
+                // The advisory names the package but no versions this reader can order: fail closed, every version is affected.
+                into.Add(new Advisory(id, url, name, VersionRange.All, severity, null, origin));
             }
         }
     }
