@@ -8,13 +8,7 @@ public sealed class AuditCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => Cli.Run(args);
 
     private string LockWith(string id, string version) => _dir.Write("app/packages.lock.json", $$"""
         {

@@ -120,25 +120,10 @@ internal sealed class PackageCacheLayout : IDisposable
         };
         builder.Authors.Add("MlBuildGuard tests");
         builder.DependencyGroups.Add(new PackageDependencyGroup(NuGetFramework.Parse("net10.0"), []));
-        builder.Files.Add(new BytesFile("lib/net10.0/Foo.dll", DllBytes));
-        builder.Files.Add(new BytesFile($"build/{Id}.targets", Encoding.UTF8.GetBytes("<Project />\n")));
+        builder.Files.Add(new InMemoryPackageFile("lib/net10.0/Foo.dll", DllBytes));
+        builder.Files.Add(new InMemoryPackageFile($"build/{Id}.targets", Encoding.UTF8.GetBytes("<Project />\n")));
         using var stream = new MemoryStream();
         builder.Save(stream);
         return stream.ToArray();
-    }
-
-    private sealed class BytesFile(string path, byte[] content) : IPackageFile
-    {
-        public string Path { get; } = path;
-
-        public string EffectivePath => Path;
-
-        public System.Runtime.Versioning.FrameworkName TargetFramework => null!;
-
-        public NuGetFramework NuGetFramework => NuGetFramework.AnyFramework;
-
-        public DateTimeOffset LastWriteTime { get; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public Stream GetStream() => new MemoryStream(content, writable: false);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using MlBuildGuard.Testing;
 using NuGet.Frameworks;
 using NuGet.Packaging;
 using NuGet.Packaging.Core;
@@ -140,8 +141,8 @@ public sealed class LoopbackFeed : IDisposable
         builder.Authors.Add("MlBuildGuard tests");
         var dependencies = (package.Dependencies ?? []).Select(d => new PackageDependency(d.Id, VersionRange.Parse(d.Range))).ToList();
         builder.DependencyGroups.Add(new PackageDependencyGroup(NuGetFramework.Parse("net10.0"), dependencies));
-        builder.Files.Add(new BytesFile($"build/{package.Id}.props", Encoding.UTF8.GetBytes($"<Project><PropertyGroup><{package.Id.Replace(".", "", StringComparison.Ordinal)}Imported>true</{package.Id.Replace(".", "", StringComparison.Ordinal)}Imported></PropertyGroup></Project>\n")));
-        builder.Files.Add(new BytesFile("lib/net10.0/_._", []));
+        builder.Files.Add(new InMemoryPackageFile($"build/{package.Id}.props", Encoding.UTF8.GetBytes($"<Project><PropertyGroup><{package.Id.Replace(".", "", StringComparison.Ordinal)}Imported>true</{package.Id.Replace(".", "", StringComparison.Ordinal)}Imported></PropertyGroup></Project>\n")));
+        builder.Files.Add(new InMemoryPackageFile("lib/net10.0/_._", []));
         using var stream = new MemoryStream();
         builder.Save(stream);
         return stream.ToArray();
@@ -203,20 +204,5 @@ public sealed class LoopbackFeed : IDisposable
         catch (AggregateException)
         {
         }
-    }
-
-    private sealed class BytesFile(string path, byte[] content) : IPackageFile
-    {
-        public string Path { get; } = path;
-
-        public string EffectivePath => Path;
-
-        public System.Runtime.Versioning.FrameworkName TargetFramework => null!;
-
-        public NuGetFramework NuGetFramework => NuGetFramework.AnyFramework;
-
-        public DateTimeOffset LastWriteTime { get; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public Stream GetStream() => new MemoryStream(content, writable: false);
     }
 }
