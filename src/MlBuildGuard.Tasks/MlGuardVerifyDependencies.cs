@@ -108,7 +108,7 @@ public sealed class MlGuardVerifyDependencies : MlGuardTask
             PackageReferences = Items(PackageReferences, "PackageReference").Concat(Items(PackageVersions, "PackageVersion")).ToList(),
             AssetsFile = string.IsNullOrWhiteSpace(AssetsFile) ? null : FullPath(AssetsFile),
             NuGetLockFile = NullIfEmpty(NuGetLockFilePath),
-            RestorePackagesWithLockFile = RestorePackagesWithLockFile,
+            RestorePackagesWithLockFile = RestorePackagesWithLockFile ?? "", // MSBuild passes no empty parameter: unset means not true
             RestoreLockedMode = RestoreLockedMode,
             ContinuousIntegration = ci,
             PackagesFolder = NullIfEmpty(PackagesFolder),

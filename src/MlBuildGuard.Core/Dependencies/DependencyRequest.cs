@@ -26,6 +26,7 @@ public sealed class DependencyRequest
     /// <summary><c>packages.lock.json</c> (or the <c>NuGetLockFilePath</c>).</summary>
     public string? NuGetLockFile { get; init; }
 
+    /// <summary>The property's value as the build has it ("" when unset); null when unknown (<c>mlguard audit</c>).</summary>
     public string? RestorePackagesWithLockFile { get; init; }
 
     public string? RestoreLockedMode { get; init; }

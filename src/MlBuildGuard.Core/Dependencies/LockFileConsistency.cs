@@ -42,7 +42,7 @@ internal static class LockFileConsistency
             if (lockFile.Version < 1 || logger.Errors.Count > 0)
             {
                 findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, new SourceLocation(path), name,
-                    name, $"it cannot be read as a NuGet lock file ({(logger.Errors.Count > 0 ? logger.Errors[0] : $"version {lockFile.Version}")})"));
+                    name, $"it cannot be read as a NuGet lock file ({(logger.Errors.Count > 0 ? logger.Errors[0] : "NuGet rejects a version, range or entry in it")})"));
                 return null;
             }
 
