@@ -77,6 +77,36 @@ public static class RuleCatalog
         "MLG203", "No vulnerability data", Severity.Warning,
         "{0}");
 
+    // ---- model scanning ---------------------------------------------------------------------------------------------
+
+    public static readonly Rule DangerousModelCode = new(
+        "MLG301", "Model can execute code when loaded", Severity.Error,
+        "{0}: loading it would {1}: {2}. Do not load this file; obtain the model from a trusted source, or re-export it as safetensors.");
+
+    public static readonly Rule ModelImportNotAllowed = new(
+        "MLG302", "Model imports something not on the allowlist", Severity.Warning,
+        "{0}: it imports '{1}', which is not on the allowlist of types safe to load. If you trust that type, allow it with <MlGuardAllowedGlobal Include=\"{1}\" />.");
+
+    public static readonly Rule ModelUnparsable = new(
+        "MLG303", "Model cannot be parsed or recognised", Severity.Error,
+        "{0}: {1}, so it cannot be shown safe to load.");
+
+    public static readonly Rule OnnxExternalDataEscapes = new(
+        "MLG304", "ONNX external data escapes the model folder", Severity.Error,
+        "{0}: tensor '{1}' keeps its data in '{2}', which {3}. External data must be a plain file inside the model's folder.");
+
+    public static readonly Rule InvalidTensorHeader = new(
+        "MLG305", "Invalid safetensors / GGUF / ONNX header", Severity.Error,
+        "{0}: invalid {1} header: {2}.");
+
+    public static readonly Rule KerasEmbeddedCode = new(
+        "MLG306", "Keras/TensorFlow model with embedded code", Severity.Error,
+        "{0}: {1}, which runs code when the model is loaded.");
+
+    public static readonly Rule ScanLimitExceeded = new(
+        "MLG307", "A scan limit was exceeded", Severity.Error,
+        "{0}: {1} (limit {2}), so the rest cannot be shown safe. If the file is genuine, raise the limit or split the model.");
+
     // ---- training inputs and the lock file ---------------------------------------------------------------------------
 
     public static readonly Rule LockFileMissing = new(
