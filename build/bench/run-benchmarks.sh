@@ -286,7 +286,9 @@ sleep_until() {
 sleep_until $(( linked_us + 3000000 ))
 
 BUILD=(dotnet build --no-restore -nodeReuse:false -tl:off -clp:PerformanceSummary)
+# Every guarded build runs these four; MlGuardCommitLock only runs when a build staged a new lock (the first build).
 GUARD_TASKS=(MlGuardValidateConfiguration MlGuardVerifyTrainingInputs MlGuardVerifyDependencies MlGuardStopOnFailure)
+ALL_TASKS=("${GUARD_TASKS[@]}" MlGuardCommitLock)
 OTHER_WARNINGS=() # warnings of other tools (not MLG), listed in the report
 
 task_ms() { # LOG TASK -> ms of TASK in the Task Performance Summary
@@ -297,6 +299,9 @@ guard_ms() { # LOG -> ms of all MlGuard* tasks
 }
 elapsed_ms() { # LOG -> MSBuild's "Time Elapsed" in ms
   awk '/^Time Elapsed/ { split($3, a, ":"); printf "%.0f\n", (a[1] * 3600 + a[2] * 60 + a[3]) * 1000 }' "$1"
+}
+project_ms() { # LOG -> ms of building the project (Project Performance Summary: no evaluation, no process start-up)
+  awk '/^Project Performance Summary:/ { s = 1; next } s && $2 == "ms" { print $1; exit }' "$1"
 }
 
 # check_log LOG NAME: fails the script on any MLG warning or error; remembers other warnings for the report.
@@ -315,7 +320,7 @@ check_log() {
 
 declare -A B_T # guard task -> ms, of the last build()
 
-# build NAME [extra args…]: one build; sets B_WALL (ms), B_T, B_GUARD, B_ELAPSED; fails unless every guard task ran.
+# build NAME [extra args…]: one build; sets B_WALL (ms), B_T, B_GUARD, B_ELAPSED, B_PROJECT; fails unless every guard task ran.
 build() {
   local name=$1 t0 t1 rc=0 task logf=$LOGS/build-$1.log
   shift
@@ -325,17 +330,26 @@ build() {
   check_log "$logf" "$name"
   (( rc == 0 )) || { tail -n 40 "$logf" >&2; die "build '$name' failed (exit $rc); see $logf"; }
   B_WALL=$(( (t1 - t0) / 1000 ))
-  for task in "${GUARD_TASKS[@]}"; do
+  local known=0
+  for task in "${ALL_TASKS[@]}"; do
     B_T[$task]=$(task_ms "$logf" "$task")
+    known=$(( known + ${B_T[$task]:-0} ))
+  done
+  for task in "${GUARD_TASKS[@]}"; do
     if [[ -z ${B_T[$task]} && $* != *MlGuardEnabled=false* ]]; then
       die "build '$name': no $task in the task performance summary; see $logf"
     fi
   done
   B_GUARD=$(guard_ms "$logf")
+  # "all MlGuard tasks" is every MlGuard* line; a task this script does not know yet is still counted, and named here.
+  if (( ${B_GUARD:-0} != known )); then
+    log "  note: build '$name' ran MlGuard tasks this script does not list: $(awk '/Task Performance Summary:/ { s = 1; next } s && $2 == "ms" && $3 ~ /^MlGuard/ { print $3 }' "$logf" | paste -sd' ' -)"
+  fi
   B_ELAPSED=$(elapsed_ms "$logf")
-  log "  $name: MlGuard tasks ${B_GUARD:-0} ms (configuration ${B_T[MlGuardValidateConfiguration]:--}, training inputs ${B_T[MlGuardVerifyTrainingInputs]:--}, dependencies ${B_T[MlGuardVerifyDependencies]:--}, gate ${B_T[MlGuardStopOnFailure]:--}), build ${B_WALL} ms wall (MSBuild: ${B_ELAPSED:-?} ms)"
+  B_PROJECT=$(project_ms "$logf")
+  log "  $name: MlGuard tasks ${B_GUARD:-0} ms (configuration ${B_T[MlGuardValidateConfiguration]:--}, training inputs ${B_T[MlGuardVerifyTrainingInputs]:--}, dependencies ${B_T[MlGuardVerifyDependencies]:--}, gate ${B_T[MlGuardStopOnFailure]:--}${B_T[MlGuardCommitLock]:+, lock commit ${B_T[MlGuardCommitLock]}}), project ${B_PROJECT:-?} ms, build ${B_WALL} ms wall (MSBuild: ${B_ELAPSED:-?} ms)"
 }
-keep_tasks() { local -n dst=$1; local k; for k in "${GUARD_TASKS[@]}"; do dst[$k]=${B_T[$k]}; done; } # keep_tasks ARRAY
+keep_tasks() { local -n dst=$1; local k; for k in "${ALL_TASKS[@]}"; do dst[$k]=${B_T[$k]}; done; } # keep_tasks ARRAY
 
 log "first build (creates the lock)"
 build first
@@ -360,17 +374,17 @@ cache_before=$(stamp "$cache_file") verdict_before=$(stamp "$verdict_file")
 
 log "no-change rebuilds"
 declare -A RB_RUNS RB_T # guard task -> "ms ms …" of the timed rebuilds; -> median
-w=() g=() e=()
+w=() g=() e=() pb=()
 for (( r = 1; r <= RUNS; r++ )); do
   build "rebuild-$r"
-  w+=("$B_WALL"); g+=("${B_GUARD:-0}"); e+=("${B_ELAPSED:-0}")
-  for task in "${GUARD_TASKS[@]}"; do RB_RUNS[$task]+="${B_T[$task]} "; done
+  w+=("$B_WALL"); g+=("${B_GUARD:-0}"); e+=("${B_ELAPSED:-0}"); pb+=("${B_PROJECT:-0}")
+  for task in "${ALL_TASKS[@]}"; do RB_RUNS[$task]+="${B_T[$task]:-} "; done
 done
-for task in "${GUARD_TASKS[@]}"; do
-  # shellcheck disable=SC2086 # a list of numbers
-  RB_T[$task]=$(median ${RB_RUNS[$task]})
+for task in "${ALL_TASKS[@]}"; do
+  # shellcheck disable=SC2086 # a list of numbers, or nothing when the task did not run
+  if [[ -n ${RB_RUNS[$task]// /} ]]; then RB_T[$task]=$(median ${RB_RUNS[$task]}); fi
 done
-RB_WALL=$(median "${w[@]}") RB_GUARD=$(median "${g[@]}") RB_ELAPSED=$(median "${e[@]}")
+RB_WALL=$(median "${w[@]}") RB_GUARD=$(median "${g[@]}") RB_ELAPSED=$(median "${e[@]}") RB_PROJECT=$(median "${pb[@]}")
 RB_TASK=${RB_T[MlGuardVerifyTrainingInputs]}
 RB_TASK_ALL=$(tr ' ' '\n' <<<"${RB_RUNS[MlGuardVerifyTrainingInputs]}" | paste -sd/ - | sed 's#/$##')
 RB_GUARD_ALL=$(IFS=/; echo "${g[*]}")
@@ -415,12 +429,12 @@ declare -A CI_T; keep_tasks CI_T
 CI_GUARD=$B_GUARD CI_WALL=$B_WALL
 
 log "rebuilds with the guards switched off (-p:MlGuardEnabled=false), for the whole-build baseline"
-w=()
+w=() pb=()
 for (( r = 1; r <= RUNS; r++ )); do
   build "off-$r" -p:MlGuardEnabled=false
-  w+=("$B_WALL")
+  w+=("$B_WALL"); pb+=("${B_PROJECT:-0}")
 done
-OFF_WALL=$(median "${w[@]}")
+OFF_WALL=$(median "${w[@]}") OFF_PROJECT=$(median "${pb[@]}")
 OFF_WALL_ALL=$(IFS=/; echo "${w[*]}")
 
 # -------------------------------------------------------------------------------------------------- 5. report
@@ -434,7 +448,10 @@ MEM=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 
 s() { printf '%s s | %s s' "$(fmt "${T[$1]}" %.3f)" "$(fmt "${TMIN[$1]}" %.3f)"; } # median | fastest
 verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "NOT met"; fi; }
-tasks_row() { local -n src=$1; local k; for k in "${GUARD_TASKS[@]}"; do printf ' %s ms |' "${src[$k]:-—}"; done; } # the four task columns
+tasks_row() { # ARRAY -> the task columns
+  local -n src=$1; local k
+  for k in "${ALL_TASKS[@]}"; do if [[ -n ${src[$k]:-} ]]; then printf ' %s ms |' "${src[$k]}"; else printf ' — |'; fi; done
+}
 
 big_ratio=$(awk -v a="${T[big_mlguard]}" -v b="${T[big_openssl]}" 'BEGIN { print (a <= 1.10 * b) ? 1 : 0 }')
 startup_ms=$(awk -v z="${T[mlguard_empty]}" 'BEGIN { printf "%.0f", z * 1000 }')
@@ -453,6 +470,7 @@ par_ok=$(awk -v s="$speedup" -v n="$NPROC" 'BEGIN { print (s >= 0.8 * n) ? 1 : 0
 train_ok=$(awk -v g="$RB_TASK" 'BEGIN { print (g < 100) ? 1 : 0 }')
 build_ok=$(awk -v g="$RB_GUARD" 'BEGIN { print (g < 100) ? 1 : 0 }')
 wall_delta=$(( RB_WALL - OFF_WALL ))
+project_delta=$(( RB_PROJECT - OFF_PROJECT ))
 
 {
   echo "## MlBuildGuard benchmarks — $(date -u +%Y-%m-%d)"
@@ -491,16 +509,19 @@ wall_delta=$(( RB_WALL - OFF_WALL ))
   echo "\`dotnet build --no-restore -nodeReuse:false -tl:off -clp:PerformanceSummary\`; task times from MSBuild's Task Performance Summary."
   echo "The project has a NuGet lock file, package source mapping, \`MlGuardOffline\` and an offline advisory database; no build reported an MLG warning or error."
   echo
-  echo "| build | MlGuardValidateConfiguration | MlGuardVerifyTrainingInputs | MlGuardVerifyDependencies | MlGuardStopOnFailure | all MlGuard tasks | whole build (wall) | ratio |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  echo "| build |$(printf ' %s |' "${ALL_TASKS[@]}") all MlGuard tasks | whole build (wall) | ratio |"
+  echo "| --- |$(printf ' ---: |%.0s' "${ALL_TASKS[@]}") ---: | ---: | --- |"
   echo "| first build (creates the lock, hashes all) |$(tasks_row FIRST_T) ${FIRST_GUARD} ms | ${FIRST_WALL} ms | |"
   echo "| first no-change rebuild (reads and compares the lock, records the lock verdict) |$(tasks_row SETTLE_T) ${SETTLE_GUARD} ms | ${SETTLE_WALL} ms | MlGuard tasks / 100 ms budget = $(ratio "$SETTLE_GUARD" 100) |"
   echo "| **no-change rebuild**, median of ${RUNS} (all MlGuard tasks: ${RB_GUARD_ALL} ms; training inputs: ${RB_TASK_ALL} ms) |$(tasks_row RB_T) **${RB_GUARD} ms** | ${RB_WALL} ms | MlGuard tasks / 100 ms budget = $(ratio "$RB_GUARD" 100); MlGuard tasks / whole build = $(ratio "$RB_GUARD" "$RB_WALL") |"
   echo "| CI rebuild (\`ContinuousIntegrationBuild=true\`, \`RestoreLockedMode=true\`; Locked: re-hashes all) |$(tasks_row CI_T) ${CI_GUARD} ms | ${CI_WALL} ms | training inputs / \`mlguard hash many\` = $(ratio "${CI_T[MlGuardVerifyTrainingInputs]}" "$many_ms") |"
-  echo "| no-change rebuild with \`MlGuardEnabled=false\`, median of ${RUNS} (${OFF_WALL_ALL} ms) | — | — | — | — | — | ${OFF_WALL} ms | guarded / unguarded whole build = $(ratio "$RB_WALL" "$OFF_WALL") (${wall_delta} ms) |"
+  echo "| no-change rebuild with \`MlGuardEnabled=false\`, median of ${RUNS} (${OFF_WALL_ALL} ms) |$(printf ' — |%.0s' "${ALL_TASKS[@]}") — | ${OFF_WALL} ms | guarded / unguarded whole build = $(ratio "$RB_WALL" "$OFF_WALL") (${wall_delta} ms) |"
   echo
   echo "The per-task columns of the median row are per-task medians; \"all MlGuard tasks\" is the median of each run's sum, so the"
-  echo "columns need not add up exactly. Task times are whole milliseconds as MSBuild reports them."
+  echo "columns need not add up exactly. Task times are whole milliseconds as MSBuild reports them. MlGuardCommitLock runs only in"
+  echo "a build that staged a new lock (it writes \`mlguard.lock.json\` after Build succeeded)."
+  echo "Building the project (MSBuild's Project Performance Summary, without evaluation and process start-up), median of ${RUNS}:"
+  echo "${RB_PROJECT} ms guarded, ${OFF_PROJECT} ms with \`MlGuardEnabled=false\` (+${project_delta} ms; the MlGuard tasks account for ${RB_GUARD} ms of it)."
   echo
   echo "No-change rebuild at normal verbosity: training inputs ${READ_LINE:-(no summary line from the guard was found)};"
   echo "dependencies ${DEP_LINE:-(no summary line from the guard was found)}. ${CACHE_NOTE^}; ${VERDICT_NOTE}; ${LOCK_OPEN_NOTE}."
@@ -516,7 +537,7 @@ wall_delta=$(( RB_WALL - OFF_WALL ))
   echo "| one large file: within 10 % of \`openssl dgst -sha256\` | mlguard / openssl = $(ratio "${T[big_mlguard]}" "${T[big_openssl]}") (${big_net} without the ${startup_ms} ms start-up) | $(verdict "$big_ratio") |"
   echo "| many files: every core, about ${NPROC}× one core | ${speedup}× ${speedup_of}; in the same run \`xargs -P ${NPROC} openssl\` got ${openssl_par}× over one openssl | $(verdict "$par_ok") (≥ $(awk -v n="$NPROC" 'BEGIN { printf "%.1f", 0.8 * n }')× counted as met) |"
   echo "| unchanged rebuild under 100 ms in MlBuildGuard (${TOTAL_MB} MiB / ${FILES} files): the training-input guard alone | ${RB_TASK} ms in MlGuardVerifyTrainingInputs | $(verdict "$train_ok") |"
-  echo "| unchanged rebuild under 100 ms in MlBuildGuard (${TOTAL_MB} MiB / ${FILES} files): all MlBuildGuard tasks (the SPEC's reading) | ${RB_GUARD} ms in the four MlGuard tasks; the whole build is ${wall_delta} ms slower than with the guards off | $(verdict "$build_ok") |"
+  echo "| unchanged rebuild under 100 ms in MlBuildGuard (${TOTAL_MB} MiB / ${FILES} files): all MlBuildGuard tasks (the SPEC's reading) | ${RB_GUARD} ms in the MlGuard tasks; building the project takes ${project_delta} ms longer than with the guards off (whole build, wall: ${wall_delta} ms) | $(verdict "$build_ok") |"
 } >"$W/results.md"
 
 echo

@@ -15,6 +15,7 @@ public static class Program
         var root = new RootCommand("mlguard: MlBuildGuard's checks outside a build (https://github.com/MlBuildGuard/MlBuildGuard).");
         root.Subcommands.Add(HashCommand.Create(stdout, stderr));
         root.Subcommands.Add(AuditCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ScanCommand.Create(stdout, stderr));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -23,8 +23,11 @@ public sealed record ScanLimits
     /// <summary>Opcodes one pickle stream may execute.</summary>
     public long MaxPickleOpcodes { get; init; } = 100_000_000;
 
-    /// <summary>Items the pickle stack (plus marks) may hold, and entries the memo may hold.</summary>
-    public int MaxPickleStack { get; init; } = 1_000_000;
+    /// <summary>Items the pickle stack (plus its marks) may hold at once; real models stay far below (SETITEMS batches are 1,000).</summary>
+    public int MaxPickleStack { get; init; } = 100_000;
+
+    /// <summary>Entries the pickle memo may hold (every object of a large pickle can be memoised).</summary>
+    public int MaxPickleMemo { get; init; } = 2_000_000;
 
     /// <summary>Pickle streams one file may contain.</summary>
     public int MaxPickleStreams { get; init; } = 1_000;

@@ -13,13 +13,15 @@ namespace MlBuildGuard.Core.Models.Formats;
 /// </summary>
 public static partial class NumpyFormat
 {
-    public static bool Looks(ReadOnlySpan<byte> head) => head.StartsWith("\x93NUMPY"u8);
+    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    public static bool Looks(ReadOnlySpan<byte> head) => head.StartsWith(Magic);
 
     public static void Scan(Stream stream, string view, ModelScanContext context, GlobalPolicy policy)
     {
         context.Recognise(view, "npy");
         Span<byte> prefix = stackalloc byte[12];
-        if (stream.ReadAtLeast(prefix, 10, throwOnEndOfStream: false) < 10)
+        if (stream.ReadAtLeast(prefix[..10], 10, throwOnEndOfStream: false) < 10)
         {
             context.Report(RuleCatalog.ModelUnparsable, view, "the .npy header is truncated");
             return;

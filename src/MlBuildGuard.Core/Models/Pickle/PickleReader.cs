@@ -26,10 +26,30 @@ internal sealed class PickleReader
     private long _position;
     private long _frameEnd = -1;
 
-    public PickleReader(Stream stream, long startPosition = 0)
+    private readonly Action<string, long>? _onFrameViolation;
+    private bool _ignoreFrames;
+
+    /// <param name="onFrameViolation">
+    /// Called once when the stream breaks a frame rule; reading then goes on byte by byte, ignoring frames, as CPython's C
+    /// unpickler did (so opcodes a frame tried to hide are read too). Without it a violation ends the stream.
+    /// </param>
+    public PickleReader(Stream stream, long startPosition = 0, Action<string, long>? onFrameViolation = null)
     {
         _stream = stream;
         _position = startPosition;
+        _onFrameViolation = onFrameViolation;
+    }
+
+    private void Violation(string reason)
+    {
+        if (_onFrameViolation is null)
+        {
+            throw new PickleFormatException(reason, _position);
+        }
+
+        _onFrameViolation(reason, _position);
+        _ignoreFrames = true;
+        _frameEnd = -1;
     }
 
     /// <summary>Offset of the next byte, counted from the start of the stream given.</summary>
@@ -40,9 +60,15 @@ internal sealed class PickleReader
     /// <summary>Starts a frame of <paramref name="length"/> bytes at the current position.</summary>
     public void OpenFrame(long length)
     {
+        if (_ignoreFrames)
+        {
+            return;
+        }
+
         if (InFrame)
         {
-            throw new PickleFormatException("a FRAME starts before the previous frame ends (CPython's unpicklers disagree on such streams)", _position);
+            Violation("a FRAME starts before the previous frame ends (CPython's unpicklers disagree on such streams)");
+            return;
         }
 
         if (length < 0)
@@ -59,7 +85,8 @@ internal sealed class PickleReader
     {
         if (_frameEnd >= 0 && _position < _frameEnd && _position + count > _frameEnd)
         {
-            throw new PickleFormatException("an opcode argument runs past the end of its FRAME (CPython's unpicklers disagree on such streams)", _position);
+            Violation("an opcode argument runs past the end of its FRAME (CPython's unpicklers disagree on such streams)");
+            return;
         }
 
         if (_frameEnd >= 0 && _position >= _frameEnd)

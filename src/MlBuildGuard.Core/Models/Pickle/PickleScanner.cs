@@ -20,7 +20,9 @@ public static partial class PickleScanner
     /// <summary>Scans every pickle in <paramref name="stream"/> from its current position.</summary>
     public static void Scan(Stream stream, string view, ModelScanContext context, GlobalPolicy policy)
     {
-        var reader = new PickleReader(stream);
+        // A frame violation is reported, then reading goes on as CPython's C unpickler would, so what the frame hid is seen too.
+        var reader = new PickleReader(stream, onFrameViolation: (reason, at) =>
+            context.Report(RuleCatalog.ModelUnparsable, view, $"the pickle stream is malformed at byte {at}: {reason}"));
         var reported = new HashSet<string>(StringComparer.Ordinal);
         for (var index = 0; ; index++)
         {
@@ -85,9 +87,15 @@ public static partial class PickleScanner
                         return true; // STOP
                     }
 
-                    if (_stack.Count + _metastack.Count > context.Limits.MaxPickleStack || _memo.Count > context.Limits.MaxPickleStack)
+                    if (_stack.Count + _metastack.Count > context.Limits.MaxPickleStack)
                     {
-                        context.Report(RuleCatalog.ScanLimitExceeded, Where, "the pickle's stack or memo grows beyond what is allowed", context.Limits.MaxPickleStack);
+                        context.Report(RuleCatalog.ScanLimitExceeded, Where, "the pickle's stack (with its marks) grows deeper than allowed", context.Limits.MaxPickleStack);
+                        return false;
+                    }
+
+                    if (_memo.Count > context.Limits.MaxPickleMemo)
+                    {
+                        context.Report(RuleCatalog.ScanLimitExceeded, Where, "the pickle's memo grows larger than allowed", context.Limits.MaxPickleMemo);
                         return false;
                     }
                 }
@@ -433,11 +441,6 @@ public static partial class PickleScanner
                 throw new PickleFormatException($"the joblib array data that follows cannot be stepped over ({problem})", reader.Position);
             }
 
-            if (layout.Aligned)
-            {
-                reader.Skip(reader.ReadByte());
-            }
-
             if (layout.ObjectArray)
             {
                 var nested = new Machine(reader, view + " (joblib object array)", context, policy, reported, 0);
@@ -447,6 +450,11 @@ public static partial class PickleScanner
                 }
 
                 return;
+            }
+
+            if (layout.Aligned)
+            {
+                reader.Skip(reader.ReadByte()); // padding length, then padding (only numeric arrays are aligned)
             }
 
             reader.Skip(layout.Bytes);

@@ -1,0 +1,1028 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using MlBuildGuard.Core.Diagnostics;
+
+namespace MlBuildGuard.Core.Models.Formats;
+
+/// <summary>
+/// Validates an ONNX model (a protobuf <c>ModelProto</c>) without the protobuf library: a small wire-format reader walks
+/// the graph, its subgraphs, functions and training graphs, checks the wire type of every known field, and checks every
+/// tensor whose data lives in an external file (the path must stay a plain file inside the model's folder: CVE-2022-25882,
+/// CVE-2024-27318, the 2026 symlink and hard-link bypasses). Operators from custom domains whose name says Python
+/// (onnxruntime-extensions PyOp) are reported as imports. The file is streamed; weights embedded in it are skipped,
+/// not read.
+/// </summary>
+public static partial class OnnxFormat
+{
+    /// <summary>Subgraphs (If/Loop/Scan bodies) may nest this deep.</summary>
+    public const int MaxGraphDepth = 32;
+
+    private const string FormatName = "ONNX";
+    private const int MaxFindings = 20;
+    private const int MaxLocationLength = 4096;
+    private const int MaxStringBytes = 64 * 1024;
+
+    /// <summary>
+    /// A conservative sniff: the head must parse as the first fields of a ModelProto, starting with ir_version, with
+    /// every field number and wire type as ModelProto declares them, and a graph (7) or opset_import (8) field must start
+    /// within the head.
+    /// </summary>
+    public static bool Looks(ReadOnlySpan<byte> head, long length)
+    {
+        var pos = 0;
+        var fields = 0;
+        while (pos < head.Length && fields < 32)
+        {
+            if (!TryVarint(head, ref pos, out var tag) || tag > uint.MaxValue)
+            {
+                return false;
+            }
+
+            var field = (int)(tag >> 3);
+            var wire = (int)(tag & 7);
+            var expected = field switch
+            {
+                1 or 5 => 0,
+                2 or 3 or 4 or 6 or 7 or 8 or 14 or 20 or 25 => 2,
+                _ => -1,
+            };
+            if (expected != wire || (fields == 0 && field != 1))
+            {
+                return false;
+            }
+
+            fields++;
+            if (wire == 0)
+            {
+                if (!TryVarint(head, ref pos, out var value))
+                {
+                    return false;
+                }
+
+                if (field == 1 && value is 0 or > 100)
+                {
+                    return false; // ir_version: 1 … 11 today
+                }
+
+                continue;
+            }
+
+            if (!TryVarint(head, ref pos, out var len) || len > (ulong)Math.Max(0, length - pos))
+            {
+                return false;
+            }
+
+            var available = head.Length - pos;
+            if (field is 7 or 8)
+            {
+                // The sub-message's first field must look like a GraphProto / OperatorSetIdProto field.
+                var inner = head.Slice(pos, (int)Math.Min((ulong)available, len));
+                return len == 0 || inner.IsEmpty || FirstFieldFits(inner, field == 7);
+            }
+
+            if (len > (ulong)available)
+            {
+                return false; // a string field running past the head: not what an ONNX writer produces first
+            }
+
+            if (field is 2 or 3 or 4 or 6 && !System.Text.Unicode.Utf8.IsValid(head.Slice(pos, (int)len)))
+            {
+                return false;
+            }
+
+            pos += (int)len;
+        }
+
+        return false;
+
+        static bool FirstFieldFits(ReadOnlySpan<byte> inner, bool graph)
+        {
+            var p = 0;
+            if (!TryVarint(inner, ref p, out var tag))
+            {
+                return true; // the tag itself is cut off by the head
+            }
+
+            var f = tag >> 3;
+            var w = tag & 7;
+            return graph
+                ? w == 2 && f is 1 or 2 or 5 or 10 or 11 or 12 or 13 or 14 or 15 or 16
+                : (f == 1 && w == 2) || (f == 2 && w == 0);
+        }
+    }
+
+    /// <summary>
+    /// Walks the model at <paramref name="filePath"/>: malformed protobuf is MLG303, an external-data path that leaves the
+    /// model's folder (or is a link, or a hard link) is MLG304, bad external-data offsets are MLG305, Python operators in
+    /// custom domains are MLG302, subgraphs nested over <see cref="MaxGraphDepth"/> are MLG307.
+    /// </summary>
+    public static void Validate(string filePath, string view, ModelScanContext context)
+    {
+        ArgumentNullException.ThrowIfNull(filePath);
+        ArgumentNullException.ThrowIfNull(context);
+        FormatText.RecogniseOnce(context, view, "onnx");
+
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            context.Report(RuleCatalog.ModelUnparsable, view, $"the ONNX file cannot be read ({e.Message})");
+            return;
+        }
+
+        using (stream)
+        {
+            var length = stream.Length;
+            if (length > int.MaxValue)
+            {
+                context.Report(RuleCatalog.ModelUnparsable, view, $"the ONNX protobuf is {length} bytes, over the 2 GiB limit of protobuf");
+                return;
+            }
+
+            var folder = Path.GetDirectoryName(Path.GetFullPath(filePath)) ?? Path.GetFullPath(".");
+            var walker = new Walker(new FormatReader(stream, length), folder, view, context);
+            try
+            {
+                walker.Model(length);
+            }
+            catch (MalformedFormatException e)
+            {
+                context.Report(RuleCatalog.ModelUnparsable, view, $"the ONNX protobuf is malformed at byte {e.Offset} ({e.Message})");
+            }
+            catch (FormatLimitException e)
+            {
+                context.Report(RuleCatalog.ScanLimitExceeded, view, e.Message, e.Limit);
+            }
+        }
+    }
+
+    private static bool TryVarint(ReadOnlySpan<byte> data, ref int pos, out ulong value)
+    {
+        value = 0;
+        for (var shift = 0; shift < 70; shift += 7)
+        {
+            if (pos >= data.Length)
+            {
+                return false;
+            }
+
+            var b = data[pos++];
+            if (shift == 63 && b > 1)
+            {
+                return false;
+            }
+
+            value |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // ---- the wire-format walker -------------------------------------------------------------------------------------
+
+    private enum Wire
+    {
+        Varint = 0,
+        Fixed64 = 1,
+        Len = 2,
+        Fixed32 = 5,
+    }
+
+    /// <summary>How a known field must be encoded; repeated numbers may be packed (length-delimited) or not.</summary>
+    private enum Kind
+    {
+        Varint,
+        Fixed32,
+        Fixed64,
+        Len,
+        RepeatedVarint,
+        RepeatedFixed32,
+        RepeatedFixed64,
+    }
+
+    private sealed record Schema(string Name, Dictionary<int, (string Field, Kind Kind)> Fields);
+
+    private static Schema Define(string name, params (int Number, string Field, Kind Kind)[] fields) =>
+        new(name, fields.ToDictionary(f => f.Number, f => (f.Field, f.Kind)));
+
+    private static readonly Schema ModelProto = Define("ModelProto",
+        (1, "ir_version", Kind.Varint), (2, "producer_name", Kind.Len), (3, "producer_version", Kind.Len), (4, "domain", Kind.Len),
+        (5, "model_version", Kind.Varint), (6, "doc_string", Kind.Len), (7, "graph", Kind.Len), (8, "opset_import", Kind.Len),
+        (14, "metadata_props", Kind.Len), (20, "training_info", Kind.Len), (25, "functions", Kind.Len), (26, "configuration", Kind.Len));
+
+    private static readonly Schema GraphProto = Define("GraphProto",
+        (1, "node", Kind.Len), (2, "name", Kind.Len), (5, "initializer", Kind.Len), (10, "doc_string", Kind.Len), (11, "input", Kind.Len),
+        (12, "output", Kind.Len), (13, "value_info", Kind.Len), (14, "quantization_annotation", Kind.Len), (15, "sparse_initializer", Kind.Len),
+        (16, "metadata_props", Kind.Len));
+
+    private static readonly Schema NodeProto = Define("NodeProto",
+        (1, "input", Kind.Len), (2, "output", Kind.Len), (3, "name", Kind.Len), (4, "op_type", Kind.Len), (5, "attribute", Kind.Len),
+        (6, "doc_string", Kind.Len), (7, "domain", Kind.Len), (8, "overload", Kind.Len), (9, "metadata_props", Kind.Len),
+        (10, "device_configurations", Kind.Len));
+
+    private static readonly Schema AttributeProto = Define("AttributeProto",
+        (1, "name", Kind.Len), (2, "f", Kind.Fixed32), (3, "i", Kind.Varint), (4, "s", Kind.Len), (5, "t", Kind.Len), (6, "g", Kind.Len),
+        (7, "floats", Kind.RepeatedFixed32), (8, "ints", Kind.RepeatedVarint), (9, "strings", Kind.Len), (10, "tensors", Kind.Len),
+        (11, "graphs", Kind.Len), (13, "doc_string", Kind.Len), (14, "tp", Kind.Len), (15, "type_protos", Kind.Len), (20, "type", Kind.Varint),
+        (21, "ref_attr_name", Kind.Len), (22, "sparse_tensor", Kind.Len), (23, "sparse_tensors", Kind.Len));
+
+    private static readonly Schema TensorProto = Define("TensorProto",
+        (1, "dims", Kind.RepeatedVarint), (2, "data_type", Kind.Varint), (3, "segment", Kind.Len), (4, "float_data", Kind.RepeatedFixed32),
+        (5, "int32_data", Kind.RepeatedVarint), (6, "string_data", Kind.Len), (7, "int64_data", Kind.RepeatedVarint), (8, "name", Kind.Len),
+        (9, "raw_data", Kind.Len), (10, "double_data", Kind.RepeatedFixed64), (11, "uint64_data", Kind.RepeatedVarint), (12, "doc_string", Kind.Len),
+        (13, "external_data", Kind.Len), (14, "data_location", Kind.Varint), (16, "metadata_props", Kind.Len));
+
+    private static readonly Schema SparseTensorProto = Define("SparseTensorProto",
+        (1, "values", Kind.Len), (2, "indices", Kind.Len), (3, "dims", Kind.RepeatedVarint));
+
+    private static readonly Schema StringStringEntryProto = Define("StringStringEntryProto",
+        (1, "key", Kind.Len), (2, "value", Kind.Len));
+
+    private static readonly Schema FunctionProto = Define("FunctionProto",
+        (1, "name", Kind.Len), (4, "input", Kind.Len), (5, "output", Kind.Len), (6, "attribute", Kind.Len), (7, "node", Kind.Len),
+        (8, "doc_string", Kind.Len), (9, "opset_import", Kind.Len), (10, "domain", Kind.Len), (11, "attribute_proto", Kind.Len),
+        (12, "value_info", Kind.Len), (13, "overload", Kind.Len), (14, "metadata_props", Kind.Len));
+
+    private static readonly Schema TrainingInfoProto = Define("TrainingInfoProto",
+        (1, "initialization", Kind.Len), (2, "algorithm", Kind.Len), (3, "initialization_binding", Kind.Len), (4, "update_binding", Kind.Len));
+
+    /// <summary>A string field as read: the text (cut at <see cref="MaxStringBytes"/>), whether it was cut, whether it was valid UTF-8.</summary>
+    private readonly record struct ProtoString(string Text, bool Truncated, bool ValidUtf8);
+
+    private sealed class Walker(FormatReader reader, string modelFolder, string view, ModelScanContext context)
+    {
+        private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        private readonly ExternalDataChecker _external = new(modelFolder, view, context);
+        private readonly HashSet<string> _reportedOps = new(StringComparer.Ordinal);
+        private long _messages;
+
+        public void Model(long end) => Message(ModelProto, end, (field, fieldEnd) =>
+        {
+            switch (field)
+            {
+                case 7:
+                    Graph(fieldEnd, 0);
+                    return true;
+                case 20:
+                    Message(TrainingInfoProto, fieldEnd, (f, e) =>
+                    {
+                        if (f is 1 or 2)
+                        {
+                            Graph(e, 1);
+                            return true;
+                        }
+
+                        return false;
+                    });
+                    return true;
+                case 25:
+                    Message(FunctionProto, fieldEnd, (f, e) =>
+                    {
+                        if (f == 7)
+                        {
+                            Node(e, 1);
+                            return true;
+                        }
+
+                        return false;
+                    });
+                    return true;
+                default:
+                    return false;
+            }
+        });
+
+        private void Graph(long end, int depth)
+        {
+            if (depth > MaxGraphDepth)
+            {
+                throw new FormatLimitException("its ONNX subgraphs nest deeper than allowed", MaxGraphDepth);
+            }
+
+            Message(GraphProto, end, (field, fieldEnd) =>
+            {
+                switch (field)
+                {
+                    case 1:
+                        Node(fieldEnd, depth);
+                        return true;
+                    case 5:
+                        Tensor(fieldEnd);
+                        return true;
+                    case 15:
+                        SparseTensor(fieldEnd);
+                        return true;
+                    default:
+                        return false;
+                }
+            });
+        }
+
+        private void Node(long end, int depth)
+        {
+            ProtoString opType = default, domain = default;
+            Message(NodeProto, end, (field, fieldEnd) =>
+            {
+                switch (field)
+                {
+                    case 4:
+                        opType = ReadString(fieldEnd);
+                        return true;
+                    case 7:
+                        domain = ReadString(fieldEnd);
+                        return true;
+                    case 5:
+                        Attribute(fieldEnd, depth);
+                        return true;
+                    default:
+                        return false;
+                }
+            });
+
+            var op = opType.Text ?? string.Empty;
+            var dom = domain.Text ?? string.Empty;
+            if (dom.Length > 0 && dom != "ai.onnx"
+                && (op.Contains("Py", StringComparison.Ordinal) || op.Contains("python", StringComparison.OrdinalIgnoreCase)))
+            {
+                // onnxruntime-extensions' PyOp and the like run a Python function registered by whoever loads the model.
+                var name = $"onnx-op:{FormatText.Printable(dom)}.{FormatText.Printable(op)}";
+                if (_reportedOps.Add(name))
+                {
+                    context.Report(RuleCatalog.ModelImportNotAllowed, view, name);
+                }
+            }
+        }
+
+        private void Attribute(long end, int depth) => Message(AttributeProto, end, (field, fieldEnd) =>
+        {
+            switch (field)
+            {
+                case 5 or 10:
+                    Tensor(fieldEnd); // a Constant's value may live in an external file too
+                    return true;
+                case 6 or 11:
+                    Graph(fieldEnd, depth + 1);
+                    return true;
+                case 22 or 23:
+                    SparseTensor(fieldEnd);
+                    return true;
+                default:
+                    return false;
+            }
+        });
+
+        private void SparseTensor(long end) => Message(SparseTensorProto, end, (field, fieldEnd) =>
+        {
+            if (field is 1 or 2)
+            {
+                Tensor(fieldEnd);
+                return true;
+            }
+
+            return false;
+        });
+
+        private void Tensor(long end)
+        {
+            ProtoString name = default;
+            ulong location = 0;
+            var entries = new List<(ProtoString Key, ProtoString Value)>();
+            Message(TensorProto, end, (field, fieldEnd) =>
+            {
+                switch (field)
+                {
+                    case 8:
+                        name = ReadString(fieldEnd);
+                        return true;
+                    case 14:
+                        location = ReadVarint(fieldEnd);
+                        return true;
+                    case 13:
+                        ProtoString key = default, value = default;
+                        Message(StringStringEntryProto, fieldEnd, (f, e) =>
+                        {
+                            switch (f)
+                            {
+                                case 1:
+                                    key = ReadString(e);
+                                    return true;
+                                case 2:
+                                    value = ReadString(e);
+                                    return true;
+                                default:
+                                    return false;
+                            }
+                        });
+                        entries.Add((key, value));
+                        return true;
+                    default:
+                        return false;
+                }
+            });
+
+            if (location == 1) // DataLocation.EXTERNAL
+            {
+                _external.Check(FormatText.Printable(name.Text ?? string.Empty), entries);
+            }
+        }
+
+        /// <summary>
+        /// Reads the fields of one message up to <paramref name="end"/>. <paramref name="visit"/> gets each length-delimited
+        /// or varint field (number, end of its payload for length-delimited ones) and returns true when it consumed it;
+        /// otherwise the field is skipped. Known fields must have their declared wire type.
+        /// </summary>
+        private void Message(Schema schema, long end, Func<int, long, bool> visit)
+        {
+            if ((++_messages & 0xFFF) == 0)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+            }
+
+            while (reader.Position < end)
+            {
+                var tagAt = reader.Position;
+                var tag = ReadVarint(end);
+                if (tag > uint.MaxValue || (tag >> 3) == 0)
+                {
+                    throw new MalformedFormatException(tagAt, $"{tag >> 3} is not a valid field number in a {schema.Name}");
+                }
+
+                var field = (int)(tag >> 3);
+                var wire = (int)(tag & 7);
+                if (wire is 3 or 4)
+                {
+                    throw new MalformedFormatException(tagAt, $"field {field} of a {schema.Name} is a group, which ONNX never uses");
+                }
+
+                if (wire is 6 or 7)
+                {
+                    throw new MalformedFormatException(tagAt, $"field {field} of a {schema.Name} has the invalid wire type {wire}");
+                }
+
+                var isKnown = schema.Fields.TryGetValue(field, out var known);
+                if (isKnown && !WireFits(known.Kind, (Wire)wire))
+                {
+                    throw new MalformedFormatException(tagAt, $"{schema.Name}.{known.Field} (field {field}) has wire type {WireName(wire)}, not {KindName(known.Kind)}");
+                }
+
+                if (wire == (int)Wire.Len)
+                {
+                    var lengthAt = reader.Position;
+                    var len = ReadVarint(end);
+                    if (len > (ulong)(end - reader.Position))
+                    {
+                        throw new MalformedFormatException(lengthAt, $"{schema.Name} field {field} claims {len} bytes but its enclosing message ends at byte {end}");
+                    }
+
+                    var fieldEnd = reader.Position + (long)len;
+                    if (isKnown && known.Kind == Kind.Len && visit(field, fieldEnd))
+                    {
+                        if (reader.Position != fieldEnd)
+                        {
+                            reader.Seek(fieldEnd);
+                        }
+                    }
+                    else
+                    {
+                        reader.Skip((long)len);
+                    }
+
+                    continue;
+                }
+
+                if (wire == (int)Wire.Varint && isKnown && known.Kind == Kind.Varint && visit(field, end))
+                {
+                    continue; // the visitor read the varint itself
+                }
+
+                SkipScalar((Wire)wire, end);
+            }
+
+            if (reader.Position != end)
+            {
+                throw new MalformedFormatException(reader.Position, $"a {schema.Name} ends past its declared length");
+            }
+        }
+
+        private static bool WireFits(Kind kind, Wire wire) => kind switch
+        {
+            Kind.Varint => wire == Wire.Varint,
+            Kind.Fixed32 => wire == Wire.Fixed32,
+            Kind.Fixed64 => wire == Wire.Fixed64,
+            Kind.Len => wire == Wire.Len,
+            Kind.RepeatedVarint => wire is Wire.Varint or Wire.Len,
+            Kind.RepeatedFixed32 => wire is Wire.Fixed32 or Wire.Len,
+            Kind.RepeatedFixed64 => wire is Wire.Fixed64 or Wire.Len,
+            _ => false,
+        };
+
+        private static string WireName(int wire) => wire switch
+        {
+            0 => "varint",
+            1 => "64-bit",
+            2 => "length-delimited",
+            5 => "32-bit",
+            _ => wire.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        private static string KindName(Kind kind) => kind switch
+        {
+            Kind.Varint => "varint",
+            Kind.Fixed32 => "32-bit",
+            Kind.Fixed64 => "64-bit",
+            Kind.Len => "length-delimited",
+            Kind.RepeatedVarint => "varint or packed",
+            Kind.RepeatedFixed32 => "32-bit or packed",
+            _ => "64-bit or packed",
+        };
+
+        private void SkipScalar(Wire wire, long end)
+        {
+            var at = reader.Position;
+            var size = wire switch
+            {
+                Wire.Varint => -1,
+                Wire.Fixed64 => 8,
+                _ => 4,
+            };
+            if (size < 0)
+            {
+                ReadVarint(end);
+                return;
+            }
+
+            if (size > end - at)
+            {
+                throw new MalformedFormatException(at, $"a {size * 8}-bit value runs past the end of its message at byte {end}");
+            }
+
+            reader.Skip(size);
+        }
+
+        private ulong ReadVarint(long end)
+        {
+            var at = reader.Position;
+            ulong value = 0;
+            for (var shift = 0; shift < 70; shift += 7)
+            {
+                if (reader.Position >= end)
+                {
+                    throw new MalformedFormatException(at, "a varint is cut off by the end of its message");
+                }
+
+                var b = reader.ReadByte();
+                if (shift == 63 && b > 1)
+                {
+                    throw new MalformedFormatException(at, "a varint is longer than 64 bits");
+                }
+
+                value |= (ulong)(b & 0x7F) << shift;
+                if ((b & 0x80) == 0)
+                {
+                    return value;
+                }
+            }
+
+            throw new MalformedFormatException(at, "a varint is longer than 10 bytes");
+        }
+
+        /// <summary>Reads the rest of a field up to <paramref name="end"/> as a string, keeping at most 64 KiB of it.</summary>
+        private ProtoString ReadString(long end)
+        {
+            var total = end - reader.Position;
+            var keep = (int)Math.Min(total, MaxStringBytes);
+            var bytes = reader.ReadBytes(keep);
+            reader.Skip(total - keep);
+            try
+            {
+                return new ProtoString(StrictUtf8.GetString(bytes), keep < total, true);
+            }
+            catch (DecoderFallbackException)
+            {
+                return new ProtoString(Encoding.UTF8.GetString(bytes), keep < total, false);
+            }
+        }
+    }
+
+    // ---- external data ----------------------------------------------------------------------------------------------
+
+    /// <summary>Checks the external-data entries of EXTERNAL tensors; each distinct location is resolved once.</summary>
+    private sealed class ExternalDataChecker(string modelFolder, string view, ModelScanContext context)
+    {
+        private static readonly HashSet<string> AllowedKeys = new(StringComparer.Ordinal) { "location", "offset", "length", "checksum", "basepath" };
+        private static readonly StringComparison PathComparison =
+            OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+        private readonly Dictionary<string, (string? Reason, long Size)> _locations = new(StringComparer.Ordinal);
+        private string? _realFolder;
+        private bool _realFolderResolved;
+        private int _findings;
+
+        public void Check(string tensor, List<(ProtoString Key, ProtoString Value)> entries)
+        {
+            ProtoString? location = null, offset = null, length = null;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var unknown = new List<string>();
+            foreach (var (key, value) in entries)
+            {
+                var k = key.Text ?? string.Empty;
+                if (!key.ValidUtf8 || key.Truncated || !AllowedKeys.Contains(k))
+                {
+                    unknown.Add(FormatText.Printable(k));
+                    continue;
+                }
+
+                if (!seen.Add(k))
+                {
+                    // The Python loader keeps the last value, other readers the first: the tensor is ambiguous.
+                    Header($"tensor '{tensor}' repeats the external-data key '{k}'");
+                    continue;
+                }
+
+                switch (k)
+                {
+                    case "location":
+                        location = value;
+                        break;
+                    case "offset":
+                        offset = value;
+                        break;
+                    case "length":
+                        length = value;
+                        break;
+                }
+            }
+
+            var shownLocation = location is { } l ? FormatText.Printable(l.Text ?? string.Empty) : string.Empty;
+            foreach (var key in unknown)
+            {
+                Escape(tensor, shownLocation, $"has an unknown external-data key '{key}'");
+            }
+
+            var offsetValue = Integer(tensor, "offset", offset);
+            var lengthValue = Integer(tensor, "length", length);
+            if (location is not { } loc)
+            {
+                Header($"tensor '{tensor}' keeps its data in an external file but names no location");
+                return;
+            }
+
+            var text = loc.Text ?? string.Empty;
+            if (!_locations.TryGetValue(text, out var result))
+            {
+                long size = 0;
+                var reason = !loc.ValidUtf8 ? "is not valid UTF-8"
+                    : loc.Truncated ? $"is longer than {MaxLocationLength} characters"
+                    : CheckLocation(text, out size);
+                result = (reason, reason is null ? size : 0);
+                _locations[text] = result;
+                if (reason is not null)
+                {
+                    Escape(tensor, shownLocation, reason); // once per location, naming the first tensor that uses it
+                }
+            }
+
+            if (result.Reason is not null || (offset is not null && offsetValue is null) || (length is not null && lengthValue is null))
+            {
+                return;
+            }
+
+            var start = offsetValue ?? 0;
+            if (lengthValue is { } len)
+            {
+                if (start > (ulong)result.Size || len > (ulong)result.Size - start)
+                {
+                    Header($"tensor '{tensor}' reads bytes {start} to {start + (decimal)len} of '{shownLocation}', which has only {result.Size} bytes");
+                }
+            }
+            else if (start > (ulong)result.Size)
+            {
+                Header($"tensor '{tensor}' starts at byte {start} of '{shownLocation}', which has only {result.Size} bytes");
+            }
+        }
+
+        private ulong? Integer(string tensor, string key, ProtoString? value)
+        {
+            if (value is not { } v)
+            {
+                return null;
+            }
+
+            // ONNX's loader runs int() on these: '+5', ' 5', '5_000' and '-1' all mean something there. Only plain digits pass.
+            var bytes = Encoding.UTF8.GetBytes(v.Text ?? string.Empty);
+            if (!v.ValidUtf8 || v.Truncated || !FormatText.TryParsePlainUInt64(bytes, out var n) || n > long.MaxValue)
+            {
+                Header($"tensor '{tensor}' has the external-data {key} '{FormatText.Printable(v.Text ?? string.Empty)}', which is not a non-negative integer");
+                return null;
+            }
+
+            return n;
+        }
+
+        private void Escape(string tensor, string location, string reason)
+        {
+            if (_findings++ < MaxFindings)
+            {
+                context.Report(RuleCatalog.OnnxExternalDataEscapes, view, tensor, location, reason);
+            }
+        }
+
+        private void Header(string reason)
+        {
+            if (_findings++ < MaxFindings)
+            {
+                context.Report(RuleCatalog.InvalidTensorHeader, view, FormatName, reason);
+            }
+        }
+
+        /// <summary>The reason the location is unsafe (worded to follow "which"), or null with the file's size.</summary>
+        private string? CheckLocation(string location, out long size)
+        {
+            size = 0;
+            if (location.Length == 0)
+            {
+                return "is empty";
+            }
+
+            if (location.Contains('\0', StringComparison.Ordinal))
+            {
+                return "contains a NUL character";
+            }
+
+            if (location.Length > MaxLocationLength)
+            {
+                return $"is longer than {MaxLocationLength} characters";
+            }
+
+            // '/x', '\x', '\\server\share', '\\?\C:\x', 'C:\x' and the drive-relative 'C:x' are all absolute here, whatever
+            // the OS: the model may be loaded on another one.
+            if (location[0] is '/' or '\\'
+                || (location.Length >= 2 && char.IsAsciiLetter(location[0]) && location[1] == ':')
+                || Path.IsPathRooted(location))
+            {
+                return "is an absolute path";
+            }
+
+            var segments = location.Split('/', '\\');
+            foreach (var segment in segments)
+            {
+                // '..' and, for Windows (which drops trailing dots and spaces), '...' or '.. ' as well.
+                if (segment.Length >= 2 && segment.Count(c => c == '.') >= 2 && segment.All(c => c is '.' or ' '))
+                {
+                    return "leaves the model folder through '..'";
+                }
+            }
+
+            foreach (var segment in segments)
+            {
+                if (segment.Contains(':', StringComparison.Ordinal))
+                {
+                    return $"has ':' in '{FormatText.Printable(segment)}' (a drive, device or alternate data stream)";
+                }
+            }
+
+            // Walk the path one component at a time: any link on the way (even one that stays inside) is refused, as
+            // ONNX's loader does; a missing component means the file does not exist.
+            var current = modelFolder;
+            var relative = string.Empty;
+            var parts = segments.Where(s => s.Length > 0 && s != ".").ToArray();
+            if (parts.Length == 0)
+            {
+                return "names the model folder itself, not a file";
+            }
+
+            for (var i = 0; i < parts.Length; i++)
+            {
+                current = Path.Join(current, parts[i]);
+                relative = relative.Length == 0 ? parts[i] : relative + "/" + parts[i];
+                FileSystemInfo info = new FileInfo(current);
+                string? target;
+                FileAttributes attributes;
+                try
+                {
+                    info.Refresh();
+                    attributes = info.Attributes;
+                    target = info.LinkTarget;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return $"cannot be examined ({e.Message})";
+                }
+
+                var exists = (int)attributes != -1;
+                // LinkTarget covers symbolic links and, on Windows, junctions and mount points; other reparse points
+                // (OneDrive placeholders, deduplicated files) are ordinary files, and the canonical check below still applies.
+                if (target is not null)
+                {
+                    var real = RealPath(current);
+                    var outside = real is null || RealFolder() is not { } folder || !IsUnder(real, folder);
+                    return outside
+                        ? $"is reached through a symbolic link ('{FormatText.Printable(relative)}') that leads outside the model folder"
+                        : $"is reached through a symbolic link ('{FormatText.Printable(relative)}')";
+                }
+
+                if (!exists)
+                {
+                    return "does not exist";
+                }
+
+                var isDirectory = attributes.HasFlag(FileAttributes.Directory);
+                if (i < parts.Length - 1 && !isDirectory)
+                {
+                    return $"does not exist ('{FormatText.Printable(relative)}' is a file, not a folder)";
+                }
+
+                if (i == parts.Length - 1 && isDirectory)
+                {
+                    return "is a folder, not a file";
+                }
+            }
+
+            // Canonical containment: with every link resolved, the file must still be inside the (resolved) model folder.
+            var realFile = RealPath(current);
+            if (realFile is null || RealFolder() is not { } realFolder || !IsUnder(realFile, realFolder))
+            {
+                return $"resolves to '{FormatText.Printable(realFile ?? current)}', outside the model folder";
+            }
+
+            var stat = LinkCount.Get(current);
+            if (stat is { } s)
+            {
+                if (!s.Regular)
+                {
+                    return "is not a regular file (a device, FIFO or socket)";
+                }
+
+                if (s.Links > 1)
+                {
+                    return $"has {s.Links} hard links";
+                }
+
+                size = s.Size;
+                return null;
+            }
+
+            try
+            {
+                size = new FileInfo(current).Length;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return $"cannot be examined ({e.Message})";
+            }
+
+            return null;
+        }
+
+        private string? RealFolder()
+        {
+            if (!_realFolderResolved)
+            {
+                _realFolder = RealPath(modelFolder);
+                _realFolderResolved = true;
+            }
+
+            return _realFolder;
+        }
+
+        private static bool IsUnder(string path, string folder)
+        {
+            folder = Path.TrimEndingDirectorySeparator(folder);
+            return path.Length > folder.Length
+                && path.StartsWith(folder, PathComparison)
+                && (path[folder.Length] == Path.DirectorySeparatorChar || path[folder.Length] == Path.AltDirectorySeparatorChar);
+        }
+
+        /// <summary>The path with every symbolic link resolved, like realpath(3); null for a loop or an unreadable link.</summary>
+        private static string? RealPath(string fullPath)
+        {
+            var root = Path.GetPathRoot(fullPath);
+            if (string.IsNullOrEmpty(root))
+            {
+                return null;
+            }
+
+            var pending = new Stack<string>();
+            PushParts(pending, fullPath[root.Length..]);
+            var result = root;
+            var hops = 0;
+            while (pending.Count > 0)
+            {
+                var part = pending.Pop();
+                if (part == ".")
+                {
+                    continue;
+                }
+
+                if (part == "..")
+                {
+                    result = Path.GetDirectoryName(result) ?? result;
+                    continue;
+                }
+
+                var candidate = Path.Join(result, part);
+                string? target;
+                try
+                {
+                    target = new FileInfo(candidate).LinkTarget;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return null;
+                }
+
+                if (target is null)
+                {
+                    result = candidate;
+                    continue;
+                }
+
+                if (++hops > 40)
+                {
+                    return null; // as the kernel's ELOOP
+                }
+
+                if (Path.IsPathRooted(target))
+                {
+                    var targetRoot = Path.GetPathRoot(target);
+                    if (string.IsNullOrEmpty(targetRoot))
+                    {
+                        return null;
+                    }
+
+                    result = targetRoot;
+                    PushParts(pending, target[targetRoot.Length..]);
+                }
+                else
+                {
+                    PushParts(pending, target);
+                }
+            }
+
+            return result;
+        }
+
+        private static void PushParts(Stack<string> pending, string path)
+        {
+            var parts = path.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+            for (var i = parts.Length - 1; i >= 0; i--)
+            {
+                pending.Push(parts[i]);
+            }
+        }
+    }
+
+    /// <summary>Hard-link count, type and size of a file without following a final link (Linux statx; null elsewhere).</summary>
+    private static unsafe partial class LinkCount
+    {
+        private const int AtFdCwd = -100;
+        private const int AtSymlinkNoFollow = 0x100;
+        private const uint StatxType = 0x1, StatxNlink = 0x4, StatxSize = 0x200;
+        private static bool s_unavailable;
+
+        [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+        public static (uint Links, bool Regular, long Size)? Get(string path)
+        {
+            if (!OperatingSystem.IsLinux() || s_unavailable)
+            {
+                return null;
+            }
+
+            var buffer = stackalloc byte[256];
+            try
+            {
+                if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType | StatxNlink | StatxSize, buffer) != 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno is 38 /* ENOSYS */ or 1 /* EPERM: seccomp */)
+                    {
+                        s_unavailable = true;
+                    }
+
+                    return null;
+                }
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                s_unavailable = true;
+                return null;
+            }
+
+            var returned = *(uint*)buffer;
+            var links = (returned & StatxNlink) != 0 ? *(uint*)(buffer + 16) : 1u;
+            var mode = *(ushort*)(buffer + 28);
+            var regular = (returned & StatxType) == 0 || (mode & 0xF000) == 0x8000;
+            var size = *(long*)(buffer + 40);
+            return (links, regular, size);
+        }
+    }
+}

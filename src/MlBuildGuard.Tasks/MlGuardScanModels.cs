@@ -1,0 +1,96 @@
+using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Models;
+using Microsoft.Build.Framework;
+
+namespace MlBuildGuard.Tasks;
+
+/// <summary>
+/// The model scanner (MLG301–MLG307) for the models a build consumes (<c>@(MlModel)</c>, and project items whose content
+/// is a model format) or produces (<c>@(MlModelOutput)</c>). The logic is <see cref="ModelScanner"/>.
+/// </summary>
+public sealed class MlGuardScanModels : MlGuardTask
+{
+    /// <summary>Model files or folders to scan; each must be a recognised model format.</summary>
+    public ITaskItem[] Models { get; set; } = [];
+
+    /// <summary><c>None</c>/<c>Content</c>/<c>EmbeddedResource</c> items: scanned when their content is a model format.</summary>
+    public ITaskItem[] ProjectItems { get; set; } = [];
+
+    public string? StrictModelScan { get; set; }
+
+    /// <summary><c>@(MlGuardAllowedGlobal)</c>: extra importable names (<c>module.name</c>).</summary>
+    public ITaskItem[] AllowedGlobals { get; set; } = [];
+
+    /// <summary>
+    /// <c>$(MlGuardAllowedGlobals)</c>: the same as a <c>;</c>-separated property, where <c>module.*</c> can be written as is
+    /// (an item's Include would expand <c>*</c> as a file wildcard and drop the entry).
+    /// </summary>
+    public string? AllowedGlobalsList { get; set; }
+
+    public string? ContinuousIntegrationBuild { get; set; }
+
+    /// <summary>Scan verdicts by file stamp under <c>obj/</c>, so unchanged models are not read again.</summary>
+    public string? CacheFile { get; set; }
+
+    /// <summary>Names this scan in messages and its findings file (<c>models</c> or <c>model-outputs</c>).</summary>
+    public string Kind { get; set; } = "models";
+
+    protected override string GuardName => Kind;
+
+    protected override void Run(List<Finding> findings)
+    {
+        var options = new ScanOptions
+        {
+            Strict = LockModeParser.IsTrue(StrictModelScan),
+            AllowedGlobals = AllowedGlobals.Select(a => a.ItemSpec)
+                .Concat((AllowedGlobalsList ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
+        };
+        var useCache = !LockModeParser.IsTrue(ContinuousIntegrationBuild) && !string.IsNullOrEmpty(CacheFile);
+        var cache = useCache ? ModelScanCache.Load(FullPath(CacheFile!)) : ModelScanCache.Empty();
+        var targets = Models.Select(m => (Path: FullPath(m.ItemSpec), MustBeModel: true))
+            .Concat(ProjectItems.Select(i => FullPath(i.ItemSpec)).Where(File.Exists).Where(ModelScanner.LooksLikeModel).Select(p => (Path: p, MustBeModel: false)))
+            .DistinctBy(t => t.Path)
+            .ToList();
+        int scanned = 0, cached = 0;
+        foreach (var (path, mustBeModel) in targets)
+        {
+            CancellationToken.ThrowIfCancellationRequested();
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                findings.Add(Finding.Create(RuleCatalog.ModelUnparsable, new SourceLocation(path), Path.GetFileName(path), Path.GetFileName(path), "it does not exist"));
+                continue;
+            }
+
+            var fingerprint = ModelScanCache.Fingerprint(path, options);
+            if (useCache && fingerprint is not null && cache.TryGet(path, fingerprint) is { } known)
+            {
+                findings.AddRange(known);
+                cached++;
+                continue;
+            }
+
+            var result = ModelScanner.ScanPath(path, options, mustBeModel, CancellationToken);
+            scanned++;
+            findings.AddRange(result);
+            if (fingerprint is not null)
+            {
+                cache.Set(path, fingerprint, result);
+            }
+        }
+
+        if (useCache && cache.IsDirty)
+        {
+            try
+            {
+                cache.Save(FullPath(CacheFile!));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only saves time on the next build.
+            }
+        }
+
+        Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard {Kind}: {targets.Count} model(s), {scanned} scanned, {cached} unchanged since scanned.");
+    }
+}

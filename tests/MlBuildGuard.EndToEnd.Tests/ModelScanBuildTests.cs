@@ -1,0 +1,119 @@
+using System.IO.Compression;
+using System.Text;
+using MlBuildGuard.EndToEnd.Tests.Infrastructure;
+
+namespace MlBuildGuard.EndToEnd.Tests;
+
+/// <summary>The model scanner through real builds. The malicious files are written by the test and never loaded.</summary>
+[Collection(PackagesCollection.Name)]
+public sealed class ModelScanBuildTests(PackagesFixture packages)
+{
+    /// <summary>A protocol-2 pickle calling os.system(cmd): the classic malicious checkpoint payload.</summary>
+    private static byte[] OsSystemPickle()
+    {
+        var cmd = Encoding.ASCII.GetBytes("echo pwned");
+        return [0x80, 0x02, .. Encoding.ASCII.GetBytes("cos\nsystem\n"), (byte)'X', (byte)cmd.Length, 0, 0, 0, .. cmd, 0x85, (byte)'R', (byte)'.'];
+    }
+
+    /// <summary>{"w": 1} as a protocol-2 pickle.</summary>
+    private static byte[] DataPickle() => [0x80, 0x02, (byte)'}', (byte)'X', 1, 0, 0, 0, (byte)'w', (byte)'K', 1, (byte)'s', (byte)'.'];
+
+    /// <summary>A PyTorch-style checkpoint: a zip whose archive/data.pkl is the given pickle.</summary>
+    private static void WriteCheckpoint(string path, byte[] dataPkl)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        using (var s = zip.CreateEntry("archive/data.pkl").Open())
+        {
+            s.Write(dataPkl);
+        }
+
+        using (var s = zip.CreateEntry("archive/version").Open())
+        {
+            s.Write("3\n"u8);
+        }
+    }
+
+    private TestProject Project(string body) => new TestProject(packages, "models").WithProject(body);
+
+    [Fact]
+    public void A_project_item_holding_a_malicious_checkpoint_fails_the_build_with_MLG301_naming_it()
+    {
+        var p = Project("""
+              <ItemGroup>
+                <None Include="models/evil.pt" CopyToOutputDirectory="PreserveNewest" />
+              </ItemGroup>
+            """);
+        WriteCheckpoint(Path.Combine(p.Directory, "models", "evil.pt"), OsSystemPickle());
+
+        var result = p.Build();
+
+        Assert.Equal(1, result.ExitCode);
+        var finding = result.Diagnostics.Single(d => d.Code == "MLG301");
+        Assert.Equal(Path.Combine(p.Directory, "models", "evil.pt"), finding.File);
+        Assert.Contains("evil.pt!archive/data.pkl: loading it would run shell commands and access files: it imports os.system", finding.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(p.Directory, "bin", "Debug", "net10.0", "models", "evil.pt")), "the build stopped before copying it anywhere");
+    }
+
+    [Fact]
+    public void A_clean_model_passes_and_is_not_read_again_when_unchanged()
+    {
+        var p = Project("""
+              <ItemGroup>
+                <MlModel Include="models/clean.pt" />
+              </ItemGroup>
+            """);
+        WriteCheckpoint(Path.Combine(p.Directory, "models", "clean.pt"), DataPickle());
+
+        var first = p.Build("-v:n");
+        var second = p.Build("--no-restore", "-v:n");
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Empty(first.Diagnostics);
+        Assert.Contains("MlBuildGuard models: 1 model(s), 1 scanned, 0 unchanged since scanned.", first.Output, StringComparison.Ordinal);
+        Assert.Contains("MlBuildGuard models: 1 model(s), 0 scanned, 1 unchanged since scanned.", second.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unrecognised_model_is_MLG303_and_a_strict_scan_makes_unknown_imports_errors()
+    {
+        var p = Project("""
+              <ItemGroup>
+                <MlModel Include="models/notes.pt" />
+                <MlModel Include="models/custom.pkl" />
+              </ItemGroup>
+            """);
+        p.Write("models/notes.pt", "this is not a model\n");
+        File.WriteAllBytes(Path.Combine(p.Directory, "models", "custom.pkl"),
+            [0x80, 0x02, .. Encoding.ASCII.GetBytes("cmylib.models\nClassifier\n"), (byte)')', 0x81, (byte)'.']);
+
+        var plain = p.Build();
+        var strict = p.Build("--no-restore", "-p:MlGuardStrictModelScan=true");
+
+        Assert.Equal(1, plain.ExitCode);
+        Assert.Contains(plain.Diagnostics, d => d is { Code: "MLG303", Kind: "error" } && d.Message.StartsWith("notes.pt:", StringComparison.Ordinal));
+        Assert.Contains(plain.Diagnostics, d => d is { Code: "MLG302", Kind: "warning" } && d.Message.Contains("'mylib.models.Classifier'", StringComparison.Ordinal));
+        Assert.Contains(strict.Diagnostics, d => d is { Code: "MLG302", Kind: "error" });
+    }
+
+    [Fact]
+    public void An_allowed_global_silences_MLG302()
+    {
+        var p = Project("""
+              <ItemGroup>
+                <MlModel Include="models/custom.pkl" />
+              </ItemGroup>
+              <PropertyGroup>
+                <MlGuardAllowedGlobals>mylib.models.*</MlGuardAllowedGlobals>
+              </PropertyGroup>
+            """);
+        Directory.CreateDirectory(Path.Combine(p.Directory, "models"));
+        File.WriteAllBytes(Path.Combine(p.Directory, "models", "custom.pkl"),
+            [0x80, 0x02, .. Encoding.ASCII.GetBytes("cmylib.models\nClassifier\n"), (byte)')', 0x81, (byte)'.']);
+
+        var result = p.Build("-p:MlGuardStrictModelScan=true");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(result.Diagnostics);
+    }
+}
