@@ -48,9 +48,9 @@ public sealed class MlGuardScanModels : MlGuardTask
         };
         var useCache = !LockModeParser.IsTrue(ContinuousIntegrationBuild) && !string.IsNullOrEmpty(CacheFile);
         var cache = useCache ? ModelScanCache.Load(FullPath(CacheFile!)) : ModelScanCache.Empty();
-        var targets = Models.Select(m => (Path: FullPath(m.ItemSpec), MustBeModel: true))
-            .Concat(ProjectItems.Select(i => FullPath(i.ItemSpec)).Where(File.Exists).Where(ModelScanner.LooksLikeModel).Select(p => (Path: p, MustBeModel: false)))
-            .DistinctBy(t => t.Path)
+        var explicitModels = Models.Select(m => FullPath(m.ItemSpec)).ToHashSet(StringComparer.Ordinal);
+        var targets = explicitModels.Select(p => (Path: p, MustBeModel: true))
+            .Concat(ProjectItemModels(cache, useCache, explicitModels).Select(p => (Path: p, MustBeModel: false)))
             .ToList();
         int scanned = 0, cached = 0;
         foreach (var (path, mustBeModel) in targets)
@@ -70,7 +70,7 @@ public sealed class MlGuardScanModels : MlGuardTask
                 continue;
             }
 
-            var result = ModelScanner.ScanPath(path, options, mustBeModel, CancellationToken);
+            var result = ProjectRelative(ModelScanner.ScanPath(path, options, mustBeModel, CancellationToken), path);
             scanned++;
             findings.AddRange(result);
             if (fingerprint is not null)
@@ -92,5 +92,55 @@ public sealed class MlGuardScanModels : MlGuardTask
         }
 
         Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard {Kind}: {targets.Count} model(s), {scanned} scanned, {cached} unchanged since scanned.");
+    }
+
+    /// <summary>Subjects start at the model's file name; suppressions name it relative to the project, like every other path.</summary>
+    private List<Finding> ProjectRelative(IReadOnlyList<Finding> findings, string modelPath)
+    {
+        var folder = Path.GetDirectoryName(modelPath)!;
+        var relative = Core.IO.PathSafety.IsUnder(folder, ProjectDirectory) ? Path.GetRelativePath(ProjectDirectory, folder).Replace('\\', '/') : null;
+        if (Directory.Exists(modelPath))
+        {
+            relative = Core.IO.PathSafety.IsUnder(modelPath, ProjectDirectory) ? Path.GetRelativePath(ProjectDirectory, modelPath).Replace('\\', '/') : null;
+        }
+
+        return findings.Select(f => relative is null || f.Subject is null ? f : f with { Subject = relative + "/" + f.Subject }).ToList();
+    }
+
+    /// <summary>
+    /// The project items whose content is a model format. Every item is judged by content, but a file whose stamp has
+    /// not moved since it was judged not to be a model is not read again (an unchanged rebuild costs one stat per item).
+    /// </summary>
+    private List<string> ProjectItemModels(ModelScanCache cache, bool useCache, HashSet<string> exclude)
+    {
+        var paths = ProjectItems.Select(i => FullPath(i.ItemSpec)).Where(p => !exclude.Contains(p)).Distinct(StringComparer.Ordinal).ToArray();
+        var verdicts = new (bool IsModel, string? Stamp)[paths.Length];
+        Parallel.For(0, paths.Length, new ParallelOptions { CancellationToken = CancellationToken }, i =>
+        {
+            var path = paths[i];
+            var stamp = Core.IO.FileStamp.TryGet(path, out var s) ? $"{s.Size}|{s.ModifiedTicks}|{s.ChangedTicks}|{s.Device}|{s.FileId}" : null;
+            if (stamp is null)
+            {
+                verdicts[i] = (false, null); // missing or not a regular file: nothing a loader would read
+                return;
+            }
+
+            verdicts[i] = useCache && cache.KnownNotModel(path, stamp) ? (false, stamp) : (ModelScanner.LooksLikeModel(path), stamp);
+        });
+
+        var models = new List<string>();
+        for (var i = 0; i < paths.Length; i++)
+        {
+            if (verdicts[i].IsModel)
+            {
+                models.Add(paths[i]);
+            }
+            else if (verdicts[i].Stamp is { } stamp && useCache)
+            {
+                cache.RecordNotModel(paths[i], stamp);
+            }
+        }
+
+        return models;
     }
 }

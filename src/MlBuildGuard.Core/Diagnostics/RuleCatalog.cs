@@ -105,7 +105,7 @@ public static class RuleCatalog
 
     public static readonly Rule ScanLimitExceeded = new(
         "MLG307", "A scan limit was exceeded", Severity.Error,
-        "{0}: {1} (limit {2}), so the rest cannot be shown safe. If the file is genuine, raise the limit or split the model.");
+        "{0}: {1} (limit {2}), so the rest cannot be shown safe. Archive bombs and endless streams look like this; a genuine model this large must be split.");
 
     // ---- training inputs and the lock file ---------------------------------------------------------------------------
 

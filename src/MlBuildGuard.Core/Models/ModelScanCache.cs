@@ -35,7 +35,7 @@ public sealed class ModelScanCache
     /// <summary>The fingerprint of a file or folder: every file's relative path and stamp, plus the options.</summary>
     public static string? Fingerprint(string path, ScanOptions options)
     {
-        var parts = new List<string> { $"strict={options.Strict}", "allowed=" + string.Join(',', options.AllowedGlobals.Order(StringComparer.Ordinal)), $"limits={options.Limits}" };
+        var parts = new List<string> { "scanner=" + typeof(ModelScanCache).Assembly.ManifestModule.ModuleVersionId, $"strict={options.Strict}", "allowed=" + string.Join(',', options.AllowedGlobals.Order(StringComparer.Ordinal)), $"limits={options.Limits}" };
         var files = Directory.Exists(path)
             ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
             : [path];
@@ -77,6 +77,20 @@ public sealed class ModelScanCache
     {
         _entries[path] = new Entry(fingerprint, findings.Select(f => new CachedFinding(f.Code, f.Severity.ToString(), f.Message, f.Subject)).ToList());
         IsDirty = true;
+    }
+
+    /// <summary>A project item judged not to be a model, whose stamp has not moved since.</summary>
+    public bool KnownNotModel(string path, string stamp) =>
+        _entries.TryGetValue(path, out var entry) && entry.Fingerprint == "not-a-model|" + stamp;
+
+    public void RecordNotModel(string path, string stamp)
+    {
+        var fingerprint = "not-a-model|" + stamp;
+        if (!_entries.TryGetValue(path, out var entry) || entry.Fingerprint != fingerprint)
+        {
+            _entries[path] = new Entry(fingerprint, []);
+            IsDirty = true;
+        }
     }
 
     public void Save(string path) => AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(_entries));

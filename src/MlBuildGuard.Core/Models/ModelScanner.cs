@@ -23,6 +23,9 @@ public static class ModelScanner
 
     private const int HeadBytes = 1 << 16;
 
+    /// <summary>Enough for every magic and signature offset (HDF5's superblock may sit at 512, 1024 or 2048).</summary>
+    private const int SniffBytes = 4096;
+
     /// <summary>
     /// Does the file start like a model format (for project items, which are only scanned when they are models)? Model
     /// extensions count too: a file named like a model that turns out not to be one is then MLG303, not skipped.
@@ -37,7 +40,7 @@ public static class ModelScanner
         try
         {
             using var stream = File.OpenRead(path);
-            var head = new byte[(int)Math.Min(HeadBytes, stream.Length)];
+            var head = new byte[(int)Math.Min(SniffBytes, stream.Length)];
             stream.ReadExactly(head);
             return LooksLikePickle(head) || IsZipStart(head) || NumpyFormat.Looks(head) || GgufFormat.Looks(head) || KerasFormat.LooksHdf5(head)
                 || SafetensorsFormat.Looks(head, stream.Length) || OnnxFormat.Looks(head, stream.Length);
@@ -182,7 +185,7 @@ public static class ModelScanner
         {
             NumpyFormat.Scan(stream, view, context, policy);
         }
-        else if (SafetensorsFormat.Looks(head, stream.Length))
+        else if (SafetensorsFormat.Looks(head, stream.Length, trustLength: !view.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)))
         {
             SafetensorsFormat.Validate(stream, stream.Length, view, context);
         }
@@ -442,8 +445,9 @@ public static class ModelScanner
         stream.Position = 0;
         var trial = new ModelScanContext(context.FilePath, context.Options, context.CancellationToken);
         PickleScanner.Scan(stream, view, trial, policy);
-        var parsed = !trial.Findings.Any(f => f.Code == RuleCatalog.ModelUnparsable.Code && f.Message.Contains("at byte 1:", StringComparison.Ordinal))
-            && !trial.Findings.Any(f => f.Code == RuleCatalog.ModelUnparsable.Code && f.Message.Contains("invalid opcode", StringComparison.Ordinal) && f.Message.Contains("at byte 0", StringComparison.Ordinal));
+        // Without a magic, only a stream that reads cleanly to STOP, or that imports something, is a pickle: binary data
+        // often starts with bytes that are opcodes (a DLL's "MZ" is BININT2) and fails a few bytes later.
+        var parsed = trial.Findings.Count == 0;
         var imported = trial.Findings.Any(f => f.Code is "MLG301" or "MLG302");
         if (!parsed && !imported)
         {

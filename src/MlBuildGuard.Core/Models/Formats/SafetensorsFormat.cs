@@ -51,17 +51,25 @@ public static class SafetensorsFormat
     /// Does the start of a file look like safetensors? <paramref name="head"/> is the first bytes (up to 64 KiB),
     /// <paramref name="length"/> the file's length.
     /// </summary>
-    public static bool Looks(ReadOnlySpan<byte> head, long length)
+    public static bool Looks(ReadOnlySpan<byte> head, long length, bool trustLength = true)
     {
         if (head.Length < 8 || length < 8)
         {
             return false;
         }
 
-        // The length field is not trusted here: a file that otherwise reads as safetensors with an impossible length is an
-        // invalid safetensors file (MLG305, reported by Validate), not an unknown format.
         var n = BinaryPrimitives.ReadUInt64LittleEndian(head);
-        var end = (int)Math.Min(head.Length, n > int.MaxValue ? head.Length : 8 + (long)n);
+        if (!trustLength)
+        {
+            // A file named .safetensors: an impossible length makes it an invalid safetensors file (MLG305), not an unknown one.
+            n = (ulong)Math.Min(head.Length, int.MaxValue);
+        }
+        else if (n > MaxHeaderSize || n > (ulong)(length - 8))
+        {
+            return false; // for content sniffing, a plausible length is required: random data has '{' at byte 8 one time in 256
+        }
+
+        var end = (int)Math.Min(head.Length, 8 + (long)n);
         for (var i = 8; i < end; i++)
         {
             if (!IsJsonWhitespace(head[i]))

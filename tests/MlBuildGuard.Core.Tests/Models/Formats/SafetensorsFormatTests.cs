@@ -36,8 +36,9 @@ public class SafetensorsFormatTests
         Assert.True(SafetensorsFormat.Looks(sample, sample.Length));
         Assert.True(SafetensorsFormat.Looks(SafetensorsFiles.Build("  \n{}", 0), 13));
 
-        // An impossible length makes an invalid safetensors file (MLG305 from Validate), not an unknown format.
-        Assert.True(SafetensorsFormat.Looks(sample, sample.Length - 100));
+        // Sniffing content needs a plausible length; for a file named .safetensors the length is not trusted.
+        Assert.False(SafetensorsFormat.Looks(sample, sample.Length - 100));
+        Assert.True(SafetensorsFormat.Looks(sample, sample.Length - 100, trustLength: false));
         Assert.False(SafetensorsFormat.Looks(sample.AsSpan(0, 7), 7));
         Assert.False(SafetensorsFormat.Looks(SafetensorsFiles.Build("[1]", 0), 11));
         Assert.False(SafetensorsFormat.Looks(SafetensorsFiles.Build("   ", 0), 11));
@@ -45,7 +46,8 @@ public class SafetensorsFormatTests
         var huge = new byte[16];
         BinaryPrimitives.WriteUInt64LittleEndian(huge, 100_000_001);
         huge[8] = (byte)'{';
-        Assert.True(SafetensorsFormat.Looks(huge, 200_000_000));
+        Assert.False(SafetensorsFormat.Looks(huge, 200_000_000));
+        Assert.True(SafetensorsFormat.Looks(huge, 200_000_000, trustLength: false));
         Assert.False(SafetensorsFormat.Looks("PK\x03\x04 not safetensors"u8, 100));
     }
 
