@@ -1138,6 +1138,30 @@ def gen_container_malicious():
 
     z("torch_zip_os_system.pt", torch_entries(), "PyTorch zip whose archive/data.pkl calls os.system "
       "(modelscan unsafe_zip_pytorch.pt; picklescan malicious1.zip)")
+
+    # A gap between the central directory and the end record. miniz (PyTorch) reads the directory at its written offset;
+    # a reader that takes the gap for prepended data shifts every offset and reads a decoy directory placed just before
+    # the end record, pointing at a benign member. Both readings name archive/data.pkl.
+    def single(data):
+        raw = zip_bytes([{"name": "archive/data.pkl", "data": data}])
+        size, offset = struct.unpack_from("<II", raw, len(raw) - 22 + 12)
+        return raw[:offset], raw[offset:offset + size]
+    evil_local, evil_cd = single(PAYLOAD_P2)
+    decoy_local, decoy_cd = single(pickle.dumps({"weights": [0.5]}, protocol=2))
+    assert len(evil_cd) == len(decoy_cd) and len(evil_local) >= len(decoy_local)
+    shift = len(decoy_local) + len(decoy_cd)
+    decoy_cd = decoy_cd[:42] + struct.pack("<I", len(evil_local) + len(evil_cd) - shift) + decoy_cd[46:]
+    gap = (evil_local + evil_cd + decoy_local + decoy_cd
+           + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(evil_cd), len(evil_local), 0))
+    understated = bytearray(zip_bytes([{"name": "weights/version", "data": b"3\n"},
+                                       {"name": "weights/data.pkl", "data": PAYLOAD_P2}]))
+    struct.pack_into("<HH", understated, len(understated) - 22 + 8, 1, 1)
+    emit(d + "zip_count_understated.zip", bytes(understated), MLG301,
+         "the end record counts one entry, the directory holds two: Python's zipfile ignores the count and reads the "
+         "second, an os.system pickle")
+    emit(d + "torch_zip_directory_gap_decoy.pt", gap, MLG301,
+         "central directory at its written offset lists an os.system data.pkl; a decoy directory in the gap before the "
+         "end record lists a benign one (a reader that shifts offsets by the gap sees only the decoy)")
     z("zip_pickle_named_data_bin.pt", [{"name": "archive/data.bin", "data": PAYLOAD_P2},
                                         {"name": "archive/version", "data": b"3\n"}],
       "malicious pickle member with a non-pickle name archive/data.bin: sniff members by content (CVE-2025-1889 / "
@@ -1481,8 +1505,13 @@ def main():
     on_disk = sorted("files/" + os.path.relpath(os.path.join(root, f), FILES).replace(os.sep, "/")
                      for root, _, fs in os.walk(FILES) for f in fs)
     assert on_disk == names, "manifest and files/ differ: %s" % sorted(set(on_disk) ^ set(names))
+    # Entries for real/files/ belong to real/make_real.py (real libraries, not regenerated here): keep them.
+    kept = []
+    if os.path.exists(MANIFEST):
+        with open(MANIFEST, encoding="utf-8") as f:
+            kept = [e for e in json.load(f) if e["file"].startswith("real/files/")]
     with open(MANIFEST, "w", encoding="utf-8", newline="\n") as f:
-        json.dump(ENTRIES, f, indent=2, ensure_ascii=False)
+        json.dump(sorted(ENTRIES + kept, key=lambda e: e["file"]), f, indent=2, ensure_ascii=False)
         f.write("\n")
 
     counts = collections.Counter(json.dumps(e["expect"]) for e in ENTRIES)

@@ -24,6 +24,13 @@ internal static class ZipReader
     /// <summary>Does the stream end with a zip directory (also when something else comes first: polyglots)?</summary>
     public static bool HasDirectory(Stream stream) => FindEnd(stream) >= 0;
 
+    /// <summary>
+    /// The members every plausible loader would see. Loaders disagree on where the central directory is: miniz (PyTorch)
+    /// uses the offsets as written and finds a ZIP64 record through its locator; Python's zipfile takes the ZIP64 record
+    /// just before the locator and shifts every offset by any gap before the directory (data prepended to the archive).
+    /// Each reading that parses is returned, so nothing one loader sees escapes the scan; only when none parses is the
+    /// archive unreadable.
+    /// </summary>
     public static List<ZipEntry> ReadDirectory(Stream stream, ScanLimits limits)
     {
         var end = FindEnd(stream);
@@ -33,46 +40,135 @@ internal static class ZipReader
         }
 
         var eocd = ReadAt(stream, end, 22);
-        long count = BinaryPrimitives.ReadUInt16LittleEndian(eocd.AsSpan(10));
-        long size = BinaryPrimitives.ReadUInt32LittleEndian(eocd.AsSpan(12));
-        long offset = BinaryPrimitives.ReadUInt32LittleEndian(eocd.AsSpan(16));
-        if ((count == 0xFFFF || size == 0xFFFFFFFF || offset == 0xFFFFFFFF) && end >= 20)
+        var records = new List<DirectoryRecord>
+        {
+            new(BinaryPrimitives.ReadUInt16LittleEndian(eocd.AsSpan(10)), BinaryPrimitives.ReadUInt32LittleEndian(eocd.AsSpan(12)), BinaryPrimitives.ReadUInt32LittleEndian(eocd.AsSpan(16)), end),
+        };
+        if (end >= 20)
         {
             var locator = ReadAt(stream, end - 20, 20);
             if (BinaryPrimitives.ReadUInt32LittleEndian(locator) == Zip64Locator)
             {
-                var record = ReadAt(stream, (long)BinaryPrimitives.ReadUInt64LittleEndian(locator.AsSpan(8)), 56);
-                if (BinaryPrimitives.ReadUInt32LittleEndian(record) != Zip64End)
+                var written = BinaryPrimitives.ReadUInt64LittleEndian(locator.AsSpan(8));
+                var found = false;
+                foreach (var at in new[] { written <= long.MaxValue ? (long)written : -1, end - 20 - 56 })
+                {
+                    if (at >= 0 && at + 56 <= stream.Length && ReadZip64End(stream, at) is { } record)
+                    {
+                        records.Add(record);
+                        found = true;
+                    }
+                }
+
+                var eocdSaturated = records[0].Count == 0xFFFF || records[0].Size == 0xFFFFFFFF || records[0].Offset == 0xFFFFFFFF;
+                if (!found && eocdSaturated)
                 {
                     throw new InvalidDataException("the ZIP64 end record is not where its locator says");
                 }
-
-                count = (long)BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(32));
-                size = (long)BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(40));
-                offset = (long)BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(48));
             }
         }
 
-        if (count > limits.MaxArchiveEntries)
+        var readings = new List<(long Start, long Count, long Size, long Shift)>();
+        foreach (var record in records)
         {
-            throw new ScanLimitException($"the archive lists {count} entries", limits.MaxArchiveEntries);
+            if (record.Count > limits.MaxArchiveEntries)
+            {
+                throw new ScanLimitException($"the archive lists {record.Count} entries", limits.MaxArchiveEntries);
+            }
+
+            // As written (miniz), and shifted by the gap between the directory and the record that ends it (zipfile).
+            var gap = record.Position - (record.Offset + record.Size);
+            foreach (var shift in new[] { 0L, gap })
+            {
+                var inside = shift == 0 ? record.Offset + record.Size <= stream.Length : shift > 0;
+                if (inside && !readings.Contains((record.Offset + shift, record.Count, record.Size, shift)))
+                {
+                    readings.Add((record.Offset + shift, record.Count, record.Size, shift));
+                }
+            }
         }
 
-        // Data may be prepended to an archive (a polyglot): the directory is then found relative to its own position.
-        var shift = end - (offset + size);
-        if (shift < 0 || offset + shift < 0)
+        if (readings.Count == 0)
         {
             throw new InvalidDataException("the central directory lies outside the file");
         }
 
-        var directory = ReadAt(stream, offset + shift, checked((int)Math.Min(size, 512L << 20)));
+        var entries = new List<ZipEntry>();
+        Exception? firstFailure = null;
+        var parsed = 0;
+        foreach (var reading in readings)
+        {
+            try
+            {
+                var listed = ReadEntries(stream, reading.Start, reading.Count, reading.Size, reading.Shift, limits);
+                parsed++;
+                foreach (var entry in listed)
+                {
+                    if (!entries.Contains(entry))
+                    {
+                        entries.Add(entry);
+                    }
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                firstFailure ??= e;
+            }
+        }
+
+        if (parsed == 0)
+        {
+            throw firstFailure!;
+        }
+
+        if (entries.Count > limits.MaxArchiveEntries)
+        {
+            throw new ScanLimitException($"the archive lists {entries.Count} entries", limits.MaxArchiveEntries);
+        }
+
+        return entries;
+    }
+
+    private sealed record DirectoryRecord(long Count, long Size, long Offset, long Position);
+
+    private static DirectoryRecord? ReadZip64End(Stream stream, long at)
+    {
+        var record = ReadAt(stream, at, 56);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(record) != Zip64End)
+        {
+            return null;
+        }
+
+        var count = BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(32));
+        var size = BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(40));
+        var offset = BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(48));
+        if (count > int.MaxValue || size > long.MaxValue / 4 || offset > long.MaxValue / 4)
+        {
+            throw new InvalidDataException("the ZIP64 end record holds impossible values");
+        }
+
+        return new DirectoryRecord((long)count, (long)size, (long)offset, at);
+    }
+
+    /// <summary>
+    /// The listed entries must all parse (miniz refuses the archive otherwise); entries beyond the count that still fit in
+    /// the directory's size are read too, because zipfile ignores the count and reads until the directory is used up.
+    /// </summary>
+    private static List<ZipEntry> ReadEntries(Stream stream, long start, long count, long size, long shift, ScanLimits limits)
+    {
+        var directory = ReadAt(stream, start, checked((int)Math.Min(size, 512L << 20)));
         var entries = new List<ZipEntry>();
         var at = 0;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count || (at + 46 <= directory.Length && BinaryPrimitives.ReadUInt32LittleEndian(directory.AsSpan(at)) == CentralHeader); i++)
         {
             if (at + 46 > directory.Length || BinaryPrimitives.ReadUInt32LittleEndian(directory.AsSpan(at)) != CentralHeader)
             {
                 throw new InvalidDataException($"central directory entry {i} is damaged");
+            }
+
+            if (i >= limits.MaxArchiveEntries)
+            {
+                throw new ScanLimitException($"the archive's directory holds more than {limits.MaxArchiveEntries} entries", limits.MaxArchiveEntries);
             }
 
             var flags = BinaryPrimitives.ReadUInt16LittleEndian(directory.AsSpan(at + 8));

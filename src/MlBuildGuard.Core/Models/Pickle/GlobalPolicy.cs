@@ -119,7 +119,11 @@ public sealed class GlobalPolicy
         "numpy.random.mtrand.RandomState", "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
         "numpy.float16", "numpy.float32", "numpy.float64", "numpy.int8", "numpy.int16", "numpy.int32", "numpy.int64", "numpy.uint8",
         "numpy.uint16", "numpy.uint32", "numpy.uint64", "numpy.bool_", "numpy.complex64", "numpy.complex128", "numpy.str_", "numpy.bytes_",
-        "numpy.dtypes.*",
+        "numpy.dtypes.*", "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer",
+        // pandas frames as pickled by protocol 5 (data containers; the classes they rebuild are themselves checked)
+        "pandas.core.frame.DataFrame", "pandas.core.series.Series", "pandas.core.internals.managers.BlockManager",
+        "pandas.core.internals.managers.SingleBlockManager", "pandas._libs.internals._unpickle_block",
+        "pandas.core.indexes.base._new_Index", "pandas.core.indexes.base.Index", "pandas.core.indexes.range.RangeIndex",
         // plain Python data
         "copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__", "argparse.Namespace", "datetime.datetime",
         "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone", "decimal.Decimal", "fractions.Fraction", "uuid.UUID",
