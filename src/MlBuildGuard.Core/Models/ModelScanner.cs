@@ -391,24 +391,33 @@ public static class ModelScanner
     private static Stream OpenDecompressed(Stream stream, string kind, byte[] head)
     {
         stream.Position = 0;
-        return kind switch
+        return DecoderStream.Open(kind, () => kind switch
         {
             "gzip" => new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true),
             "zlib" => new ZLibStream(stream, CompressionMode.Decompress, leaveOpen: true),
-            "bzip2" => SharpCompress.Compressors.BZip2.BZip2Stream.Create(stream, SharpCompress.Compressors.CompressionMode.Decompress, true, true),
-            "xz" => new SharpCompress.Compressors.Xz.XZStream(stream),
+            "bzip2" => SharpCompress.Compressors.BZip2.BZip2Stream.Create(new DecoderInput(stream, byteReadsStopAtEnd: false), SharpCompress.Compressors.CompressionMode.Decompress, true, true),
+            "xz" => new SharpCompress.Compressors.Xz.XZStream(new DecoderInput(stream, byteReadsStopAtEnd: true)),
             "lzma" => Lzma(stream, head),
             "joblib-zfile" => JoblibZFile(stream, head),
             _ => throw new NotSupportedException(kind),
-        };
+        });
     }
+
+    private const long MaxLzmaDictionary = 256L << 20;
 
     private static Stream Lzma(Stream stream, byte[] head)
     {
         var properties = head[..5];
         var outputSize = BitConverter.ToInt64(head, 5);
+        // The decoder allocates its whole dictionary up front: a header may not make it allocate more than the limit.
+        var dictionary = BitConverter.ToUInt32(head, 1);
+        if (dictionary > MaxLzmaDictionary)
+        {
+            throw new ScanLimitException($"the LZMA stream asks for a {dictionary}-byte dictionary", MaxLzmaDictionary);
+        }
+
         stream.Position = 13;
-        return SharpCompress.Compressors.LZMA.LzmaStream.Create(properties, stream, stream.Length - 13, outputSize, true);
+        return SharpCompress.Compressors.LZMA.LzmaStream.Create(properties, new DecoderInput(stream, byteReadsStopAtEnd: true), stream.Length - 13, outputSize, true);
     }
 
     /// <summary>

@@ -213,7 +213,7 @@ internal static class ZipReader
         {
             0 => raw,
             8 => new DeflateStream(raw, CompressionMode.Decompress),
-            12 => SharpCompress.Compressors.BZip2.BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, true, false),
+            12 => DecoderStream.Open("bzip2", () => SharpCompress.Compressors.BZip2.BZip2Stream.Create(new DecoderInput(raw, byteReadsStopAtEnd: false), SharpCompress.Compressors.CompressionMode.Decompress, true, false)),
             _ => throw new NotSupportedException($"'{entry.Name}' uses compression method {entry.Method}, which cannot be read"),
         };
         return new BoundedStream(data, context.Limits.MaxEntryBytes, entry.CompressedSize, context.Limits.MaxCompressionRatio, context);
