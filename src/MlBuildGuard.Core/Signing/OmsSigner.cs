@@ -1,0 +1,58 @@
+namespace MlBuildGuard.Core.Signing;
+
+/// <summary>What to leave out of a signature and how to name the model.</summary>
+public sealed record OmsSignOptions
+{
+    /// <summary>Model-relative paths ('/' separated) not signed; recorded in the bundle's <c>ignore_paths</c>.</summary>
+    public IReadOnlyList<string> IgnorePaths { get; init; } = [];
+
+    /// <summary>Leave out <c>.git</c>, <c>.gitattributes</c>, <c>.github</c>, <c>.gitignore</c> at the top of the model.</summary>
+    public bool IgnoreGitPaths { get; init; } = true;
+
+    /// <summary>Where the bundle will be written; left out of the model (and recorded as ignored) when it lies inside it.</summary>
+    public string? SignaturePath { get; init; }
+
+    /// <summary>The subject name; by default the model's file or folder name.</summary>
+    public string? SubjectName { get; init; }
+}
+
+/// <summary>Signs a model with the OMS key method: hash, in-toto statement, DSSE PAE, ECDSA (DER), Sigstore bundle.</summary>
+public static class OmsSigner
+{
+    /// <summary>Default signature location: <c>m.onnx</c> → <c>m.onnx.sig</c>; folder <c>dir</c> → <c>dir.sig</c> beside it.</summary>
+    public static string DefaultSignaturePath(string modelPath) =>
+        Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)) + ".sig";
+
+    /// <exception cref="ModelHashException">The model cannot be hashed or is empty.</exception>
+    public static SigstoreBundle Sign(string modelPath, OmsPrivateKey key, OmsSignOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        options ??= new OmsSignOptions();
+        var ignores = OmsVerifier.WithSignaturePath(modelPath, options.IgnorePaths, options.SignaturePath);
+        var manifest = ModelHasher.Hash(modelPath, new ModelHashOptions
+        {
+            IgnorePaths = ignores,
+            IgnoreGitPaths = options.IgnoreGitPaths,
+            AllowSymlinks = false,
+        }, cancellationToken);
+        if (manifest.Resources.Count == 0)
+        {
+            throw new ModelHashException($"The model '{modelPath}' holds no files to sign.");
+        }
+
+        var subject = options.SubjectName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
+        var payload = InTotoStatement.Create(subject, manifest).ToJsonBytes();
+        var signature = key.SignDer(Dsse.Pae(OmsConstants.InTotoPayloadType, payload));
+        return SigstoreBundle.ForKey(key.PublicKey.Hint, payload, signature);
+    }
+
+    /// <summary>Signs and writes the bundle to <see cref="OmsSignOptions.SignaturePath"/> (or the default path); returns that path.</summary>
+    public static string SignToFile(string modelPath, OmsPrivateKey key, OmsSignOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new OmsSignOptions();
+        var path = options.SignaturePath ?? DefaultSignaturePath(modelPath);
+        var bundle = Sign(modelPath, key, options with { SignaturePath = path }, cancellationToken);
+        IO.AtomicFile.WriteAllBytes(path, bundle.ToJsonBytes());
+        return path;
+    }
+}
