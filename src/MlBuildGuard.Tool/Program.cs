@@ -16,6 +16,9 @@ public static class Program
         root.Subcommands.Add(HashCommand.Create(stdout, stderr));
         root.Subcommands.Add(AuditCommand.Create(stdout, stderr));
         root.Subcommands.Add(ScanCommand.Create(stdout, stderr));
+        root.Subcommands.Add(KeygenCommand.Create(stdout, stderr));
+        root.Subcommands.Add(SignCommand.Create(stdout, stderr));
+        root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

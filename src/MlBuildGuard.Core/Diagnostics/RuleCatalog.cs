@@ -145,6 +145,34 @@ public static class RuleCatalog
         "MLG407", "Lock file malformed", Severity.Error,
         "The lock file '{0}' is malformed: {1}. Fix it by hand, or delete it and rebuild to create it anew; MlBuildGuard never replaces a malformed lock.");
 
+    // ---- model signing ----------------------------------------------------------------------------------------------
+    // Messages name files and key kinds only: never key material, PEM text or passphrases.
+
+    /// <summary>Warning by default; an error when <c>MlGuardRequireSignedOutputs</c> is true (the default on CI).</summary>
+    public static readonly Rule NoSigningKey = new(
+        "MLG601", "No signing key for a model output", Severity.Warning,
+        "Model output '{0}' is not signed because no signing key is configured. Set MlGuardSigningKey to a private key made with 'mlguard keygen' (or MLGUARD_SIGNING_KEY on CI), or sign the model with 'mlguard sign'.");
+
+    public static readonly Rule SignatureMissing = new(
+        "MLG602", "Model has no signature", Severity.Error,
+        "Model '{0}' has no signature: '{1}' does not exist, and {2}. Sign the model where it is made (mlguard sign) and ship the signature beside it.");
+
+    public static readonly Rule SignatureMismatch = new(
+        "MLG603", "Signature does not match the model", Severity.Error,
+        "The signature '{0}' is not valid for model '{1}': {2} Do not use this model: obtain it, and its signature, again from the publisher.");
+
+    public static readonly Rule SignatureByUntrustedKey = new(
+        "MLG604", "Signature not by a trusted key", Severity.Error,
+        "The signature '{0}' of model '{1}' is not by the trusted key '{2}': {3} Check that you were given the publisher's public key, and that the model came from that publisher.");
+
+    public static readonly Rule SigningKeyUnusable = new(
+        "MLG605", "Signing key unusable", Severity.Error,
+        "The signing key '{0}' cannot be used: {1} Use an unencrypted or passphrase-protected ECDSA P-256, P-384 or P-521 key in PEM (mlguard keygen makes one); the passphrase comes only from MLGUARD_SIGNING_KEY_PASSWORD.");
+
+    public static readonly Rule PrivateKeyExposed = new(
+        "MLG606", "Private key material where it must not be", Severity.Error,
+        "'{0}' holds private key material ({1}), where only {2} belongs. Remove it from there, treat the key as compromised, and make a new key pair (mlguard keygen).");
+
     /// <summary>Every distinct code, in code order, each with its primary rule (the first declared for that code).</summary>
     public static IReadOnlyList<Rule> All { get; } = typeof(RuleCatalog)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

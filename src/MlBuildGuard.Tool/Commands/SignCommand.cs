@@ -1,0 +1,69 @@
+using System.CommandLine;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Signing;
+
+namespace MlBuildGuard.Tool.Commands;
+
+/// <summary>
+/// <c>mlguard sign MODEL --private-key FILE [--signature FILE]</c>: signs a model file or folder with the OMS key method
+/// and writes the Sigstore bundle (default <c>MODEL.sig</c>). The passphrase of an encrypted key comes only from the
+/// environment variable <c>MLGUARD_SIGNING_KEY_PASSWORD</c>. Exit 0, or 2 on an unusable key (MLG605), a usage or an I/O
+/// error (SPEC §7). Nothing printed ever holds key material or the passphrase.
+/// </summary>
+public static class SignCommand
+{
+    /// <summary>The only place a passphrase is read from (SPEC §3).</summary>
+    public const string PassphraseVariable = "MLGUARD_SIGNING_KEY_PASSWORD";
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Argument<string>("MODEL") { Description = "The model file or folder to sign." };
+        var privateKey = new Option<string>("--private-key") { Description = $"The private key (PEM; a passphrase is read from {PassphraseVariable}).", Required = true };
+        var signature = new Option<string?>("--signature") { Description = "Where to write the signature (default: MODEL.sig beside the model)." };
+        var command = new Command("sign", "Sign a model file or folder (OpenSSF Model Signing).") { model, privateKey, signature };
+        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(privateKey)!, r.GetValue(signature), stdout, stderr));
+        return command;
+    }
+
+    public static int Run(string model, string privateKeyPath, string? signature, TextWriter stdout, TextWriter stderr)
+    {
+        if (!File.Exists(model) && !Directory.Exists(model))
+        {
+            stderr.WriteLine($"mlguard: {model}: No such file or directory");
+            return Program.UsageOrIoError;
+        }
+
+        OmsPrivateKey key;
+        try
+        {
+            var passphrase = Environment.GetEnvironmentVariable(PassphraseVariable);
+            key = OmsPrivateKey.FromFile(privateKeyPath, string.IsNullOrEmpty(passphrase) ? null : passphrase);
+        }
+        catch (Exception e) when (e is OmsKeyException or IOException or UnauthorizedAccessException)
+        {
+            // OmsKeyException never carries key material; I/O messages name only the path.
+            var reason = e switch
+            {
+                OmsKeyException => e.Message,
+                FileNotFoundException or DirectoryNotFoundException => "the file does not exist.",
+                _ => "it cannot be read: " + e.Message.TrimEnd('.') + ".",
+            };
+
+            stdout.WriteLine(Finding.Create(RuleCatalog.SigningKeyUnusable, new SourceLocation(privateKeyPath), null, privateKeyPath, reason).ToCanonicalString());
+            stderr.WriteLine("mlguard sign: nothing was signed.");
+            return Program.UsageOrIoError;
+        }
+
+        try
+        {
+            var written = OmsSigner.SignToFile(model, key, new OmsSignOptions { SignaturePath = signature is null ? null : Path.GetFullPath(signature) });
+            stderr.WriteLine($"mlguard sign: signed '{model}' with a {key.Curve} key into '{written}'.");
+            return 0;
+        }
+        catch (Exception e) when (e is ModelHashException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"mlguard: {model}: {e.Message}");
+            return Program.UsageOrIoError;
+        }
+    }
+}
