@@ -520,7 +520,7 @@ public static class ModelScanner
     }
 
     /// <summary>The bytes already read followed by the rest of the stream.</summary>
-    private sealed class ConcatStream(byte[] head, int headCount, Stream rest) : Stream
+    private sealed class ConcatStream(byte[] head, int headCount, Stream rest) : Containers.ReadOnlyStream
     {
         private int _at;
 
@@ -536,25 +536,5 @@ public static class ModelScanner
 
             return rest.Read(buffer, offset, count);
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -10,7 +10,7 @@ public sealed class ScanLimitException(string what, long limit) : Exception(what
 /// Passes a decompressed stream through and stops it at a size limit, or when it inflates past a ratio of its compressed
 /// size: reading a bomb costs at most the limit, never the bomb.
 /// </summary>
-internal sealed class BoundedStream(Stream inner, long maxBytes, long compressedBytes, double maxRatio, ModelScanContext context) : Stream
+internal sealed class BoundedStream(Stream inner, long maxBytes, long compressedBytes, double maxRatio, ModelScanContext context) : ReadOnlyStream
 {
     private long _read;
 
@@ -37,25 +37,7 @@ internal sealed class BoundedStream(Stream inner, long maxBytes, long compressed
         return n;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -69,7 +51,7 @@ internal sealed class BoundedStream(Stream inner, long maxBytes, long compressed
 }
 
 /// <summary>A window of a seekable stream, read through its own position.</summary>
-internal sealed class SliceStream(Stream inner, long start, long length) : Stream
+internal sealed class SliceStream(Stream inner, long start, long length) : ReadOnlyStream
 {
     private long _position;
 
@@ -87,27 +69,15 @@ internal sealed class SliceStream(Stream inner, long start, long length) : Strea
         return n;
     }
 
-    public override bool CanRead => true;
-
     public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
 
     public override long Length => length;
 
     public override long Position { get => _position; set => _position = Math.Clamp(value, 0, length); }
-
-    public override void Flush()
-    {
-    }
 
     public override long Seek(long offset, SeekOrigin origin)
     {
         Position = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => length + offset };
         return _position;
     }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

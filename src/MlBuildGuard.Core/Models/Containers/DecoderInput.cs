@@ -7,7 +7,7 @@ namespace MlBuildGuard.Core.Models.Containers;
 /// input byte by byte up to a known end, take at most one -1 from <see cref="Stream.ReadByte"/>. More than that means the
 /// decoder is stuck on truncated data, so it fails instead of hanging.
 /// </summary>
-internal sealed class DecoderInput(Stream inner, bool byteReadsStopAtEnd) : Stream
+internal sealed class DecoderInput(Stream inner, bool byteReadsStopAtEnd) : ReadOnlyStream
 {
     private const int ReadsAtEndAllowed = 64;
 
@@ -46,11 +46,7 @@ internal sealed class DecoderInput(Stream inner, bool byteReadsStopAtEnd) : Stre
         }
     }
 
-    public override bool CanRead => true;
-
     public override bool CanSeek => inner.CanSeek;
-
-    public override bool CanWrite => false;
 
     public override long Length => inner.Length;
 
@@ -60,13 +56,5 @@ internal sealed class DecoderInput(Stream inner, bool byteReadsStopAtEnd) : Stre
         set => inner.Position = value;
     }
 
-    public override void Flush()
-    {
-    }
-
     public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

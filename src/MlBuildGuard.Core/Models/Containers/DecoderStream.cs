@@ -5,7 +5,7 @@ namespace MlBuildGuard.Core.Models.Containers;
 /// every such failure, at creation or while reading, becomes an <see cref="InvalidDataException"/> the scanner reports
 /// as unreadable, while scan limits, cancellation and real I/O errors pass through unchanged.
 /// </summary>
-internal sealed class DecoderStream : Stream
+internal sealed class DecoderStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly string _kind;
@@ -47,30 +47,6 @@ internal sealed class DecoderStream : Stream
 
     private static InvalidDataException Damaged(string kind, Exception e) =>
         new($"its {kind} data is damaged: {e.GetType().Name}", e);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -873,33 +873,16 @@ public static class KerasFormat
     {
         nonFinite = false;
         var depth = 0;
-        var inString = false;
-        var escaped = false;
+        var strings = new JsonStringState();
         foreach (var b in json)
         {
-            if (inString)
+            if (strings.Inside(b))
             {
-                if (escaped)
-                {
-                    escaped = false;
-                }
-                else if (b == (byte)'\\')
-                {
-                    escaped = true;
-                }
-                else if (b == (byte)'"')
-                {
-                    inString = false;
-                }
-
                 continue;
             }
 
             switch (b)
             {
-                case (byte)'"':
-                    inString = true;
-                    break;
                 case (byte)'{' or (byte)'[':
                     if (++depth > MaxJsonDepth)
                     {
@@ -922,34 +905,16 @@ public static class KerasFormat
     /// <summary>Replaces bare NaN / Infinity (outside strings) by a number of the same length, keeping the structure.</summary>
     private static void ReplaceNonFinite(byte[] json)
     {
-        var inString = false;
-        var escaped = false;
+        var strings = new JsonStringState();
         for (var i = 0; i < json.Length; i++)
         {
             var b = json[i];
-            if (inString)
+            if (strings.Inside(b))
             {
-                if (escaped)
-                {
-                    escaped = false;
-                }
-                else if (b == (byte)'\\')
-                {
-                    escaped = true;
-                }
-                else if (b == (byte)'"')
-                {
-                    inString = false;
-                }
-
                 continue;
             }
 
-            if (b == (byte)'"')
-            {
-                inString = true;
-            }
-            else if (b == (byte)'N' && json.AsSpan(i).StartsWith("NaN"u8))
+            if (b == (byte)'N' && json.AsSpan(i).StartsWith("NaN"u8))
             {
                 json[i] = (byte)'0';
                 json[i + 1] = json[i + 2] = (byte)' ';
@@ -961,6 +926,37 @@ public static class KerasFormat
                 json.AsSpan(i + 1, 7).Fill((byte)' ');
                 i += 7;
             }
+        }
+    }
+
+    /// <summary>Follows JSON text byte by byte and tells which bytes belong to a string literal (its quotes included).</summary>
+    private struct JsonStringState
+    {
+        private bool _inString;
+        private bool _escaped;
+
+        public bool Inside(byte b)
+        {
+            if (_inString)
+            {
+                if (_escaped)
+                {
+                    _escaped = false;
+                }
+                else if (b == (byte)'\\')
+                {
+                    _escaped = true;
+                }
+                else if (b == (byte)'"')
+                {
+                    _inString = false;
+                }
+
+                return true;
+            }
+
+            _inString = b == (byte)'"';
+            return _inString;
         }
     }
 

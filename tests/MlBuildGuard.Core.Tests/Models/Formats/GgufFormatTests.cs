@@ -312,30 +312,10 @@ public class GgufFormatTests
         Assert.Empty(context.Findings);
     }
 
-    private sealed class ForwardOnlyStream(byte[] data) : Stream
+    private sealed class ForwardOnlyStream(byte[] data) : MlBuildGuard.Core.Models.Containers.ReadOnlyStream
     {
         private readonly MemoryStream _inner = new(data);
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
         public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 5));
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
