@@ -81,15 +81,7 @@ public sealed record InTotoStatement(string SubjectName, string RootDigest, OmsM
     /// <summary>Parses and checks a payload; any deviation from OMS v1.0 is an <see cref="OmsFormatException"/>.</summary>
     public static InTotoStatement Parse(ReadOnlySpan<byte> json)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
-        }
-        catch (JsonException)
-        {
-            throw new OmsFormatException("The signed payload is not valid JSON.");
-        }
+        var document = Json.Parse(json, "The signed payload is not valid JSON.");
 
         using (document)
         {
@@ -241,6 +233,19 @@ public sealed class OmsFormatException(string message) : Exception(message);
 /// <summary>Small JSON accessors that turn every shape error into an <see cref="OmsFormatException"/>.</summary>
 internal static class Json
 {
+    /// <summary>Strict parsing: bounded depth, no duplicate keys (a second value for a key must not pass unseen).</summary>
+    public static JsonDocument Parse(ReadOnlySpan<byte> json, string whenInvalid)
+    {
+        try
+        {
+            return JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
+        }
+        catch (JsonException)
+        {
+            throw new OmsFormatException(whenInvalid);
+        }
+    }
+
     public static JsonElement Property(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
             ? value

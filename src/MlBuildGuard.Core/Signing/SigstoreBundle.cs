@@ -89,15 +89,7 @@ public sealed record SigstoreBundle(
     /// <summary>Reads a bundle; anything malformed is an <see cref="OmsFormatException"/> with a short reason.</summary>
     public static SigstoreBundle Parse(ReadOnlySpan<byte> json)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
-        }
-        catch (JsonException)
-        {
-            throw new OmsFormatException(json.IsEmpty ? "The signature file is empty." : "The signature file is not valid JSON.");
-        }
+        var document = Json.Parse(json, json.IsEmpty ? "The signature file is empty." : "The signature file is not valid JSON.");
 
         using (document)
         {
