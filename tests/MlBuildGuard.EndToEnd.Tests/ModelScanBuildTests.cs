@@ -116,4 +116,41 @@ public sealed class ModelScanBuildTests(PackagesFixture packages)
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Empty(result.Diagnostics);
     }
+
+    [Fact]
+    public void Escaping_external_data_bad_headers_embedded_code_and_scan_limits_fail_the_build_while_real_models_pass()
+    {
+        var p = Project("""
+              <ItemGroup>
+                <MlModel Include="models/**/*" />
+              </ItemGroup>
+            """);
+        var corpus = MlBuildGuard.Testing.RepositoryPaths.Combine("tests", "corpus");
+        var models = new Dictionary<string, string>
+        {
+            ["files/onnx-external/dotdot/model.onnx"] = "MLG304",
+            ["files/invalid-header/st_end_before_begin.safetensors"] = "MLG305",
+            ["files/keras/lambda_layer.keras"] = "MLG306",
+            ["files/limits/nested_zip_depth10.zip"] = "MLG307",
+            ["real/files/torch_state_dict.pt"] = "",
+            ["real/files/onnx_matmul_add.onnx"] = "",
+            ["files/benign/empty_and_scalar.safetensors"] = "",
+        };
+        foreach (var (file, code) in models)
+        {
+            var target = Path.Combine(p.Directory, "models", code.Length == 0 ? "clean" : code, Path.GetFileName(file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Path.Combine(corpus, file), target);
+        }
+
+        var result = p.Build();
+
+        Assert.Equal(1, result.ExitCode);
+        foreach (var code in new[] { "MLG304", "MLG305", "MLG306", "MLG307" })
+        {
+            Assert.Contains(result.Diagnostics, d => d.Code == code && d.Kind == "error" && d.File.Contains(Path.Combine("models", code), StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain(result.Diagnostics, d => d.File.Contains(Path.Combine("models", "clean"), StringComparison.Ordinal));
+    }
 }
