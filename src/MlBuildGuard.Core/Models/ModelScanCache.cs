@@ -33,24 +33,11 @@ public sealed class ModelScanCache
     }
 
     /// <summary>The fingerprint of a file or folder: every file's relative path and stamp, plus the options.</summary>
-    public static string? Fingerprint(string path, ScanOptions options)
-    {
-        var parts = new List<string> { "scanner=" + typeof(ModelScanCache).Assembly.ManifestModule.ModuleVersionId, $"strict={options.Strict}", "allowed=" + string.Join(',', options.AllowedGlobals.Order(StringComparer.Ordinal)), $"limits={options.Limits}" };
-        var files = Directory.Exists(path)
-            ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
-            : [path];
-        foreach (var file in files)
-        {
-            if (!FileStamp.TryGet(file, out var s))
-            {
-                return null;
-            }
-
-            parts.Add($"{Path.GetRelativePath(path, file)}|{s.Size}|{s.ModifiedTicks}|{s.ChangedTicks}|{s.Device}|{s.FileId}");
-        }
-
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', parts))));
-    }
+    public static string? Fingerprint(string path, ScanOptions options) => StampFingerprint.Of(path,
+    [
+        "scanner=" + typeof(ModelScanCache).Assembly.ManifestModule.ModuleVersionId, $"strict={options.Strict}",
+        "allowed=" + string.Join(',', options.AllowedGlobals.Order(StringComparer.Ordinal)), $"limits={options.Limits}",
+    ]);
 
     public IReadOnlyList<Finding>? TryGet(string path, string fingerprint)
     {

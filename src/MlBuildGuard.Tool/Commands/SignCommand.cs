@@ -41,15 +41,7 @@ public static class SignCommand
         }
         catch (Exception e) when (e is OmsKeyException or IOException or UnauthorizedAccessException)
         {
-            // OmsKeyException never carries key material; I/O messages name only the path.
-            var reason = e switch
-            {
-                OmsKeyException => e.Message,
-                FileNotFoundException or DirectoryNotFoundException => "the file does not exist.",
-                _ => "it cannot be read: " + e.Message.TrimEnd('.') + ".",
-            };
-
-            stdout.WriteLine(Finding.Create(RuleCatalog.SigningKeyUnusable, new SourceLocation(privateKeyPath), null, privateKeyPath, reason).ToCanonicalString());
+            stdout.WriteLine(SignatureFindings.SigningKeyUnusable(privateKeyPath, e, new SourceLocation(privateKeyPath)).ToCanonicalString());
             stderr.WriteLine("mlguard sign: nothing was signed.");
             return Program.UsageOrIoError;
         }

@@ -34,10 +34,9 @@ public static class VerifyCommand
         try
         {
             var text = File.ReadAllText(publicKeyPath);
-            if (HoldsPrivateKey(text))
+            if (SignatureFindings.HoldsPrivateKey(text))
             {
-                stdout.WriteLine(Finding.Create(RuleCatalog.PrivateKeyExposed, new SourceLocation(publicKeyPath), null,
-                    publicKeyPath, "a PRIVATE KEY block", "a public key").ToCanonicalString());
+                stdout.WriteLine(SignatureFindings.PrivateKeyInTrustedKeyFile(publicKeyPath, new SourceLocation(publicKeyPath)).ToCanonicalString());
                 stderr.WriteLine("mlguard verify: the trusted key file holds a private key; nothing was verified.");
                 return Program.UsageOrIoError;
             }
@@ -58,8 +57,7 @@ public static class VerifyCommand
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return Invalid(stdout, stderr, Finding.Create(RuleCatalog.SignatureMissing, new SourceLocation(model), null,
-                model, signaturePath, "verification requires one"));
+            return Invalid(stdout, stderr, SignatureFindings.Missing(model, signaturePath, "verification requires one", new SourceLocation(model)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -77,10 +75,8 @@ public static class VerifyCommand
             case OmsVerificationFailure.ModelUnreadable:
                 stderr.WriteLine($"mlguard: {model}: {result.Message}");
                 return Program.UsageOrIoError;
-            case OmsVerificationFailure.WrongKey:
-                return Invalid(stdout, stderr, Finding.Create(RuleCatalog.SignatureByUntrustedKey, location, null, signaturePath, model, publicKeyPath, result.Message));
-            default: // malformed, unsupported method, bad signature, content mismatch
-                return Invalid(stdout, stderr, Finding.Create(RuleCatalog.SignatureMismatch, location, null, signaturePath, model, result.Message));
+            default: // another key (MLG604); malformed, unsupported method, bad signature, content mismatch (MLG603)
+                return Invalid(stdout, stderr, SignatureFindings.FromVerification(result, model, signaturePath, publicKeyPath, location)!);
         }
     }
 
@@ -89,28 +85,5 @@ public static class VerifyCommand
         stdout.WriteLine(finding.ToCanonicalString());
         stderr.WriteLine($"mlguard verify: invalid ({finding.Code}).");
         return 1;
-    }
-
-    /// <summary>Whether the text has a PEM block of a private key (PKCS#8, encrypted PKCS#8, SEC1 or any other kind).</summary>
-    private static bool HoldsPrivateKey(string text)
-    {
-        var start = 0;
-        while ((start = text.IndexOf("-----BEGIN ", start, StringComparison.Ordinal)) >= 0)
-        {
-            var end = text.IndexOf("-----", start + 11, StringComparison.Ordinal);
-            if (end < 0)
-            {
-                return false;
-            }
-
-            if (text[(start + 11)..end].EndsWith("PRIVATE KEY", StringComparison.Ordinal))
-            {
-                return true;
-            }
-
-            start = end;
-        }
-
-        return false;
     }
 }

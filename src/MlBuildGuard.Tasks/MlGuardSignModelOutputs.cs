@@ -1,0 +1,91 @@
+using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Signing;
+using Microsoft.Build.Framework;
+
+namespace MlBuildGuard.Tasks;
+
+/// <summary>
+/// Signs each produced model (<c>@(MlModelOutput)</c> whose <c>Sign</c> metadata is not false) into <c>MODEL.sig</c>
+/// (a folder <c>dir</c>: <c>dir.sig</c>) with the OMS key method. The key is the PEM file <c>$(MlGuardSigningKey)</c>, or
+/// the PEM text in the environment variable <c>MLGUARD_SIGNING_KEY</c>; a passphrase comes only from
+/// <c>MLGUARD_SIGNING_KEY_PASSWORD</c>. No key: MLG601 (an error when <c>MlGuardRequireSignedOutputs</c> is true). A key
+/// that cannot sign: MLG605, naming the property's path or the variable, never the key. Signatures are written atomically.
+/// </summary>
+public sealed class MlGuardSignModelOutputs : MlGuardTask
+{
+    /// <summary>The only place a private key's PEM text is read from, besides the file <see cref="SigningKey"/>.</summary>
+    public const string KeyVariable = "MLGUARD_SIGNING_KEY";
+
+    /// <summary>The only place a passphrase is read from (SPEC §3).</summary>
+    public const string PassphraseVariable = "MLGUARD_SIGNING_KEY_PASSWORD";
+
+    /// <summary><c>@(MlModelOutput)</c>.</summary>
+    public ITaskItem[] Outputs { get; set; } = [];
+
+    /// <summary><c>$(MlGuardSigningKey)</c>: path to the PEM private key.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary><c>$(MlGuardRequireSignedOutputs)</c>: without a key, MLG601 is an error instead of a warning.</summary>
+    public string? RequireSignedOutputs { get; set; }
+
+    /// <summary>The signatures written by this run.</summary>
+    [Output]
+    public ITaskItem[] Signatures { get; set; } = [];
+
+    protected override string GuardName => "model-output-signatures";
+
+    protected override void Run(List<Finding> findings)
+    {
+        var models = Outputs.Where(o => !string.Equals(o.GetMetadata("Sign"), "false", StringComparison.OrdinalIgnoreCase))
+            .Select(o => (Spec: o.ItemSpec, Path: FullPath(o.ItemSpec))).DistinctBy(m => m.Path, StringComparer.Ordinal).ToList();
+        if (models.Count == 0)
+        {
+            return;
+        }
+
+        var keyPath = NullIfEmpty(SigningKey);
+        var keyText = keyPath is null ? NullIfEmpty(Environment.GetEnvironmentVariable(KeyVariable)) : null;
+        if (keyPath is null && keyText is null)
+        {
+            var severity = LockModeParser.IsTrue(RequireSignedOutputs) ? Severity.Error : Severity.Warning;
+            findings.AddRange(models.Select(m =>
+                Finding.Create(RuleCatalog.NoSigningKey, new SourceLocation(m.Path), Relative(m.Path), m.Spec).WithSeverity(severity)));
+            return;
+        }
+
+        var keyName = keyPath ?? KeyVariable;
+        OmsPrivateKey key;
+        try
+        {
+            var passphrase = NullIfEmpty(Environment.GetEnvironmentVariable(PassphraseVariable));
+            key = keyPath is not null ? OmsPrivateKey.FromFile(FullPath(keyPath), passphrase) : OmsPrivateKey.FromPem(keyText!, passphrase);
+        }
+        catch (Exception e) when (e is OmsKeyException or IOException or UnauthorizedAccessException)
+        {
+            findings.Add(SignatureFindings.SigningKeyUnusable(keyName, e,
+                new SourceLocation(keyPath is not null && File.Exists(FullPath(keyPath)) ? FullPath(keyPath) : ProjectFile)));
+            return;
+        }
+
+        var written = new List<ITaskItem>();
+        foreach (var (spec, path) in models)
+        {
+            CancellationToken.ThrowIfCancellationRequested();
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                findings.Add(Finding.Create(RuleCatalog.ModelUnparsable, new SourceLocation(path), Relative(path), spec, "it does not exist"));
+                continue;
+            }
+
+            var signature = OmsSigner.SignToFile(path, key, cancellationToken: CancellationToken);
+            written.Add(new Microsoft.Build.Utilities.TaskItem(signature));
+            Log.LogMessage(MessageImportance.High, $"MlBuildGuard: signed '{spec}' with a {key.Curve} key into '{Relative(signature)}'.");
+        }
+
+        Signatures = [.. written];
+    }
+
+    private string Relative(string path) =>
+        Core.IO.PathSafety.IsUnder(path, ProjectDirectory) ? Path.GetRelativePath(ProjectDirectory, path).Replace('\\', '/') : path;
+}

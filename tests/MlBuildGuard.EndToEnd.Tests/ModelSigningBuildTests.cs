@@ -1,0 +1,164 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using MlBuildGuard.EndToEnd.Tests.Infrastructure;
+
+namespace MlBuildGuard.EndToEnd.Tests;
+
+/// <summary>Signing produced models and verifying consumed ones (MLG601–MLG606) through real builds of the packed package.</summary>
+[Collection(PackagesCollection.Name)]
+public sealed class ModelSigningBuildTests(PackagesFixture packages)
+{
+    /// <summary>{"w": value} as a protocol-2 pickle.</summary>
+    private static byte[] DataPickle(byte value) => [0x80, 0x02, (byte)'}', (byte)'X', 1, 0, 0, 0, (byte)'w', (byte)'K', value, (byte)'s', (byte)'.'];
+
+    /// <summary>A PyTorch-style checkpoint: a zip whose archive/data.pkl is the given pickle.</summary>
+    private static void WriteCheckpoint(string path, byte[] dataPkl)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Delete(path);
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        using (var s = zip.CreateEntry("archive/data.pkl").Open())
+        {
+            s.Write(dataPkl);
+        }
+
+        using (var s = zip.CreateEntry("archive/version").Open())
+        {
+            s.Write("3\n"u8);
+        }
+    }
+
+    /// <summary>An ECDSA P-256 key pair made without MlBuildGuard: the private key outside any project, the public key returned as PEM.</summary>
+    private string NewKeyPair(out string publicPem)
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var folder = Path.Combine(packages.Root, "keys-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        var privateKey = Path.Combine(folder, "signing.pem");
+        File.WriteAllText(privateKey, ec.ExportPkcs8PrivateKeyPem());
+        publicPem = ec.ExportSubjectPublicKeyInfoPem();
+        return privateKey;
+    }
+
+    /// <summary>A project that produces models/out.pt (a clean checkpoint) and declares it as MlModelOutput.</summary>
+    private TestProject Producer()
+    {
+        var p = new TestProject(packages, "signer").WithProject("""
+              <ItemGroup>
+                <MlModelOutput Include="models/out.pt" />
+              </ItemGroup>
+            """);
+        WriteCheckpoint(Path.Combine(p.Directory, "models", "out.pt"), DataPickle(1));
+        return p;
+    }
+
+    /// <summary>A project that consumes models/out.pt, trusting the key in keys/publisher.pub.pem.</summary>
+    private TestProject Consumer(string publicPem, string signedModel)
+    {
+        var p = new TestProject(packages, "consumer").WithProject("""
+              <ItemGroup>
+                <MlModel Include="models/out.pt" />
+                <MlTrustedKey Include="keys/publisher.pub.pem" />
+              </ItemGroup>
+            """);
+        p.Write("keys/publisher.pub.pem", publicPem);
+        Directory.CreateDirectory(Path.Combine(p.Directory, "models"));
+        File.Copy(signedModel, Path.Combine(p.Directory, "models", "out.pt"));
+        File.Copy(signedModel + ".sig", Path.Combine(p.Directory, "models", "out.pt.sig"));
+        return p;
+    }
+
+    [Fact]
+    public void Without_a_key_a_model_output_is_an_MLG601_warning_and_with_one_the_build_signs_it_once()
+    {
+        var p = Producer();
+        var model = Path.Combine(p.Directory, "models", "out.pt");
+        var key = NewKeyPair(out _);
+
+        var unsigned = p.Build();
+        var signed = p.Build("--no-restore", "-p:MlGuardSigningKey=" + key);
+        var again = p.Build("--no-restore", "-p:MlGuardSigningKey=" + key);
+
+        Assert.True(unsigned.ExitCode == 0, unsigned.ToString());
+        var warning = Assert.Single(unsigned.Diagnostics);
+        Assert.Equal(("warning", "MLG601", model), (warning.Kind, warning.Code, warning.File));
+        Assert.True(signed.ExitCode == 0, signed.ToString());
+        Assert.Empty(signed.Diagnostics);
+        Assert.Contains("MlBuildGuard: signed 'models/out.pt' with a P256 key into 'models/out.pt.sig'.", signed.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(model + ".sig"));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.DoesNotContain("MlBuildGuard: signed", again.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("BEGIN", signed.Output + unsigned.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_signed_by_a_build_verifies_in_a_consumer_and_fails_with_MLG603_once_tampered()
+    {
+        var producer = Producer();
+        var key = NewKeyPair(out var publicPem);
+        var produced = producer.Build("-p:MlGuardSigningKey=" + key);
+        Assert.True(produced.ExitCode == 0, produced.ToString());
+
+        var consumer = Consumer(publicPem, Path.Combine(producer.Directory, "models", "out.pt"));
+        var valid = consumer.Build("-v:n");
+        var again = consumer.Build("--no-restore", "-v:n");
+        WriteCheckpoint(Path.Combine(consumer.Directory, "models", "out.pt"), DataPickle(2));
+        var tampered = consumer.Build("--no-restore");
+
+        Assert.True(valid.ExitCode == 0, valid.ToString());
+        Assert.Empty(valid.Diagnostics);
+        Assert.Contains("MlBuildGuard model signatures: 1 model(s) checked, 1 valid, 0 unchanged since verified.", valid.Output, StringComparison.Ordinal);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("MlBuildGuard model signatures: 1 model(s) checked, 1 valid, 1 unchanged since verified.", again.Output, StringComparison.Ordinal);
+        Assert.Equal(1, tampered.ExitCode);
+        var error = Assert.Single(tampered.Diagnostics);
+        Assert.Equal(("error", "MLG603", Path.Combine(consumer.Directory, "models", "out.pt")), (error.Kind, error.Code, error.File));
+        Assert.Contains("changed files:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_signed_by_another_key_is_MLG604_and_an_unsigned_one_MLG602()
+    {
+        var producer = Producer();
+        var key = NewKeyPair(out _);
+        Assert.Equal(0, producer.Build("-p:MlGuardSigningKey=" + key).ExitCode);
+        NewKeyPair(out var otherPublicPem);
+
+        var consumer = Consumer(otherPublicPem, Path.Combine(producer.Directory, "models", "out.pt"));
+        var untrusted = consumer.Build();
+        File.Delete(Path.Combine(consumer.Directory, "models", "out.pt.sig"));
+        var missing = consumer.Build("--no-restore");
+
+        Assert.Equal(1, untrusted.ExitCode);
+        Assert.Equal(["MLG604"], untrusted.Codes("error"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal(["MLG602"], missing.Codes("error"));
+    }
+
+    [Fact]
+    public void Design_time_builds_neither_verify_nor_sign()
+    {
+        var key = NewKeyPair(out var publicPem);
+        var p = new TestProject(packages, "designtime").WithProject("""
+              <ItemGroup>
+                <MlModel Include="models/in.pt" />
+                <MlTrustedKey Include="keys/publisher.pub.pem" />
+                <MlModelOutput Include="models/out.pt" />
+              </ItemGroup>
+            """);
+        p.Write("keys/publisher.pub.pem", publicPem);
+        WriteCheckpoint(Path.Combine(p.Directory, "models", "in.pt"), DataPickle(1));
+        WriteCheckpoint(Path.Combine(p.Directory, "models", "out.pt"), DataPickle(1));
+        p.Environment["MLGUARD_SIGNING_KEY"] = File.ReadAllText(key);
+        Assert.Equal(0, p.Restore().ExitCode);
+
+        var designTime = p.DesignTimeBuild();
+        var full = p.Build("--no-restore");
+
+        Assert.True(designTime.ExitCode == 0, designTime.ToString());
+        Assert.DoesNotContain("MlBuildGuard", designTime.Output, StringComparison.Ordinal);
+        Assert.Equal(1, full.ExitCode);
+        Assert.Equal(["MLG602"], full.Codes("error"));
+        Assert.False(File.Exists(Path.Combine(p.Directory, "models", "out.pt.sig")), "a failed build signs nothing");
+    }
+}
