@@ -305,9 +305,15 @@ public static class ModelScanner
             return true;
         }
 
-        // Everything else needs random access: keep it in memory when small, on disk when not (bounded by the limits).
-        using var spilled = Spool(head, n, data);
-        var recognised = ScanSeekable(spilled, view, context, policy, depth, diskPath: null);
+        // Everything else needs random access: a stored archive member has it already; anything else is kept in memory
+        // when small, on disk when not (bounded by the limits).
+        using var spilled = data.CanSeek ? null : Spool(head, n, data);
+        if (data.CanSeek)
+        {
+            data.Position = 0;
+        }
+
+        var recognised = ScanSeekable(spilled ?? data, view, context, policy, depth, diskPath: null);
         if (!recognised && !insideArchive)
         {
             context.Report(RuleCatalog.ModelUnparsable, view, "its format is not one MlBuildGuard recognises");

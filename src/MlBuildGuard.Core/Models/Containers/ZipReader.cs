@@ -209,9 +209,13 @@ internal static class ZipReader
         }
 
         var raw = new SliceStream(archive, dataStart, entry.CompressedSize);
+        if (entry.Method == 0)
+        {
+            return raw; // stored: a seekable window of the archive, read only where a format needs it
+        }
+
         Stream data = entry.Method switch
         {
-            0 => raw,
             8 => new DeflateStream(raw, CompressionMode.Decompress),
             12 => DecoderStream.Open("bzip2", () => SharpCompress.Compressors.BZip2.BZip2Stream.Create(new DecoderInput(raw, byteReadsStopAtEnd: false), SharpCompress.Compressors.CompressionMode.Decompress, true, false)),
             _ => throw new NotSupportedException($"'{entry.Name}' uses compression method {entry.Method}, which cannot be read"),

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Model-scanner benchmark (SPEC §8: "streams it with bounded memory, and beats picklescan"). See docs/benchmarks.md.
+#
+#   build/bench/scan-benchmark.sh
+#
+# Environment: BENCH_DIR (work folder, default mktemp), BENCH_SCAN_MB (size of each model, default 1024),
+# BENCH_RUNS (timed runs, median reported, default 3).
+#
+# Makes two models no test loads, times `mlguard scan` on each, and in the same run the same files through:
+#   - picklescan itself when it is importable (python3 -c 'import picklescan'): `picklescan --path FILE`;
+#   - otherwise a labelled stand-in with picklescan's algorithm: Python's zipfile to find the pickles, then
+#     pickletools.genops over each, collecting GLOBAL / STACK_GLOBAL imports (what picklescan's scan_pickle_bytes does);
+#   - `sha256sum FILE`, the cost of reading every byte once.
+# Reports the median wall time and the peak resident memory (GNU time) of each, and the ratios to mlguard.
+set -euo pipefail
+export LC_ALL=C
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+MB=${BENCH_SCAN_MB:-1024}
+RUNS=${BENCH_RUNS:-3}
+W=${BENCH_DIR:-$(mktemp -d /tmp/mlguard-scanbench.XXXXXX)}
+mkdir -p "$W"
+log() { printf '[scan-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+for tool in dotnet python3 sha256sum /usr/bin/time; do command -v "$tool" >/dev/null || { echo "'$tool' is required" >&2; exit 1; }; done
+
+log "publishing mlguard (Release) into $W/mlguard"
+(cd "$REPO" && dotnet publish src/MlBuildGuard.Tool -c Release -o "$W/mlguard" -nodeReuse:false) >"$W/publish.log" 2>&1 \
+  || { tail -n 20 "$W/publish.log" >&2; exit 1; }
+MLGUARD=("$W/mlguard/mlguard")
+[ -x "${MLGUARD[0]}" ] || MLGUARD=(dotnet "$W/mlguard/mlguard.dll")
+
+log "generating two ${MB} MiB models in $W"
+python3 - "$W" "$MB" <<'PY'
+import os, pickle, struct, sys, zipfile
+w, mb = sys.argv[1], int(sys.argv[2])
+chunk = os.urandom(1 << 20)
+# 1. A PyTorch-style zip: archive/data.pkl (a state dict of 64 tensors, written opcode by opcode as torch.save does:
+#    torch._utils._rebuild_tensor_v2 over persistent storages) and 64 stored storage members filling the size.
+n = 64
+per = (mb << 20) // n
+body = bytearray(b"\x80\x02}q\x00(")
+for i in range(n):
+    name = ("layer%d.weight" % i).encode()
+    body += b"X" + struct.pack("<I", len(name)) + name
+    body += b"ctorch._utils\n_rebuild_tensor_v2\nq\x01("
+    body += b"(X\x07\x00\x00\x00storageq\x02ctorch\nFloatStorage\nq\x03X" + struct.pack("<I", len(str(i))) + str(i).encode()
+    body += b"X\x03\x00\x00\x00cpuq\x04J" + struct.pack("<i", per // 4) + b"tq\x05Q"
+    body += b"K\x00J" + struct.pack("<i", per // 4) + b"\x85J\x01\x00\x00\x00\x85\x89ccollections\nOrderedDict\n)Rq\x06tq\x07Rq\x08"
+body += b"u."
+with zipfile.ZipFile(os.path.join(w, "checkpoint.pt"), "w", zipfile.ZIP_STORED) as z:
+    z.writestr("archive/data.pkl", bytes(body))
+    z.writestr("archive/version", b"3\n")
+    for i in range(n):
+        with z.open("archive/data/%d" % i, "w", force_zip64=True) as f:
+            left = per
+            while left:
+                k = min(left, len(chunk)); f.write(chunk[:k]); left -= k
+# 2. A raw pickle (protocol 4) of a dict holding four large byte strings (BINBYTES8 payloads), as pickle.dump writes
+#    numpy-free weights.
+quarter = (mb << 20) // 4
+with open(os.path.join(w, "weights.pkl"), "wb") as f:
+    f.write(b"\x80\x04}\x94(")
+    for i in range(4):
+        key = ("w%d" % i).encode()
+        f.write(b"\x8c" + bytes([len(key)]) + key + b"\x94")
+        f.write(b"\x8e" + struct.pack("<Q", quarter))
+        left = quarter
+        while left:
+            k = min(left, len(chunk)); f.write(chunk[:k]); left -= k
+        f.write(b"\x94")
+    f.write(b"u.")
+PY
+
+cat > "$W/genops_scan.py" <<'PY'
+# Stand-in for picklescan: its algorithm (zipfile to find pickle members, pickletools.genops over each, collecting the
+# imports of GLOBAL and of STACK_GLOBAL from the preceding string operands), without its rule lists.
+import io, pickletools, sys, zipfile
+def scan(data):
+    found, strings = set(), []
+    for op, arg, _ in pickletools.genops(io.BytesIO(data)):
+        if op.name in ("GLOBAL", "INST"):
+            found.add(arg.replace(" ", "."))
+        elif op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8"):
+            strings.append(arg)
+        elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+            found.add(strings[-2] + "." + strings[-1])
+    return found
+path = sys.argv[1]
+if zipfile.is_zipfile(path):
+    with zipfile.ZipFile(path) as z:
+        imports = set().union(*(scan(z.read(n)) for n in z.namelist() if n.endswith(".pkl")))
+else:
+    with open(path, "rb") as f:
+        imports = scan(f.read())
+print(len(imports), "imports:", ", ".join(sorted(imports)))
+PY
+
+if python3 -c 'import picklescan' 2>/dev/null; then
+  OTHER_NAME="picklescan"; OTHER=(python3 -m picklescan --path)
+else
+  OTHER_NAME="picklescan-style genops stand-in (picklescan is not installable here)"; OTHER=(python3 "$W/genops_scan.py")
+fi
+
+# measure NAME FILE CMD...: median wall seconds and peak RSS (MiB) over RUNS runs, checking the exit code is 0 or 1
+measure() {
+  local file=$2; shift 2
+  local walls=() rss=0
+  for ((r = 0; r < RUNS; r++)); do
+    /usr/bin/time -f '%e %M' -o "$W/time.txt" "$@" "$file" >"$W/out.txt" 2>&1 || { rc=$?; [ $rc -le 1 ] || { cat "$W/out.txt" >&2; exit 1; }; }
+    read -r wall kb <"$W/time.txt"
+    walls+=("$wall"); (( kb > rss )) && rss=$kb
+  done
+  printf '%s %s\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" "$(( rss / 1024 ))"
+}
+
+sync; echo
+echo "| file | tool | median wall | peak memory | time / mlguard | memory / mlguard |"
+echo "| --- | --- | ---: | ---: | ---: | ---: |"
+for f in checkpoint.pt weights.pkl; do
+  cat "$W/$f" >/dev/null   # warm the page cache for every tool alike
+  read -r mw mm < <(measure mlguard "$W/$f" "${MLGUARD[@]}" scan)
+  read -r ow om < <(measure other "$W/$f" "${OTHER[@]}")
+  read -r sw sm < <(measure sha256sum "$W/$f" sha256sum)
+  "${MLGUARD[@]}" scan "$W/$f" >"$W/$f.mlguard.txt" 2>&1 || true
+  echo "| \`$f\` (${MB} MiB) | mlguard scan | ${mw} s | ${mm} MiB | 1.00x | 1.00x |"
+  echo "| | $OTHER_NAME | ${ow} s | ${om} MiB | $(awk "BEGIN{printf \"%.2fx\", $ow/($mw>0?$mw:0.01)}") | $(awk "BEGIN{printf \"%.2fx\", $om/$mm}") |"
+  echo "| | sha256sum (reads every byte) | ${sw} s | ${sm} MiB | $(awk "BEGIN{printf \"%.2fx\", $sw/($mw>0?$mw:0.01)}") | $(awk "BEGIN{printf \"%.2fx\", $sm/$mm}") |"
+done
+echo
+echo "mlguard's verdicts: $(cat "$W"/checkpoint.pt.mlguard.txt "$W"/weights.pkl.mlguard.txt | tr '\n' ' ')"
+[ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
