@@ -35,7 +35,7 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
         var keys = new Dictionary<string, OmsPublicKey?>(StringComparer.Ordinal);
         var global = TrustedKeys.Select(k => FullPath(k.ItemSpec)).Distinct(StringComparer.Ordinal).ToList();
         var useCache = !LockModeParser.IsTrue(ContinuousIntegrationBuild) && !string.IsNullOrEmpty(CacheFile);
-        var cache = useCache ? LoadCache(FullPath(CacheFile!)) : new Dictionary<string, string>(StringComparer.Ordinal);
+        var cache = useCache ? SignatureVerdictCache.Load(FullPath(CacheFile!)) : new Dictionary<string, string>(StringComparer.Ordinal);
         var verified = new Dictionary<string, string>(StringComparer.Ordinal);
         int checkedCount = 0, valid = 0, unchanged = 0;
         foreach (var item in Models)
@@ -104,7 +104,7 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
                 continue; // every configured key is unusable: reported once per key file
             }
 
-            var fingerprint = useCache ? Fingerprint(model, signature, usable.Select(k => k.Key.Hint)) : null;
+            var fingerprint = useCache ? SignatureVerdictCache.Fingerprint(model, signature, usable.Select(k => k.Key.Hint)) : null;
             if (fingerprint is not null && cache.TryGetValue(model, out var known) && known == fingerprint)
             {
                 verified[model] = fingerprint;
@@ -131,52 +131,11 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
 
         if (useCache && !(verified.Count == cache.Count && verified.All(v => cache.TryGetValue(v.Key, out var f) && f == v.Value)))
         {
-            SaveCache(FullPath(CacheFile!), verified);
+            SignatureVerdictCache.Save(FullPath(CacheFile!), verified);
         }
 
         Log.LogMessage(MessageImportance.Normal,
             $"MlBuildGuard model signatures: {checkedCount} model(s) checked, {valid} valid, {unchanged} unchanged since verified.");
-    }
-
-    /// <summary>What a valid verdict depends on: the model's files, the signature, the verifier build and the trusted keys.</summary>
-    private static string? Fingerprint(string model, string signature, IEnumerable<string> keyHints) => Core.IO.StampFingerprint.Of(model,
-        ["verifier=" + typeof(OmsVerifier).Assembly.ManifestModule.ModuleVersionId, "keys=" + string.Join(',', keyHints.Order(StringComparer.Ordinal))],
-        signature);
-
-    private static Dictionary<string, string> LoadCache(string path)
-    {
-        var cache = new Dictionary<string, string>(StringComparer.Ordinal);
-        try
-        {
-            foreach (var line in File.ReadLines(path))
-            {
-                var tab = line.LastIndexOf('\t');
-                if (tab > 0)
-                {
-                    cache[line[..tab]] = line[(tab + 1)..];
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // No cache: every model is verified in full.
-        }
-
-        return cache;
-    }
-
-    private static void SaveCache(string path, Dictionary<string, string> verified)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var text = string.Concat(verified.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "\t" + v.Value + "\n"));
-            Core.IO.AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Only saves time on the next build.
-        }
     }
 
     /// <summary>A trusted key, or null after reporting why it cannot be one (MLG606 for a private key, MLG002 otherwise).</summary>
