@@ -67,15 +67,7 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
             var location = new SourceLocation(model);
             var subject = Relative(model);
             var display = item.ItemSpec;
-            var signature = OmsSigner.DefaultSignaturePath(model);
-            if (!File.Exists(signature))
-            {
-                findings.Add(SignatureFindings.Missing(display, Relative(signature), keyPaths.Count > 0
-                    ? "a trusted key is configured for it (MlTrustedKey or TrustedKey), so it must be signed"
-                    : "its RequireSignature metadata is true", location, subject));
-                continue;
-            }
-
+            // Keys first: a trusted-key file that cannot be one (MLG606, MLG002) is reported whatever the model's state.
             var usable = new List<(string Path, OmsPublicKey Key)>();
             foreach (var path in keyPaths)
             {
@@ -89,6 +81,15 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
                 {
                     usable.Add((path, key));
                 }
+            }
+
+            var signature = OmsSigner.DefaultSignaturePath(model);
+            if (!File.Exists(signature))
+            {
+                findings.Add(SignatureFindings.Missing(display, Relative(signature), keyPaths.Count > 0
+                    ? "a trusted key is configured for it (MlTrustedKey or TrustedKey), so it must be signed"
+                    : "its RequireSignature metadata is true", location, subject));
+                continue;
             }
 
             var keyNames = string.Join(", ", keyPaths.Select(Relative));

@@ -161,4 +161,45 @@ public sealed class ModelSigningBuildTests(PackagesFixture packages)
         Assert.Equal(["MLG602"], full.Codes("error"));
         Assert.False(File.Exists(Path.Combine(p.Directory, "models", "out.pt.sig")), "a failed build signs nothing");
     }
+
+    [Fact]
+    public void An_unusable_signing_key_is_MLG605_without_key_material_and_a_private_trusted_key_is_MLG606()
+    {
+        var producer = Producer();
+        var key = NewKeyPair(out _);
+        var encrypted = Path.Combine(Path.GetDirectoryName(key)!, "encrypted.pem");
+        using (var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            File.WriteAllText(encrypted, ec.ExportEncryptedPkcs8PrivateKeyPem("right-passphrase",
+                new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000)));
+        }
+
+        producer.Environment["MLGUARD_SIGNING_KEY_PASSWORD"] = "wrong-passphrase";
+        var wrongPassphrase = producer.Build("-p:MlGuardSigningKey=" + encrypted);
+        var signedWithWrongPassphrase = File.Exists(Path.Combine(producer.Directory, "models", "out.pt.sig"));
+        producer.Environment["MLGUARD_SIGNING_KEY_PASSWORD"] = "right-passphrase";
+        var rightPassphrase = producer.Build("--no-restore", "-p:MlGuardSigningKey=" + encrypted);
+
+        var consumer = new TestProject(packages, "consumer").WithProject("""
+              <ItemGroup>
+                <MlModel Include="models/out.pt" />
+                <MlTrustedKey Include="keys/publisher.pem" />
+              </ItemGroup>
+            """);
+        consumer.Write("keys/publisher.pem", File.ReadAllText(key));
+        WriteCheckpoint(Path.Combine(consumer.Directory, "models", "out.pt"), DataPickle(1));
+        var privateTrusted = consumer.Build();
+
+        Assert.Equal(1, wrongPassphrase.ExitCode);
+        Assert.Equal(["MLG605"], wrongPassphrase.Codes("error"));
+        Assert.DoesNotContain("wrong-passphrase", wrongPassphrase.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("BEGIN", wrongPassphrase.Output, StringComparison.Ordinal);
+        Assert.False(signedWithWrongPassphrase, "nothing is signed with a key that cannot be opened");
+        Assert.True(rightPassphrase.ExitCode == 0, rightPassphrase.ToString());
+        Assert.Empty(rightPassphrase.Diagnostics);
+        Assert.Equal(1, privateTrusted.ExitCode);
+        var finding = Assert.Single(privateTrusted.Diagnostics, d => d.Code == "MLG606");
+        Assert.Equal(Path.Combine(consumer.Directory, "keys", "publisher.pem"), finding.File);
+        Assert.DoesNotContain("BEGIN", privateTrusted.Output, StringComparison.Ordinal);
+    }
 }
