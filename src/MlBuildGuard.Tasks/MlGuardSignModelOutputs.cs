@@ -44,6 +44,14 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
             return;
         }
 
+        // A private key shipped inside a model output is exposed with it, signed or not (MLG606).
+        var exposed = models.SelectMany(m => SignatureFindings.FilesHoldingPrivateKeys(m.Path)).ToList();
+        findings.AddRange(exposed.Select(f => SignatureFindings.PrivateKeyInModel(Relative(f), new SourceLocation(f), Relative(f))));
+        if (exposed.Count > 0)
+        {
+            return;
+        }
+
         var keyPath = NullIfEmpty(SigningKey);
         var keyText = keyPath is null ? NullIfEmpty(Environment.GetEnvironmentVariable(KeyVariable)) : null;
         if (keyPath is null && keyText is null)
@@ -78,7 +86,17 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
                 continue;
             }
 
-            var signature = OmsSigner.SignToFile(path, key, cancellationToken: CancellationToken);
+            string signature;
+            try
+            {
+                signature = OmsSigner.SignToFile(path, key, cancellationToken: CancellationToken);
+            }
+            catch (ModelHashException e)
+            {
+                findings.Add(Finding.Create(RuleCatalog.ModelUnparsable, new SourceLocation(path), Relative(path), spec, $"it cannot be signed ({e.Message.TrimEnd('.')})"));
+                continue;
+            }
+
             written.Add(new Microsoft.Build.Utilities.TaskItem(signature));
             Log.LogMessage(MessageImportance.High, $"MlBuildGuard: signed '{spec}' with a {key.Curve} key into '{Relative(signature)}'.");
         }

@@ -350,4 +350,23 @@ public sealed class SigningTaskTests : IDisposable
         Assert.Equal(file, SingleError("MLG601").File);
         Assert.False(File.Exists(file + ".sig"));
     }
+
+    [Fact]
+    public void A_private_key_inside_a_model_output_is_MLG606_and_nothing_is_signed()
+    {
+        var keyFile = _dir.Write("keys/signing.pem", KeyPair.Generate().PrivatePem);
+        _dir.Write("bin/model/weights.bin", "weights\n");
+        var leaked = _dir.Write("bin/model/deploy/key.pem", "Bag Attributes\n" + KeyPair.Generate().PrivatePem);
+        _dir.Write("bin/clean/weights.bin", "weights\n");
+        _dir.Write("bin/clean/publisher.pub.pem", _publisher.PublicPem);
+
+        Assert.False(Sign(keyFile, "true", Item("bin/model")).Execute());
+        var error = SingleError("MLG606");
+        Assert.Equal(leaked, error.File);
+        Assert.DoesNotContain("BEGIN", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_dir.Combine("bin/model.sig")));
+
+        Assert.True(Sign(keyFile, "true", Item("bin/clean")).Execute(), "a public key in a model is not a finding");
+        Assert.True(File.Exists(_dir.Combine("bin/clean.sig")));
+    }
 }

@@ -16,6 +16,40 @@ public static class SignatureFindings
     public static Finding PrivateKeyInTrustedKeyFile(string keyPath, SourceLocation location, string? subject = null) =>
         Finding.Create(RuleCatalog.PrivateKeyExposed, location, subject, keyPath, "a PRIVATE KEY block", "a public key");
 
+    /// <summary>MLG606: a file shipped with a model holds a private key.</summary>
+    public static Finding PrivateKeyInModel(string file, SourceLocation location, string? subject = null) =>
+        Finding.Create(RuleCatalog.PrivateKeyExposed, location, subject, file, "a PRIVATE KEY block", "model data");
+
+    /// <summary>
+    /// The files of a model (a file, or every file under a folder, links not followed) whose first bytes hold a PEM private
+    /// key block. Keys are small text files, so the first 64 KiB of each file is enough; DER keys are not recognised.
+    /// </summary>
+    public static IEnumerable<string> FilesHoldingPrivateKeys(string model)
+    {
+        var files = Directory.Exists(model)
+            ? Directory.EnumerateFiles(model, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
+            : File.Exists(model) ? [model] : [];
+        var head = new byte[64 * 1024];
+        foreach (var file in files.Order(StringComparer.Ordinal))
+        {
+            int n;
+            try
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+                n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // the signer reports files it cannot read
+            }
+
+            if (head.AsSpan(0, n).IndexOf("PRIVATE KEY-----"u8) >= 0 && HoldsPrivateKey(System.Text.Encoding.Latin1.GetString(head, 0, n)))
+            {
+                yield return file;
+            }
+        }
+    }
+
     /// <summary>MLG604 when no trusted key verifies the signature, naming the keys tried.</summary>
     public static Finding Untrusted(string model, string signaturePath, string keys, string reason, SourceLocation location, string? subject = null) =>
         Finding.Create(RuleCatalog.SignatureByUntrustedKey, location, subject, signaturePath, model, keys, reason);
