@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Model-signing benchmark (SPEC §8: "Signing costs one hashing pass plus milliseconds"). See docs/benchmarks.md.
+#
+#   build/bench/sign-benchmark.sh
+#
+# Environment: BENCH_DIR (work folder, default mktemp), BENCH_SIGN_MB (size of each model, default 2048),
+# BENCH_RUNS (timed runs, median reported, default 3).
+#
+# Makes the same amount of incompressible data (AES-128-CTR of zeros under a fixed key) in two shapes:
+#   - `model.bin`: one file of BENCH_SIGN_MB MiB;
+#   - `model-dir/`: a folder of 16 files totalling BENCH_SIGN_MB MiB;
+# makes a P-256 key pair with `mlguard keygen`, and times on each shape, in the same run:
+#   - `mlguard sign MODEL --private-key K --signature S`;
+#   - `mlguard verify MODEL --public-key P --signature S` (must exit 0);
+#   - `mlguard hash MODEL` (SHA-256 of every file, on every core);
+#   - `openssl dgst -sha256` over the same files (folder: through `xargs`, and through `xargs -P 2`);
+#   - `sha256sum` over the same files.
+# Reports the median wall time and the peak resident memory (GNU time) of each, and sign's time divided by each.
+set -euo pipefail
+export LC_ALL=C
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+MB=${BENCH_SIGN_MB:-2048}
+RUNS=${BENCH_RUNS:-3}
+FILES=16
+W=${BENCH_DIR:-$(mktemp -d /tmp/mlguard-signbench.XXXXXX)}
+mkdir -p "$W"
+log() { printf '[sign-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+for tool in dotnet openssl sha256sum xargs find /usr/bin/time; do command -v "$tool" >/dev/null || { echo "'$tool' is required" >&2; exit 1; }; done
+(( MB % FILES == 0 )) || { echo "BENCH_SIGN_MB must be a multiple of $FILES" >&2; exit 1; }
+
+log "publishing mlguard (Release) into $W/mlguard"
+(cd "$REPO" && dotnet publish src/MlBuildGuard.Tool -c Release -o "$W/mlguard" -nodeReuse:false) >"$W/publish.log" 2>&1 \
+  || { tail -n 20 "$W/publish.log" >&2; exit 1; }
+MLGUARD=("$W/mlguard/mlguard")
+[ -x "${MLGUARD[0]}" ] || MLGUARD=(dotnet "$W/mlguard/mlguard.dll")
+
+# zeros KEY_IV_TAG MIB FILE: MIB MiB of incompressible bytes (AES-128-CTR keystream under a fixed key, per-tag IV)
+zeros() {
+  local iv
+  iv=$(printf '%s' "$1" | sha256sum | cut -c1-32)
+  head -c "$(( $2 << 20 ))" /dev/zero \
+    | openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f -iv "$iv" >"$3"
+}
+log "generating a ${MB} MiB single file and a ${MB} MiB folder of $FILES files in $W"
+rm -rf "$W/model.bin" "$W/model-dir"
+zeros single "$MB" "$W/model.bin"
+mkdir -p "$W/model-dir"
+for ((i = 0; i < FILES; i++)); do zeros "part$i" $(( MB / FILES )) "$(printf '%s/model-%05d-of-%05d.safetensors' "$W/model-dir" "$i" "$FILES")"; done
+
+log "making a P-256 key pair"
+rm -f "$W/key.pem" "$W/key.pub.pem"
+"${MLGUARD[@]}" keygen --private-key "$W/key.pem" --public-key "$W/key.pub.pem" --curve p256 >"$W/keygen.txt" 2>&1 \
+  || { cat "$W/keygen.txt" >&2; exit 1; }
+
+# measure CMD...: median wall seconds, fastest wall seconds and peak RSS (MiB) over RUNS runs; every run must exit 0
+measure() {
+  local walls=() rss=0
+  for ((r = 0; r < RUNS; r++)); do
+    /usr/bin/time -f '%e %M' -o "$W/time.txt" "$@" >"$W/out.txt" 2>&1 \
+      || { echo "failed: $*" >&2; cat "$W/out.txt" >&2; exit 1; }
+    read -r wall kb <"$W/time.txt"
+    walls+=("$wall"); (( kb > rss )) && rss=$kb
+  done
+  printf '%s %s %s\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" \
+    "$(printf '%s\n' "${walls[@]}" | sort -n | head -n 1)" "$(( rss / 1024 ))"
+}
+ratio() { awk "BEGIN{printf \"%.2fx\", $1/($2>0?$2:0.01)}"; }
+row() { # row SHAPE TOOL MEDIAN FASTEST RSS SIGN_MEDIAN
+  echo "| $1 | $2 | $3 s | $4 s | $5 MiB | $(ratio "$6" "$3") |"
+}
+
+sync; echo
+echo "| model | tool | median wall | fastest | peak memory | sign / this |"
+echo "| --- | --- | ---: | ---: | ---: | ---: |"
+for shape in file folder; do
+  if [ "$shape" = file ]; then
+    M="$W/model.bin"; label="\`model.bin\` (1 file, ${MB} MiB)"
+    cat "$M" >/dev/null   # warm the page cache for every tool alike
+    OPENSSL=(openssl dgst -sha256 "$M")
+    SHA256SUM=(sha256sum "$M")
+  else
+    M="$W/model-dir"; label="\`model-dir/\` ($FILES files, ${MB} MiB)"
+    cat "$M"/* >/dev/null
+    OPENSSL=(sh -c 'find "$1" -type f -print0 | sort -z | xargs -0 openssl dgst -sha256' sh "$M")
+    OPENSSL_P=(sh -c 'find "$1" -type f -print0 | sort -z | xargs -0 -n 1 -P 2 openssl dgst -sha256' sh "$M")
+    SHA256SUM=(sh -c 'find "$1" -type f -print0 | sort -z | xargs -0 sha256sum' sh "$M")
+  fi
+  S="$W/$shape.sig"
+  log "timing $shape: sign"
+  read -r sw sf sm < <(measure "${MLGUARD[@]}" sign "$M" --private-key "$W/key.pem" --signature "$S")
+  log "timing $shape: verify"
+  read -r vw vf vm < <(measure "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$S")
+  "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$S" >"$W/$shape.verify.txt" 2>&1 \
+    && verify_rc=0 || verify_rc=$?
+  [ "$verify_rc" -eq 0 ] || { echo "mlguard verify exited $verify_rc on $M" >&2; cat "$W/$shape.verify.txt" >&2; exit 1; }
+  log "timing $shape: hash, openssl, sha256sum"
+  read -r hw hf hm < <(measure "${MLGUARD[@]}" hash "$M")
+  read -r ow of om < <(measure "${OPENSSL[@]}")
+  if [ "$shape" = folder ]; then read -r pw pf pm < <(measure "${OPENSSL_P[@]}"); fi
+  read -r cw cf cm < <(measure "${SHA256SUM[@]}")
+  row "$label" "mlguard sign" "$sw" "$sf" "$sm" "$sw"
+  row "" "mlguard verify (exit 0)" "$vw" "$vf" "$vm" "$sw"
+  row "" "mlguard hash" "$hw" "$hf" "$hm" "$sw"
+  if [ "$shape" = file ]; then
+    row "" "openssl dgst -sha256" "$ow" "$of" "$om" "$sw"
+  else
+    row "" "xargs openssl dgst -sha256" "$ow" "$of" "$om" "$sw"
+    row "" "xargs -P 2 openssl dgst -sha256" "$pw" "$pf" "$pm" "$sw"
+  fi
+  row "" "sha256sum" "$cw" "$cf" "$cm" "$sw"
+done
+echo
+echo "mlguard verify said: $(cat "$W"/file.verify.txt "$W"/folder.verify.txt | tr '\n' ' ')"
+rm -rf "$W/model.bin" "$W/model-dir"   # the generated models are large; never keep them
+[ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
