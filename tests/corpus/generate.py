@@ -847,6 +847,14 @@ def gen_benign():
          "+ byteorder + version; 64-byte 'FB' alignment padding")
     emit("benign/torch_state_dict_named.bin", torch_zip(data_pkl, storages, prefix="pytorch_model"), "clean",
          "same state_dict zip with the archive folder named like the file (pytorch_model/...), extension .bin")
+    # Tensor bytes are arbitrary: storages whose first bytes look like a zlib stream, an EXT1 opcode, a gzip header or a
+    # PROTO opcode (1 in a few hundred float tensors does). PyTorch never decodes or unpickles archive/data/<key>.
+    tricky = {"0": b"\x78\x01\x23\x3c" + pseudo_random("storage-0", 60), "1": b"\x82\x05" + pseudo_random("storage-1", 30),
+              "2": b"\x1f\x8b\x08\x00" + pseudo_random("storage-2", 4)}
+    emit("benign/torch_storages_look_like_streams.pt",
+         torch_zip(data_pkl, {k: types.SimpleNamespace(raw=v) for k, v in tricky.items()}), "clean",
+         "PyTorch zip whose tensor storages start with bytes that look like zlib, an EXT1 opcode and gzip: storage "
+         "members are data, never decoded or unpickled by torch.load")
     emit("benign/torch_legacy.pt", torch_legacy(), "clean",
          "legacy (non-zip) PyTorch stream: magic 0x1950A86A20F9469CFC6C, protocol 1001, sys_info, state_dict pickle "
          "(6-tuple persistent ids), storage-key list, then raw storages (int64 numel + data) that are not pickle")

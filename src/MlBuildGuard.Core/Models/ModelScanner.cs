@@ -252,9 +252,21 @@ public static class ModelScanner
         context.Recognise(view, "zip");
         var names = entries.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         var keras = names.Contains("config.json") && (names.Contains("metadata.json") || names.Contains("model.weights.h5"));
+        // A PyTorch archive keeps tensor bytes in PREFIX/data/KEY beside PREFIX/data.pkl. torch.load copies them into
+        // storages and never decodes or unpickles them; they are arbitrary bytes (a few in every large checkpoint start
+        // like a zlib stream or a pickle opcode), so sniffing them would only raise false alarms.
+        var torchStorageFolders = names.Where(n => n.EndsWith("/data.pkl", StringComparison.Ordinal))
+            .Select(n => n[..^"data.pkl".Length] + "data/").ToList();
         foreach (var entry in entries.Where(e => !e.Name.EndsWith('/')))
         {
             var entryView = view + "!" + entry.Name;
+            if (torchStorageFolders.Any(f => entry.Name.StartsWith(f, StringComparison.Ordinal) && entry.Name.IndexOf('/', f.Length) < 0)
+                && !entry.Name.EndsWith(".pkl", StringComparison.Ordinal))
+            {
+                context.Recognise(entryView, "torch-storage");
+                continue;
+            }
+
             try
             {
                 using var data = ZipReader.Open(stream, entry, context);
@@ -496,24 +508,33 @@ public static class ModelScanner
     private static Stream Spool(byte[] head, int count, Stream rest)
     {
         Stream target = new MemoryStream();
-        target.Write(head, 0, count);
-        var chunk = new byte[1 << 16];
-        int n;
-        while ((n = rest.Read(chunk, 0, chunk.Length)) > 0)
+        try
         {
-            if (target is MemoryStream memory && memory.Length > (64L << 20))
+            target.Write(head, 0, count);
+            var chunk = new byte[1 << 16];
+            int n;
+            while ((n = rest.Read(chunk, 0, chunk.Length)) > 0)
             {
-                var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-                memory.Position = 0;
-                memory.CopyTo(file);
-                target = file;
+                if (target is MemoryStream memory && memory.Length > (64L << 20))
+                {
+                    var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+                    memory.Position = 0;
+                    memory.CopyTo(file);
+                    target = file;
+                }
+
+                target.Write(chunk, 0, n);
             }
 
-            target.Write(chunk, 0, n);
+            target.Position = 0;
+            return target;
         }
-
-        target.Position = 0;
-        return target;
+        catch
+        {
+            // A scan limit or a damaged stream stops the copy: the temporary file goes with it.
+            target.Dispose();
+            throw;
+        }
     }
 
     private static string Spill(Stream stream)
