@@ -272,6 +272,37 @@ public sealed class TrainingInputGuardTests : IDisposable
     }
 
     [Fact]
+    public void A_private_key_among_training_inputs_is_MLG606_on_every_build_and_blocks_the_lock()
+    {
+        var clean = Data("data/clean.tsv", "label\ttext\n1\tgood\n");
+        var secret = Data("data/secret.tsv", "label\ttext\n1\t" + MlBuildGuard.Core.Signing.OmsPrivateKey.Generate().ToPkcs8Pem().Replace("\n", " \n"));
+
+        var first = Run(LockMode.Auto, Item("data/clean.tsv"), Item("data/secret.tsv"));
+        // What the stamp cache remembers after a build long after the files were written: the next build reads neither.
+        var cache = HashCache.Empty();
+        foreach (var path in new[] { clean, secret })
+        {
+            Assert.True(IO.FileStamp.TryGet(path, out var stamp));
+            cache.Set(path, stamp, Sha256File.Compute(path), DateTime.UtcNow.AddHours(1));
+        }
+
+        cache.Save(Path.Combine(_project, "obj", "cache.bin"));
+        var second = Run(LockMode.Auto, Item("data/clean.tsv"), Item("data/secret.tsv"));
+
+        foreach (var result in new[] { first, second })
+        {
+            var finding = Assert.Single(result.Findings);
+            Assert.Equal("MLG606", finding.Code);
+            Assert.Contains("'data/secret.tsv' holds private key material", finding.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("BEGIN", finding.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, first.FilesRead);
+        Assert.Equal(2, second.FilesFromCache); // the finding comes back from the cache without reading the file again
+        Assert.False(File.Exists(LockPath)); // nothing is locked while a secret is among the inputs
+    }
+
+    [Fact]
     public void Locked_rehashes_instead_of_trusting_the_cache()
     {
         var path = Data("data/a.tsv", "good");

@@ -8,26 +8,6 @@ namespace MlBuildGuard.EndToEnd.Tests;
 [Collection(PackagesCollection.Name)]
 public sealed class ModelSigningBuildTests(PackagesFixture packages)
 {
-    /// <summary>{"w": value} as a protocol-2 pickle.</summary>
-    private static byte[] DataPickle(byte value) => [0x80, 0x02, (byte)'}', (byte)'X', 1, 0, 0, 0, (byte)'w', (byte)'K', value, (byte)'s', (byte)'.'];
-
-    /// <summary>A PyTorch-style checkpoint: a zip whose archive/data.pkl is the given pickle.</summary>
-    private static void WriteCheckpoint(string path, byte[] dataPkl)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.Delete(path);
-        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
-        using (var s = zip.CreateEntry("archive/data.pkl").Open())
-        {
-            s.Write(dataPkl);
-        }
-
-        using (var s = zip.CreateEntry("archive/version").Open())
-        {
-            s.Write("3\n"u8);
-        }
-    }
-
     /// <summary>An ECDSA P-256 key pair made without MlBuildGuard: the private key outside any project, the public key returned as PEM.</summary>
     private string NewKeyPair(out string publicPem)
     {
@@ -48,7 +28,7 @@ public sealed class ModelSigningBuildTests(PackagesFixture packages)
                 <MlModelOutput Include="models/out.pt" />
               </ItemGroup>
             """);
-        WriteCheckpoint(Path.Combine(p.Directory, "models", "out.pt"), DataPickle(1));
+        TestModels.WriteCheckpoint(Path.Combine(p.Directory, "models", "out.pt"), TestModels.DataPickle(1));
         return p;
     }
 
@@ -102,7 +82,7 @@ public sealed class ModelSigningBuildTests(PackagesFixture packages)
         var consumer = Consumer(publicPem, Path.Combine(producer.Directory, "models", "out.pt"));
         var valid = consumer.Build("-v:n");
         var again = consumer.Build("--no-restore", "-v:n");
-        WriteCheckpoint(Path.Combine(consumer.Directory, "models", "out.pt"), DataPickle(2));
+        TestModels.WriteCheckpoint(Path.Combine(consumer.Directory, "models", "out.pt"), TestModels.DataPickle(2));
         var tampered = consumer.Build("--no-restore");
 
         Assert.True(valid.ExitCode == 0, valid.ToString());
@@ -136,6 +116,33 @@ public sealed class ModelSigningBuildTests(PackagesFixture packages)
     }
 
     [Fact]
+    public void A_private_key_among_training_inputs_is_MLG606_at_its_declaration_and_nothing_is_locked()
+    {
+        var key = NewKeyPair(out _);
+        var p = new TestProject(packages, "secretdata").WithProject("""
+              <ItemGroup>
+                <MlTrainingInput Include="data/*.tsv" />
+              </ItemGroup>
+            """);
+        p.Write("data/train.tsv", "label\ttext\n1\tgood\n");
+        p.Write("data/leaked.tsv", "label\ttext\n0\t" + File.ReadAllText(key).ReplaceLineEndings(" \n"));
+
+        var withKey = p.Build();
+        File.Delete(Path.Combine(p.Directory, "data", "leaked.tsv"));
+        var withoutKey = p.Build("--no-restore");
+
+        Assert.Equal(1, withKey.ExitCode);
+        var finding = Assert.Single(withKey.Diagnostics, d => d.Code == "MLG606");
+        Assert.Equal(p.ProjectFile, finding.File);
+        Assert.Equal(p.LineOf("<MlTrainingInput Include=\"data/*.tsv\""), finding.Line);
+        Assert.Contains("'data/leaked.tsv' holds private key material", finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("BEGIN", withKey.Output, StringComparison.Ordinal);
+        Assert.True(withoutKey.ExitCode == 0, withoutKey.ToString());
+        Assert.Empty(withoutKey.Diagnostics);
+        Assert.DoesNotContain("leaked.tsv", File.ReadAllText(p.LockFile), StringComparison.Ordinal); // the lock came only once the key was gone
+    }
+
+    [Fact]
     public void Design_time_builds_neither_verify_nor_sign()
     {
         var key = NewKeyPair(out var publicPem);
@@ -147,8 +154,8 @@ public sealed class ModelSigningBuildTests(PackagesFixture packages)
               </ItemGroup>
             """);
         p.Write("keys/publisher.pub.pem", publicPem);
-        WriteCheckpoint(Path.Combine(p.Directory, "models", "in.pt"), DataPickle(1));
-        WriteCheckpoint(Path.Combine(p.Directory, "models", "out.pt"), DataPickle(1));
+        TestModels.WriteCheckpoint(Path.Combine(p.Directory, "models", "in.pt"), TestModels.DataPickle(1));
+        TestModels.WriteCheckpoint(Path.Combine(p.Directory, "models", "out.pt"), TestModels.DataPickle(1));
         p.Environment["MLGUARD_SIGNING_KEY"] = File.ReadAllText(key);
         Assert.Equal(0, p.Restore().ExitCode);
 
@@ -187,7 +194,7 @@ public sealed class ModelSigningBuildTests(PackagesFixture packages)
               </ItemGroup>
             """);
         consumer.Write("keys/publisher.pem", File.ReadAllText(key));
-        WriteCheckpoint(Path.Combine(consumer.Directory, "models", "out.pt"), DataPickle(1));
+        TestModels.WriteCheckpoint(Path.Combine(consumer.Directory, "models", "out.pt"), TestModels.DataPickle(1));
         var privateTrusted = consumer.Build();
 
         Assert.Equal(1, wrongPassphrase.ExitCode);

@@ -10,7 +10,7 @@ namespace MlBuildGuard.Core.Hashing;
 /// </summary>
 public sealed class HashCache
 {
-    private const string Magic = "MLGHASH1";
+    private const string Magic = "MLGHASH2";
 
     /// <summary>A file changed this recently may still be written to within the same timestamp tick ("racy" stamp).</summary>
     private static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
@@ -54,7 +54,7 @@ public sealed class HashCache
                     return Empty();
                 }
 
-                entries[key] = new Entry(stamp, digest);
+                entries[key] = new Entry(stamp, digest, reader.ReadBoolean());
             }
 
             return new HashCache(entries);
@@ -69,7 +69,7 @@ public sealed class HashCache
     {
         if (_entries.TryGetValue(fullPath, out var entry) && entry.Stamp == stamp)
         {
-            digest = new FileDigest(entry.Sha256, stamp.Size);
+            digest = new FileDigest(entry.Sha256, stamp.Size, entry.HoldsPrivateKey);
             return true;
         }
 
@@ -90,12 +90,13 @@ public sealed class HashCache
             return;
         }
 
-        if (_entries.TryGetValue(fullPath, out var old) && old.Stamp == stamp && old.Sha256.AsSpan().SequenceEqual(digest.Sha256))
+        if (_entries.TryGetValue(fullPath, out var old) && old.Stamp == stamp && old.Sha256.AsSpan().SequenceEqual(digest.Sha256)
+            && old.HoldsPrivateKey == digest.HoldsPrivateKey)
         {
             return;
         }
 
-        _entries[fullPath] = new Entry(stamp, digest.Sha256);
+        _entries[fullPath] = new Entry(stamp, digest.Sha256, digest.HoldsPrivateKey);
         IsDirty = true;
     }
 
@@ -106,6 +107,34 @@ public sealed class HashCache
         {
             _entries.Remove(key);
             IsDirty = true;
+        }
+    }
+
+    /// <summary>
+    /// Keeps only the entries of <paramref name="keep"/> and saves the cache if it changed. Failing to write it is ignored:
+    /// the cache only saves time on the next build and changes no verdict.
+    /// </summary>
+    public void PruneAndSave(string? path, IEnumerable<string> keep)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        Prune(keep.ToHashSet(StringComparer.Ordinal));
+        if (!IsDirty)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            Save(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // see above: a cache that cannot be written is no failure
         }
     }
 
@@ -125,6 +154,7 @@ public sealed class HashCache
                 writer.Write(entry.Stamp.Device);
                 writer.Write(entry.Stamp.FileId);
                 writer.Write(entry.Sha256);
+                writer.Write(entry.HoldsPrivateKey);
             }
         }
 
@@ -132,5 +162,5 @@ public sealed class HashCache
         IsDirty = false;
     }
 
-    private sealed record Entry(FileStamp Stamp, byte[] Sha256);
+    private sealed record Entry(FileStamp Stamp, byte[] Sha256, bool HoldsPrivateKey);
 }

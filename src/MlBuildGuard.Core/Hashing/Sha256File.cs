@@ -1,15 +1,22 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using MlBuildGuard.Core.Secrets;
 
 namespace MlBuildGuard.Core.Hashing;
 
-/// <summary>The SHA-256 of a file's bytes and how many bytes were hashed.</summary>
-public readonly record struct FileDigest(byte[] Sha256, long Size)
+/// <summary>
+/// The SHA-256 of a file's bytes, how many bytes were hashed, and whether those bytes hold a PEM private key block
+/// (noticed in the same pass; see <see cref="PrivateKeyDetector"/>).
+/// </summary>
+public readonly record struct FileDigest(byte[] Sha256, long Size, bool HoldsPrivateKey = false)
 {
     public string Hex => Convert.ToHexStringLower(Sha256);
 }
 
-/// <summary>Streams a file through .NET's SHA-256 (<see cref="IncrementalHash"/>) with a pooled buffer; memory stays flat.</summary>
+/// <summary>
+/// Streams a file through .NET's SHA-256 (<see cref="IncrementalHash"/>) with a pooled buffer; memory stays flat. The
+/// same pass looks for private key material, so a secret among training inputs costs no second read.
+/// </summary>
 public static class Sha256File
 {
     /// <summary>Large enough to keep syscalls rare, small enough to stay in cache.</summary>
@@ -31,6 +38,7 @@ public static class Sha256File
     public static FileDigest Compute(Stream stream, CancellationToken cancellationToken = default)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var keys = new PrivateKeyDetector();
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
@@ -40,10 +48,11 @@ public static class Sha256File
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 hash.AppendData(buffer, 0, read);
+                keys.Append(buffer.AsSpan(0, read));
                 total += read;
             }
 
-            return new FileDigest(hash.GetHashAndReset(), total);
+            return new FileDigest(hash.GetHashAndReset(), total, keys.Found);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Secrets;
 
 namespace MlBuildGuard.Core.Signing;
 
@@ -19,6 +20,10 @@ public static class SignatureFindings
     /// <summary>MLG606: a file shipped with a model holds a private key.</summary>
     public static Finding PrivateKeyInModel(string file, SourceLocation location, string? subject = null) =>
         Finding.Create(RuleCatalog.PrivateKeyExposed, location, subject, file, "a PRIVATE KEY block", "model data");
+
+    /// <summary>MLG606: a training input holds a private key.</summary>
+    public static Finding PrivateKeyInTrainingInput(string file, SourceLocation location) =>
+        Finding.Create(RuleCatalog.PrivateKeyExposed, location, file, file, "a PRIVATE KEY block", "training data");
 
     /// <summary>
     /// The files of a model (a file, or every file under a folder, links not followed) whose first bytes hold a PEM private
@@ -43,7 +48,7 @@ public static class SignatureFindings
                 continue; // the signer reports files it cannot read
             }
 
-            if (head.AsSpan(0, n).IndexOf("PRIVATE KEY-----"u8) >= 0 && HoldsPrivateKey(System.Text.Encoding.Latin1.GetString(head, 0, n)))
+            if (PrivateKeyDetector.Contains(head.AsSpan(0, n)))
             {
                 yield return file;
             }

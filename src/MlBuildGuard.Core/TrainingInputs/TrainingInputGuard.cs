@@ -3,6 +3,7 @@ using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Hashing;
 using MlBuildGuard.Core.IO;
 using MlBuildGuard.Core.Locking;
+using MlBuildGuard.Core.Signing;
 
 namespace MlBuildGuard.Core.TrainingInputs;
 
@@ -165,7 +166,13 @@ public static class TrainingInputGuard
             }
             else
             {
-                current[keys[i]] = new LockedFile(h.Digest!.Value.Hex, h.Digest.Value.Size, inputs[keys[i]].Source);
+                if (h.Digest!.Value.HoldsPrivateKey)
+                {
+                    // A secret in the training data would be copied into every model, log and lock that records it.
+                    result.Findings.Add(SignatureFindings.PrivateKeyInTrainingInput(keys[i], context.DeclarationOf(inputs[keys[i]].FullPath)));
+                }
+
+                current[keys[i]] = new LockedFile(h.Digest.Value.Hex, h.Digest.Value.Size, inputs[keys[i]].Source);
                 if (h.FromCache)
                 {
                     result.FilesFromCache++;
@@ -177,7 +184,7 @@ public static class TrainingInputGuard
             }
         }
 
-        SaveCache(request, cache, inputs.Values.Select(v => v.FullPath));
+        cache.PruneAndSave(request.CacheFilePath, inputs.Values.Select(v => v.FullPath));
 
         // 4. The lock as committed. A lock whose stamp has not moved since it matched exactly these inputs need not be read.
         LockFile? locked = null;
@@ -344,29 +351,6 @@ public static class TrainingInputGuard
         }
 
         return $"{added} added, {changed} changed, {removed} removed";
-    }
-
-    private static void SaveCache(TrainingInputRequest request, HashCache cache, IEnumerable<string> keep)
-    {
-        if (request.CacheFilePath is null)
-        {
-            return;
-        }
-
-        cache.Prune(keep.ToHashSet(StringComparer.Ordinal));
-        if (!cache.IsDirty)
-        {
-            return;
-        }
-
-        try
-        {
-            cache.Save(request.CacheFilePath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The cache only saves time on the next build; failing to write it changes no verdict.
-        }
     }
 
     private sealed class Context
