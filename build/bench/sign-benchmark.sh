@@ -11,6 +11,7 @@
 #   - `model-dir/`: a folder of 16 files totalling BENCH_SIGN_MB MiB;
 # makes a P-256 key pair with `mlguard keygen`, and times on each shape, in the same run:
 #   - `mlguard sign MODEL --private-key K --signature S`;
+#   - on the single file also `mlguard sign --shard-size 268435456` (the OMS `shards` method: 256 MiB shards on every core);
 #   - `mlguard verify MODEL --public-key P --signature S` (must exit 0);
 #   - `mlguard hash MODEL` (SHA-256 of every file, on every core);
 #   - `openssl dgst -sha256` over the same files (folder: through `xargs`, and through `xargs -P 2`);
@@ -89,6 +90,11 @@ for shape in file folder; do
   S="$W/$shape.sig"
   log "timing $shape: sign"
   read -r sw sf sm < <(measure "${MLGUARD[@]}" sign "$M" --private-key "$W/key.pem" --signature "$S")
+  if [ "$shape" = file ]; then
+    log "timing $shape: sign --shard-size (shards method)"
+    read -r xw xf xm < <(measure "${MLGUARD[@]}" sign "$M" --private-key "$W/key.pem" --signature "$W/sharded.sig" --shard-size 268435456)
+    read -r yw yf ym < <(measure "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$W/sharded.sig")
+  fi
   log "timing $shape: verify"
   read -r vw vf vm < <(measure "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$S")
   "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$S" >"$W/$shape.verify.txt" 2>&1 \
@@ -101,6 +107,10 @@ for shape in file folder; do
   read -r cw cf cm < <(measure "${SHA256SUM[@]}")
   row "$label" "mlguard sign" "$sw" "$sf" "$sm" "$sw"
   row "" "mlguard verify (exit 0)" "$vw" "$vf" "$vm" "$sw"
+  if [ "$shape" = file ]; then
+    row "" "mlguard sign --shard-size 256 MiB" "$xw" "$xf" "$xm" "$sw"
+    row "" "mlguard verify, sharded bundle (exit 0)" "$yw" "$yf" "$ym" "$sw"
+  fi
   row "" "mlguard hash" "$hw" "$hf" "$hm" "$sw"
   if [ "$shape" = file ]; then
     row "" "openssl dgst -sha256" "$ow" "$of" "$om" "$sw"

@@ -112,6 +112,31 @@ public sealed class SigningCommandTests : IDisposable
     }
 
     [Fact]
+    public void Shard_size_signs_with_the_shards_method_which_verifies_and_catches_a_changed_byte()
+    {
+        var model = _dir.Write("big.bin", new string('w', 2500));
+        var (priv, pub) = Keygen();
+
+        var (signCode, _, signErr) = Run("sign", model, "--private-key", priv, "--shard-size", "1000");
+        var statement = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(System.Text.Json.JsonDocument.Parse(File.ReadAllText(model + ".sig"))
+            .RootElement.GetProperty("dsseEnvelope").GetProperty("payload").GetString()!)).RootElement.GetProperty("predicate");
+        var valid = Run("verify", model, "--public-key", pub).ExitCode;
+        var bytes = File.ReadAllBytes(model);
+        bytes[1500] ^= 1;
+        File.WriteAllBytes(model, bytes);
+        var (tamperedCode, tamperedOut, _) = Run("verify", model, "--public-key", pub);
+
+        Assert.True(signCode == 0, signErr);
+        Assert.Equal("shards", statement.GetProperty("serialization").GetProperty("method").GetString());
+        Assert.Equal([".:0:1000", ".:1000:2000", ".:2000:2500"],
+            statement.GetProperty("resources").EnumerateArray().Select(r => r.GetProperty("name").GetString()!).ToArray());
+        Assert.Equal(0, valid);
+        Assert.Equal(1, tamperedCode);
+        Assert.Contains("MLG603", tamperedOut, StringComparison.Ordinal);
+        Assert.Equal(2, Run("sign", model, "--private-key", priv, "--shard-size", "0").ExitCode);
+    }
+
+    [Fact]
     public void A_changed_byte_is_MLG603_naming_the_changed_file()
     {
         var model = Model();

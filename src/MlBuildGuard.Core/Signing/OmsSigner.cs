@@ -14,6 +14,15 @@ public sealed record OmsSignOptions
 
     /// <summary>The subject name; by default the model's file or folder name.</summary>
     public string? SubjectName { get; init; }
+
+    /// <summary>
+    /// Null (the default) signs with the <c>files</c> method: one SHA-256 per file, so one large file is hashed on one core.
+    /// A byte count signs with the <c>shards</c> method of the reference implementation: every file is cut into shards of
+    /// that size, hashed on all cores, which makes signing one large file about N times faster on N cores. Bundles made
+    /// this way verify here and with model_signing, but name each resource <c>path:start:end</c> with algorithm
+    /// <c>sha256-sharded-N</c>, which the OMS JSON schema does not list (research/model-signing.md), so it is opt-in.
+    /// </summary>
+    public long? ShardSize { get; init; }
 }
 
 /// <summary>Signs a model with the OMS key method: hash, in-toto statement, DSSE PAE, ECDSA (DER), Sigstore bundle.</summary>
@@ -34,6 +43,7 @@ public static class OmsSigner
             IgnorePaths = ignores,
             IgnoreGitPaths = options.IgnoreGitPaths,
             AllowSymlinks = false,
+            ShardSize = options.ShardSize,
         }, cancellationToken);
         if (manifest.Resources.Count == 0)
         {

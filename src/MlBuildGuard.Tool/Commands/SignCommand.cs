@@ -5,7 +5,7 @@ using MlBuildGuard.Core.Signing;
 namespace MlBuildGuard.Tool.Commands;
 
 /// <summary>
-/// <c>mlguard sign MODEL --private-key FILE [--signature FILE]</c>: signs a model file or folder with the OMS key method
+/// <c>mlguard sign MODEL --private-key FILE [--signature FILE] [--shard-size BYTES]</c>: signs a model file or folder with the OMS key method
 /// and writes the Sigstore bundle (default <c>MODEL.sig</c>). The passphrase of an encrypted key comes only from the
 /// environment variable <c>MLGUARD_SIGNING_KEY_PASSWORD</c>. Exit 0, or 2 on an unusable key (MLG605), a usage or an I/O
 /// error (SPEC §7). Nothing printed ever holds key material or the passphrase.
@@ -20,12 +20,23 @@ public static class SignCommand
         var model = new Argument<string>("MODEL") { Description = "The model file or folder to sign." };
         var privateKey = new Option<string>("--private-key") { Description = $"The private key (PEM; a passphrase is read from {PassphraseVariable}).", Required = true };
         var signature = new Option<string?>("--signature") { Description = "Where to write the signature (default: MODEL.sig beside the model)." };
-        var command = new Command("sign", "Sign a model file or folder (OpenSSF Model Signing).") { model, privateKey, signature };
-        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(privateKey)!, r.GetValue(signature), stdout, stderr));
+        var shardSize = new Option<long?>("--shard-size")
+        {
+            Description = "Hash files in shards of this many bytes on every core (the OMS 'shards' method; default: one digest per file).",
+        };
+        shardSize.Validators.Add(r =>
+        {
+            if (r.GetValue(shardSize) is <= 0)
+            {
+                r.AddError("--shard-size must be a positive number of bytes.");
+            }
+        });
+        var command = new Command("sign", "Sign a model file or folder (OpenSSF Model Signing).") { model, privateKey, signature, shardSize };
+        command.SetAction(r => Run(r.GetValue(model)!, r.GetValue(privateKey)!, r.GetValue(signature), stdout, stderr, r.GetValue(shardSize)));
         return command;
     }
 
-    public static int Run(string model, string privateKeyPath, string? signature, TextWriter stdout, TextWriter stderr)
+    public static int Run(string model, string privateKeyPath, string? signature, TextWriter stdout, TextWriter stderr, long? shardSize = null)
     {
         if (!File.Exists(model) && !Directory.Exists(model))
         {
@@ -48,7 +59,11 @@ public static class SignCommand
 
         try
         {
-            var written = OmsSigner.SignToFile(model, key, new OmsSignOptions { SignaturePath = signature is null ? null : Path.GetFullPath(signature) });
+            var written = OmsSigner.SignToFile(model, key, new OmsSignOptions
+            {
+                SignaturePath = signature is null ? null : Path.GetFullPath(signature),
+                ShardSize = shardSize,
+            });
             stderr.WriteLine($"mlguard sign: signed '{model}' with a {key.Curve} key into '{written}'.");
             return 0;
         }
