@@ -1,0 +1,34 @@
+namespace MlBuildGuard.Testing;
+
+/// <summary>
+/// A second opinion on our JSON from independent validators: CycloneDX's own JavaScript library (strict 1.6 schema) and
+/// ajv with the OMS v1.0 JSON schemas. They live in <c>tests/tools/schema-validation</c>, pinned by its
+/// <c>package-lock.json</c>, and are installed once per test run by its <c>setup.sh</c>.
+/// </summary>
+internal static class SchemaValidator
+{
+    private static readonly string ToolDirectory = RepositoryPaths.Combine("tests", "tools", "schema-validation");
+
+    /// <summary>The OMS v1.0 schemas (draft 2020-12) shared with the specification's test vectors.</summary>
+    public static string OmsSchemaDirectory { get; } =
+        Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "testdata", "oms", "schemas"));
+
+    /// <summary>Installs the validators on first use; thread-safe so parallel test classes share one <c>npm ci</c>.</summary>
+    private static readonly Lazy<string> Installed = new(() =>
+    {
+        var (exitCode, output) = ExternalTool.Run("bash", [Path.Combine(ToolDirectory, "setup.sh")], ToolDirectory);
+        return exitCode == 0 ? ToolDirectory : throw new InvalidOperationException($"tests/tools/schema-validation/setup.sh failed ({exitCode}):\n{output}");
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Validates a BOM file against CycloneDX 1.6 (strict). Exit code 0 valid, 1 invalid.</summary>
+    public static (int ExitCode, string Output) CycloneDx16(string file) => Validate("cyclonedx-1.6", file);
+
+    /// <summary>Validates an OMS bundle and the statement in its DSSE payload. Exit code 0 valid, 1 invalid.</summary>
+    public static (int ExitCode, string Output) OmsBundle(string file) => Validate("oms-bundle", file, OmsSchemaDirectory);
+
+    private static (int ExitCode, string Output) Validate(params string[] arguments)
+    {
+        var directory = Installed.Value;
+        return ExternalTool.Run("node", [Path.Combine(directory, "validate.mjs"), .. arguments], directory);
+    }
+}
