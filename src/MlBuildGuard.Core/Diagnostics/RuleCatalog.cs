@@ -145,6 +145,29 @@ public static class RuleCatalog
         "MLG407", "Lock file malformed", Severity.Error,
         "The lock file '{0}' is malformed: {1}. Fix it by hand, or delete it and rebuild to create it anew; MlBuildGuard never replaces a malformed lock.");
 
+    // ---- reproducible outputs ---------------------------------------------------------------------------------------
+
+    public static readonly Rule NotDeterministic = new(
+        "MLG501", "Deterministic is not true", Severity.Error,
+        "Deterministic is '{0}', so the compiler embeds a fresh identity and timestamp in every assembly and two builds of the same sources differ. Remove the setting (the .NET SDK defaults it to true) or set <Deterministic>true</Deterministic>.");
+
+    public static readonly Rule NotContinuousIntegrationBuild = new(
+        "MLG502", "ContinuousIntegrationBuild not true on CI", Severity.Warning,
+        "This build runs on CI ({0} is set) but ContinuousIntegrationBuild is not true, so paths of this machine are embedded in outputs and MlBuildGuard's CI defaults (Locked lock mode, required signatures, re-hashing) are off. Set <ContinuousIntegrationBuild Condition=\"'$({1})' != ''\">true</ContinuousIntegrationBuild> in Directory.Build.props, or pass -p:ContinuousIntegrationBuild=true.");
+
+    /// <summary>A warning in <c>Auto</c> mode; an error in <c>Locked</c> mode, so CI proves it rebuilt what was locked.</summary>
+    public static readonly Rule ModelOutputNotReproduced = new(
+        "MLG503", "Produced model differs from the lock", Severity.Error,
+        "Model output '{0}' differs from the lock: locked sha256 {1} ({2} bytes), now sha256 {3} ({4} bytes); {5}. Training is not reproducible (seed, data, code, SDK or package versions changed). If the change is intended, update the lock (dotnet build -p:MlGuardUpdateLock=true) and commit it.");
+
+    public static readonly Rule ModelOutputNotLocked = new(
+        "MLG503", "Produced model differs from the lock", Severity.Error,
+        "Model output '{0}' (sha256 {1}) is not in the lock file '{2}', so this build cannot show it reproduced the locked model. Build once with -p:MlGuardUpdateLock=true and commit the lock.");
+
+    public static readonly Rule SdkNotPinned = new(
+        "MLG504", "SDK not pinned by global.json", Severity.Warning,
+        "{0}, so the .NET SDK (compiler, MSBuild, runtime libraries such as compression) can change from one machine or day to the next. Add a global.json beside the solution: {{ \"sdk\": {{ \"version\": \"{1}\", \"rollForward\": \"latestPatch\" }} }}.");
+
     // ---- model signing ----------------------------------------------------------------------------------------------
     // Messages name files and key kinds only: never key material, PEM text or passphrases.
 

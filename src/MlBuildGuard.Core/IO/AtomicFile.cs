@@ -47,6 +47,72 @@ public static class AtomicFile
         return true;
     }
 
+    /// <summary>
+    /// Streams new content to a temporary file in the target's folder and renames it over the target only when its bytes
+    /// differ from the target's, so an unchanged file keeps its timestamp. Content too large to hold in memory (rewritten
+    /// archives) goes through here; <paramref name="write"/> gets a seekable stream, so it may patch headers it wrote
+    /// earlier. A replaced file keeps its Unix permissions. An exception from <paramref name="write"/> leaves the target
+    /// untouched and removes the temporary file.
+    /// </summary>
+    /// <returns>Whether the file was written.</returns>
+    public static bool WriteIfChanged(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.None))
+            {
+                write(fs);
+                fs.Flush(flushToDisk: true);
+            }
+
+            if (File.Exists(full) && SameBytes(temp, full))
+            {
+                TryDelete(temp);
+                return false;
+            }
+
+            if (!OperatingSystem.IsWindows() && File.Exists(full))
+            {
+                File.SetUnixFileMode(temp, File.GetUnixFileMode(full));
+            }
+
+            File.Move(temp, full, overwrite: true);
+            return true;
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static bool SameBytes(string a, string b)
+    {
+        using var left = new FileStream(a, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var right = new FileStream(b, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.SequentialScan);
+        if (left.Length != right.Length)
+        {
+            return false;
+        }
+
+        var x = new byte[1 << 16];
+        var y = new byte[1 << 16];
+        int read;
+        while ((read = left.ReadAtLeast(x, x.Length, throwOnEndOfStream: false)) > 0)
+        {
+            if (right.ReadAtLeast(y.AsSpan(0, read), read, throwOnEndOfStream: false) != read || !x.AsSpan(0, read).SequenceEqual(y.AsSpan(0, read)))
+            {
+                return false;
+            }
+        }
+
+        return right.ReadByte() < 0;
+    }
+
     private static void TryDelete(string path)
     {
         try

@@ -1,7 +1,15 @@
 namespace MlBuildGuard.Core.Locking;
 
-/// <summary>One locked file: its SHA-256 (64 lowercase hex), its size, and where it came from (training inputs only).</summary>
-public sealed record LockedFile(string Sha256, long Size, string? Source = null);
+/// <summary>
+/// One locked file: its SHA-256 (64 lowercase hex), its size, where it came from (training inputs only), and for a
+/// zip-based model output the SHA-256 of each entry's uncompressed bytes (<c>entries</c>, an addition to SPEC §4), so a
+/// build that does not reproduce the model can say which entries differ even on a machine that never saw the old model.
+/// </summary>
+public sealed record LockedFile(string Sha256, long Size, string? Source = null, SortedDictionary<string, string>? Entries = null)
+{
+    /// <summary>Same bytes: digest and size (entries follow from them).</summary>
+    public bool SameContent(LockedFile other) => Sha256 == other.Sha256 && Size == other.Size;
+}
 
 /// <summary>
 /// The content of <c>mlguard.lock.json</c> (SPEC §4): locked training inputs and model outputs, keyed by project-relative
@@ -24,6 +32,19 @@ public sealed class LockFile
     /// <summary>1-based line and column of an entry's key, or (0, 0) when unknown.</summary>
     public (int Line, int Column) PositionOf(LockSection section, string path) =>
         PositionResolver is not null && EntryOffsets.TryGetValue((section, path), out var offset) ? PositionResolver(offset) : (0, 0);
+
+    /// <summary>A copy with the same training inputs and the given model outputs.</summary>
+    public LockFile WithModelOutputs(IEnumerable<KeyValuePair<string, LockedFile>> outputs)
+    {
+        var copy = WithTrainingInputs(TrainingInputs);
+        copy.ModelOutputs.Clear();
+        foreach (var (k, v) in outputs)
+        {
+            copy.ModelOutputs[k] = v;
+        }
+
+        return copy;
+    }
 
     public LockFile WithTrainingInputs(IEnumerable<KeyValuePair<string, LockedFile>> inputs)
     {

@@ -148,12 +148,13 @@ public static class LockFileReader
         string? sha = null;
         long? size = null;
         string? source = null;
+        SortedDictionary<string, string>? entries = null;
         var seen = 0; // one bit per known property: duplicates are refused without a set per entry
         while (Next(ref reader) != JsonTokenType.EndObject)
         {
             var offset = reader.TokenStartIndex;
             var name = reader.GetString()!;
-            var bit = name switch { "sha256" => 1, "size" => 2, "source" => 4, _ => 0 };
+            var bit = name switch { "sha256" => 1, "size" => 2, "source" => 4, "entries" => 8, _ => 0 };
             if ((seen & bit) != 0)
             {
                 throw At(lines, offset, $"duplicate property '{name}'");
@@ -186,6 +187,9 @@ public static class LockFileReader
 
                     source = reader.GetString();
                     break;
+                case "entries" when section == LockSection.ModelOutputs:
+                    entries = ParseZipEntries(ref reader, lines, path);
+                    break;
                 default:
                     throw At(lines, offset, $"entry '{path}' has an unknown property '{name}'");
             }
@@ -196,7 +200,33 @@ public static class LockFileReader
             throw At(lines, start, $"entry '{path}' needs both 'sha256' and 'size'");
         }
 
-        return new LockedFile(sha, size.Value, string.IsNullOrEmpty(source) ? null : source);
+        return new LockedFile(sha, size.Value, string.IsNullOrEmpty(source) ? null : source, entries);
+    }
+
+    /// <summary>A model output's <c>entries</c>: archive entry name → SHA-256 of its uncompressed bytes.</summary>
+    private static SortedDictionary<string, string> ParseZipEntries(ref Utf8JsonReader reader, LineTable lines, string path)
+    {
+        Expect(ref reader, lines, JsonTokenType.StartObject, $"entry '{path}': 'entries' must be an object");
+        var entries = new SortedDictionary<string, string>(Utf8OrdinalComparer.Instance);
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            var offset = reader.TokenStartIndex;
+            var name = reader.GetString()!;
+            if (name.Length == 0 || entries.ContainsKey(name))
+            {
+                throw At(lines, offset, $"entry '{path}': 'entries' has an empty or duplicate name '{name}'");
+            }
+
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.String || !IsLowerHex64(reader.GetString()!))
+            {
+                throw At(lines, ref reader, $"entry '{path}': the digest of '{name}' must be 64 lowercase hexadecimal digits");
+            }
+
+            entries[name] = reader.GetString()!;
+        }
+
+        return entries;
     }
 
     /// <summary>Why a lock key is not a safe project-relative path, or null when it is.</summary>

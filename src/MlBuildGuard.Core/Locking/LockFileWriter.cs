@@ -41,6 +41,18 @@ public static class LockFileWriter
         foreach (var (path, entry) in entries)
         {
             writer.WriteStartObject(path);
+            if (entry.Entries is { Count: > 0 } zipEntries)
+            {
+                // "entries" sorts before "sha256": keys stay in UTF-8 byte order.
+                writer.WriteStartObject("entries");
+                foreach (var (entryName, digest) in zipEntries)
+                {
+                    writer.WriteString(entryName, digest);
+                }
+
+                writer.WriteEndObject();
+            }
+
             writer.WriteString("sha256", entry.Sha256);
             writer.WriteNumber("size", entry.Size);
             if (!string.IsNullOrEmpty(entry.Source))

@@ -1,0 +1,310 @@
+using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Hashing;
+using MlBuildGuard.Core.IO;
+using MlBuildGuard.Core.Locking;
+using MlBuildGuard.Core.TrainingInputs;
+
+namespace MlBuildGuard.Core.Reproducibility;
+
+public sealed class ModelOutputRequest
+{
+    public required string ProjectDirectory { get; init; }
+
+    public required string ProjectFile { get; init; }
+
+    public required string LockFilePath { get; init; }
+
+    public required LockMode Mode { get; init; }
+
+    /// <summary>The produced models (<c>@(MlModelOutput)</c>): files or folders, relative to the project or absolute.</summary>
+    public required IReadOnlyList<string> Outputs { get; init; }
+
+    /// <summary>Compare with and record in the lock (<c>MlGuardReproducibleOutputs</c>); false only hashes, for provenance.</summary>
+    public bool Record { get; init; } = true;
+
+    /// <summary>A lock staged earlier in this build (by the training-input guard); it is what the build will commit.</summary>
+    public string? StagedLockPath { get; init; }
+
+    /// <summary>Where a changed lock is staged until the build succeeds; null writes the lock at once (the command line).</summary>
+    public string? StagingDirectory { get; init; }
+
+    /// <summary>Stamp cache of output digests, so a build that changed nothing reads no model (not used in Locked mode).</summary>
+    public string? CacheFilePath { get; init; }
+
+    /// <summary>Another guard already failed the build: report, but stage nothing.</summary>
+    public bool BuildAlreadyFails { get; init; }
+}
+
+/// <summary>One produced file with its digest; folders contribute one per file.</summary>
+public sealed record ProducedFile(string Key, string FullPath, string Sha256, long Size);
+
+public sealed class ModelOutputResult
+{
+    public List<Finding> Findings { get; } = new();
+
+    public List<string> Notes { get; } = new();
+
+    /// <summary>Every produced file with its digest (for provenance and the ML-BOM), in key order.</summary>
+    public List<ProducedFile> Files { get; } = new();
+
+    /// <summary>The lock to commit after the build, when this run changed it.</summary>
+    public string? StagedLock { get; set; }
+}
+
+/// <summary>
+/// MLG503: a produced model must have the bytes recorded in <c>mlguard.lock.json</c>'s <c>modelOutputs</c>. In
+/// <c>Locked</c> mode (CI) a model that differs, or is not in the lock, is an error, so CI proves it rebuilt what the
+/// developer locked; in <c>Auto</c> mode a difference is a warning and a new output is recorded; <c>Update</c> records what
+/// was built. For a zip-based model the lock also keeps each entry's digest, so the finding can name the entries that
+/// differ. Files of a folder output are locked one by one.
+/// </summary>
+public static class ModelOutputGuard
+{
+    /// <summary>Archives with more entries are locked by their bytes only (the lock stays readable).</summary>
+    public const int MaxRecordedEntries = 1000;
+
+    public static ModelOutputResult Run(ModelOutputRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = new ModelOutputResult();
+        var lockPath = Path.GetFullPath(request.LockFilePath, request.ProjectDirectory);
+        var relativeLock = Relative(request.ProjectDirectory, lockPath);
+
+        // 1. The files produced, keyed like the lock: project-relative with '/'.
+        var files = new SortedDictionary<string, string>(Utf8OrdinalComparer.Instance);
+        foreach (var output in request.Outputs.Distinct(StringComparer.Ordinal))
+        {
+            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output, request.ProjectDirectory));
+            foreach (var file in FilesOf(full))
+            {
+                var key = Relative(request.ProjectDirectory, file);
+                if (LockFileReader.PathProblem(key) is not null)
+                {
+                    if (request.Record)
+                    {
+                        result.Findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, new SourceLocation(request.ProjectFile), output,
+                            $"the model output '{file}' is outside the project folder, so its digest cannot be recorded in {relativeLock}. Produce it under the project folder, or set MlGuardReproducibleOutputs to false."));
+                    }
+
+                    continue;
+                }
+
+                files[key] = file;
+            }
+        }
+
+        // 2. Digests, from the stamp cache where allowed.
+        var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
+        var keys = files.Keys.ToArray();
+        var hashes = FileSetHasher.Hash(keys.Select(k => files[k]).ToArray(), cache, cancellationToken);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (hashes[i].Digest is { } digest)
+            {
+                result.Files.Add(new ProducedFile(keys[i], files[keys[i]], digest.Hex, digest.Size));
+            }
+            else
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.InternalFailure, new SourceLocation(files[keys[i]]), keys[i],
+                    "model-outputs", $"cannot read '{keys[i]}': {(hashes[i].Missing ? "it disappeared while it was hashed" : hashes[i].Error)}"));
+            }
+        }
+
+        cache.PruneAndSave(request.CacheFilePath, files.Values);
+        if (!request.Record || result.Files.Count == 0)
+        {
+            return result;
+        }
+
+        // 3. The lock this build would commit.
+        var readPath = request.StagedLockPath is { } staged && File.Exists(staged) ? staged : lockPath;
+        LockFile locked;
+        if (File.Exists(readPath))
+        {
+            try
+            {
+                locked = LockFileReader.Read(readPath);
+            }
+            catch (LockFileException e)
+            {
+                if (!request.BuildAlreadyFails)
+                {
+                    result.Findings.Add(Finding.Create(RuleCatalog.LockFileMalformed, new SourceLocation(lockPath, e.Line, e.Column), relativeLock, relativeLock, e.Reason));
+                }
+
+                return result;
+            }
+        }
+        else if (request.Mode == LockMode.Locked)
+        {
+            if (!request.BuildAlreadyFails)
+            {
+                result.Findings.Add(Finding.Create(RuleCatalog.LockFileMissing, new SourceLocation(request.ProjectFile), relativeLock, relativeLock));
+            }
+
+            return result;
+        }
+        else
+        {
+            locked = new LockFile();
+        }
+
+        // 4. Compare, and decide what the lock should say.
+        var severity = request.Mode == LockMode.Locked ? Severity.Error : Severity.Warning;
+        var updated = new SortedDictionary<string, LockedFile>(locked.ModelOutputs, Utf8OrdinalComparer.Instance);
+        foreach (var file in result.Files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var now = new LockedFile(file.Sha256, file.Size);
+            if (!locked.ModelOutputs.TryGetValue(file.Key, out var then))
+            {
+                if (request.Mode == LockMode.Locked)
+                {
+                    result.Findings.Add(Finding.Create(RuleCatalog.ModelOutputNotLocked, new SourceLocation(file.FullPath), file.Key,
+                        file.Key, file.Sha256, relativeLock));
+                    continue;
+                }
+
+                updated[file.Key] = now with { Entries = EntriesOf(file.FullPath, cancellationToken) };
+                result.Notes.Add($"  + {file.Key}  sha256 {file.Sha256} ({file.Size} bytes)");
+            }
+            else if (!then.SameContent(now))
+            {
+                var entries = EntriesOf(file.FullPath, cancellationToken);
+                if (request.Mode == LockMode.Update)
+                {
+                    updated[file.Key] = now with { Entries = entries };
+                    result.Notes.Add($"  ~ {file.Key}  sha256 {then.Sha256} -> {file.Sha256}; {DescribeEntries(then.Entries, entries)}");
+                    continue;
+                }
+
+                var location = LockLine(locked, lockPath, file.Key);
+                result.Findings.Add(Finding.Create(RuleCatalog.ModelOutputNotReproduced, location, file.Key,
+                    file.Key, then.Sha256, then.Size, file.Sha256, file.Size, DescribeEntries(then.Entries, entries)).WithSeverity(severity));
+            }
+            else if (then.Entries is null && request.Mode == LockMode.Update && EntriesOf(file.FullPath, cancellationToken) is { } entries)
+            {
+                updated[file.Key] = now with { Entries = entries }; // a lock from before entries were recorded
+            }
+        }
+
+        // 5. Stage the new lock (committed only when the build succeeds), unless nothing changed or the build fails.
+        if (request.Mode == LockMode.Locked || request.BuildAlreadyFails || result.Findings.Any(f => f.Severity == Severity.Error))
+        {
+            return result;
+        }
+
+        var bytes = LockFileWriter.ToBytes(locked.WithModelOutputs(updated));
+        if (File.Exists(readPath) && File.ReadAllBytes(readPath).AsSpan().SequenceEqual(bytes))
+        {
+            result.Notes.Clear();
+            return result;
+        }
+
+        if (request.StagingDirectory is { } staging)
+        {
+            result.StagedLock = LockCommit.Stage(staging, bytes);
+            if (request.StagedLockPath is { } previous && File.Exists(previous))
+            {
+                LockCommit.Discard(previous); // replaced by the one staged here, which carries its training inputs too
+            }
+
+            result.Notes.Insert(0, $"{relativeLock} will record these model outputs when the build succeeds:");
+        }
+        else
+        {
+            using (CrossProcessLock.Acquire(lockPath, TimeSpan.FromMinutes(2), cancellationToken))
+            {
+                AtomicFile.WriteAllBytes(lockPath, bytes);
+            }
+
+            result.Notes.Insert(0, $"Recorded these model outputs in {relativeLock}. Commit it.");
+        }
+
+        return result;
+    }
+
+    /// <summary>The files of an output: the file itself, or every regular file under a folder (links are not followed).</summary>
+    private static IEnumerable<string> FilesOf(string full)
+    {
+        if (Directory.Exists(full))
+        {
+            return Directory.EnumerateFiles(full, "*", new EnumerationOptions
+            {
+                RecurseSubdirectories = true,
+                AttributesToSkip = FileAttributes.ReparsePoint,
+                IgnoreInaccessible = false,
+            }).Order(StringComparer.Ordinal);
+        }
+
+        return File.Exists(full) ? [full] : [];
+    }
+
+    /// <summary>The entry digests of a zip-based model, or null when it is not a readable zip or has too many entries.</summary>
+    private static SortedDictionary<string, string>? EntriesOf(string path, CancellationToken cancellationToken)
+    {
+        if (!LooksLikeZip(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            var digests = ZipEntryDigests.Read(path, cancellationToken);
+            if (digests.Count > MaxRecordedEntries || digests.DistinctBy(d => d.Name, StringComparer.Ordinal).Count() != digests.Count)
+            {
+                return null;
+            }
+
+            var entries = new SortedDictionary<string, string>(Utf8OrdinalComparer.Instance);
+            foreach (var d in digests)
+            {
+                entries[d.Name] = d.Sha256;
+            }
+
+            return entries;
+        }
+        catch (Exception e) when (e is ZipNormalizationException or IOException or UnauthorizedAccessException)
+        {
+            return null; // the model scan reports an archive it cannot read; here it is locked by its bytes only
+        }
+    }
+
+    private static bool LooksLikeZip(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("PK\u0003\u0004"u8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Which entries differ, when both the lock and the new model know their entries.</summary>
+    private static string DescribeEntries(SortedDictionary<string, string>? before, SortedDictionary<string, string>? after)
+    {
+        if (before is null || after is null)
+        {
+            return before is null ? "the lock records no archive entries to compare" : "the new model is not a readable zip archive";
+        }
+
+        static List<ZipEntryDigest> AsDigests(SortedDictionary<string, string> entries) =>
+            entries.Select(e => new ZipEntryDigest(e.Key, e.Value, 0)).ToList(); // sizes are not locked: compare digests only
+
+        return ZipEntryDigests.Summarize(AsDigests(before), AsDigests(after));
+    }
+
+    private static SourceLocation LockLine(LockFile locked, string lockPath, string key)
+    {
+        var (line, column) = locked.PositionOf(LockSection.ModelOutputs, key);
+        return new SourceLocation(lockPath, line, column);
+    }
+
+    private static string Relative(string projectDirectory, string path) =>
+        Path.GetRelativePath(projectDirectory, path).Replace('\\', '/');
+}
