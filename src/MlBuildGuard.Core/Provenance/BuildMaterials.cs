@@ -1,0 +1,70 @@
+namespace MlBuildGuard.Core.Provenance;
+
+/// <summary>
+/// Everything one build used and produced, as the provenance statement and the ML-BOM record it. Both documents are
+/// written from this one value so they can never disagree, and it holds only what may be published: relative paths
+/// with '/' separators, digests and versions — no absolute paths, machine names or clock readings, so two identical
+/// builds yield identical documents.
+/// </summary>
+public sealed record BuildMaterials
+{
+    /// <summary>The project's name (<c>$(MSBuildProjectName)</c>).</summary>
+    public required string ProjectName { get; init; }
+
+    /// <summary>The project file relative to the repository (or build) root, '/' separated.</summary>
+    public required string ProjectPath { get; init; }
+
+    public string? Configuration { get; init; }
+
+    public string? TargetFramework { get; init; }
+
+    public string? SdkVersion { get; init; }
+
+    /// <summary><c>SOURCE_DATE_EPOCH</c> when the build pins one: the only time either document may carry.</summary>
+    public long? SourceDateEpoch { get; init; }
+
+    /// <summary>The models the build produced (the provenance subjects).</summary>
+    public IReadOnlyList<ProducedModel> Models { get; init; } = [];
+
+    public IReadOnlyList<TrainingInputMaterial> TrainingInputs { get; init; } = [];
+
+    public IReadOnlyList<PackageMaterial> Packages { get; init; } = [];
+
+    /// <summary>The source commit, when the project lives in a git repository (see <see cref="GitRevision.Find"/>).</summary>
+    public SourceRevision? Source { get; init; }
+
+    /// <summary>MlBuildGuard's own version: the builder version in provenance, the tool version in the BOM.</summary>
+    public required string ToolVersion { get; init; }
+}
+
+/// <summary>A model the build produced.</summary>
+/// <param name="Name">Project-relative path, '/' separated.</param>
+/// <param name="Sha256">Lowercase hex SHA-256 of the file's bytes.</param>
+/// <param name="Size">Length in bytes.</param>
+/// <param name="Format">What kind of model it is, e.g. <c>ML.NET model.zip</c>, when known.</param>
+public sealed record ProducedModel(string Name, string Sha256, long Size, string? Format);
+
+/// <summary>A training input as locked in <c>mlguard.lock.json</c>.</summary>
+/// <param name="Name">Project-relative path, '/' separated.</param>
+/// <param name="Sha256">Lowercase hex SHA-256 of the file's bytes.</param>
+/// <param name="Size">Length in bytes.</param>
+/// <param name="Source">Where the data came from (the item's <c>Source</c> metadata), when given.</param>
+public sealed record TrainingInputMaterial(string Name, string Sha256, long Size, string? Source);
+
+/// <summary>A NuGet package restore resolved for the project.</summary>
+/// <param name="Id">The package id as restore spelled it.</param>
+/// <param name="Version">The normalized version.</param>
+/// <param name="Sha512Hex">
+/// Lowercase hex SHA-512 of the <c>.nupkg</c> file's bytes (the base64 in <c>.nupkg.sha512</c>), which is what anyone
+/// downloading the package can check; null when the file is not in the packages folder. It differs from
+/// <paramref name="ContentHash"/> for signed packages.
+/// </param>
+/// <param name="ContentHash">NuGet's base64 content hash from the assets or lock file (the signature entry excluded).</param>
+/// <param name="Direct">Whether the project references the package itself rather than through another package.</param>
+public sealed record PackageMaterial(string Id, string Version, string? Sha512Hex, string? ContentHash, bool Direct);
+
+/// <summary>The commit the build's sources came from.</summary>
+/// <param name="RepositoryUri">The <c>origin</c> remote without credentials, query or local paths; null when there is none.</param>
+/// <param name="Commit">40 (SHA-1) or 64 (SHA-256 repositories) lowercase hex digits.</param>
+/// <param name="Ref">The checked-out ref, e.g. <c>refs/heads/main</c>; null for a detached HEAD.</param>
+public sealed record SourceRevision(string? RepositoryUri, string Commit, string? Ref);
