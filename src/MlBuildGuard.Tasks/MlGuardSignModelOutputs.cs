@@ -14,11 +14,11 @@ namespace MlBuildGuard.Tasks;
 /// </summary>
 public sealed class MlGuardSignModelOutputs : MlGuardTask
 {
-    /// <summary>The only place a private key's PEM text is read from, besides the file <see cref="SigningKey"/>.</summary>
-    public const string KeyVariable = "MLGUARD_SIGNING_KEY";
+    /// <summary>The environment variable that may hold the key's PEM text (see <see cref="SigningKeySource"/>).</summary>
+    public const string KeyVariable = SigningKeySource.KeyVariable;
 
     /// <summary>The only place a passphrase is read from (SPEC §3).</summary>
-    public const string PassphraseVariable = "MLGUARD_SIGNING_KEY_PASSWORD";
+    public const string PassphraseVariable = SigningKeySource.PassphraseVariable;
 
     /// <summary><c>@(MlModelOutput)</c>.</summary>
     public ITaskItem[] Outputs { get; set; } = [];
@@ -52,9 +52,7 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
             return;
         }
 
-        var keyPath = NullIfEmpty(SigningKey);
-        var keyText = keyPath is null ? NullIfEmpty(Environment.GetEnvironmentVariable(KeyVariable)) : null;
-        if (keyPath is null && keyText is null)
+        if (!SigningKeySource.IsConfigured(SigningKey))
         {
             var severity = LockModeParser.IsTrue(RequireSignedOutputs) ? Severity.Error : Severity.Warning;
             findings.AddRange(models.Select(m =>
@@ -62,17 +60,9 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
             return;
         }
 
-        var keyName = keyPath ?? KeyVariable;
-        OmsPrivateKey key;
-        try
+        if (SigningKeySource.Load(SigningKey, FullPath, ProjectFile, out var problem) is not { } key)
         {
-            var passphrase = NullIfEmpty(Environment.GetEnvironmentVariable(PassphraseVariable));
-            key = keyPath is not null ? OmsPrivateKey.FromFile(FullPath(keyPath), passphrase) : OmsPrivateKey.FromPem(keyText!, passphrase);
-        }
-        catch (Exception e) when (e is OmsKeyException or IOException or UnauthorizedAccessException)
-        {
-            findings.Add(SignatureFindings.SigningKeyUnusable(keyName, e,
-                new SourceLocation(keyPath is not null && File.Exists(FullPath(keyPath)) ? FullPath(keyPath) : ProjectFile)));
+            findings.Add(problem!);
             return;
         }
 

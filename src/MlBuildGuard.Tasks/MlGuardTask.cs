@@ -174,6 +174,6 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
 
     protected static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
-    private static string ToolVersion { get; } =
+    protected static string ToolVersion { get; } =
         typeof(MlGuardTask).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 }

@@ -29,6 +29,13 @@ public sealed record Diagnostic(string Kind, string Code, string File, int Line,
 /// <summary>Runs the dotnet CLI out of process, isolated from the test host's MSBuild environment.</summary>
 public static class DotNet
 {
+    /// <summary>The variables by which MlBuildGuard's targets recognise a CI service (MLG502).</summary>
+    public static IReadOnlyList<string> CiVariables { get; } =
+    [
+        "CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "TEAMCITY_VERSION", "BUILDKITE", "CIRCLECI", "APPVEYOR",
+        "TRAVIS", "CODEBUILD_BUILD_ID", "BITBUCKET_BUILD_NUMBER",
+    ];
+
     public static CommandResult Run(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -55,6 +62,12 @@ public static class DotNet
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["MLGUARD_SIGNING_KEY"] = null;
+        // A CI service running these tests must not make every scenario a "CI build" (MLG502); scenarios set CI themselves.
+        foreach (var ci in CiVariables)
+        {
+            start.Environment.Remove(ci);
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

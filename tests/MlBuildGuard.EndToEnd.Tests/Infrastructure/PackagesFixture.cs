@@ -39,6 +39,10 @@ public sealed class PackagesFixture : IDisposable
             }
             """);
 
+        // Scenario projects are well configured: the SDK is pinned as in this repository (else every build warns MLG504).
+        Directory.CreateDirectory(Path.Combine(Root, "scenarios"));
+        File.Copy(RepositoryPaths.Combine("global.json"), Path.Combine(Root, "scenarios", "global.json"));
+
         PackageVersion = Path.GetFileNameWithoutExtension(Directory.GetFiles(Feed, "MlBuildGuard.*.nupkg").Single(f => !Path.GetFileName(f).Contains(".Tool.", StringComparison.Ordinal)))["MlBuildGuard.".Length..];
     }
 
@@ -58,6 +62,7 @@ public sealed class PackagesFixture : IDisposable
         ["NUGET_PACKAGES"] = PackagesCache,
         ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(Root, "http-cache"),
         ["ContinuousIntegrationBuild"] = null,
+        ["SOURCE_DATE_EPOCH"] = null,
     };
 
     public void Dispose()

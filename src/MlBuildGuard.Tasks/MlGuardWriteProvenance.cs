@@ -1,0 +1,173 @@
+using System.Globalization;
+using MlBuildGuard.Core.Bom;
+using MlBuildGuard.Core.Dependencies;
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.IO;
+using MlBuildGuard.Core.Locking;
+using MlBuildGuard.Core.Provenance;
+using Microsoft.Build.Framework;
+
+namespace MlBuildGuard.Tasks;
+
+/// <summary>
+/// Writes <c>$(OutDir)mlguard.provenance.json</c> (in-toto Statement v1, SLSA Provenance v1; a DSSE envelope signed with
+/// the build's signing key when there is one) and <c>$(OutDir)mlguard.cdx.json</c> (CycloneDX 1.6 ML-BOM) for the models
+/// this build produced: their digests come from the reproducibility check, the training inputs from the lock this build
+/// commits, the packages from restore's assets file and the global packages folder, the source commit from git.
+/// Both files are written atomically and only when their bytes change.
+/// </summary>
+public sealed class MlGuardWriteProvenance : MlGuardTask
+{
+    /// <summary>The produced files from <c>MlGuardCheckModelOutputs</c> (key, <c>Sha256</c>, <c>Size</c>).</summary>
+    public ITaskItem[] ProducedFiles { get; set; } = [];
+
+    /// <summary>The lock this build will commit (staged), else the lock file.</summary>
+    public string? CommitLockFile { get; set; }
+
+    [Required]
+    public string LockFile { get; set; } = "";
+
+    public string? AssetsFile { get; set; }
+
+    public string? PackagesFolder { get; set; }
+
+    public string? ProvenanceFile { get; set; }
+
+    public string? SbomFile { get; set; }
+
+    public string? SigningKey { get; set; }
+
+    public string? ProjectName { get; set; }
+
+    public string? Configuration { get; set; }
+
+    public string? TargetFramework { get; set; }
+
+    public string? SdkVersion { get; set; }
+
+    /// <summary><c>$(SOURCE_DATE_EPOCH)</c>, the only time the documents may carry.</summary>
+    public string? SourceDateEpoch { get; set; }
+
+    /// <summary>The files written by this run.</summary>
+    [Output]
+    public string[] Written { get; set; } = [];
+
+    protected override string GuardName => "provenance";
+
+    protected override void Run(List<Finding> findings)
+    {
+        if (ProducedFiles.Length == 0 || (string.IsNullOrEmpty(ProvenanceFile) && string.IsNullOrEmpty(SbomFile)))
+        {
+            return;
+        }
+
+        var source = GitRevision.Find(ProjectDirectory);
+        var materials = new BuildMaterials
+        {
+            ProjectName = NullIfEmpty(ProjectName) ?? Path.GetFileNameWithoutExtension(ProjectFile),
+            ProjectPath = ProjectPathFor(source),
+            Configuration = NullIfEmpty(Configuration),
+            TargetFramework = NullIfEmpty(TargetFramework),
+            SdkVersion = NullIfEmpty(SdkVersion),
+            SourceDateEpoch = long.TryParse(SourceDateEpoch, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch) ? epoch : null,
+            Models = [.. ProducedFiles.Select(f => new ProducedModel(f.ItemSpec, f.GetMetadata("Sha256"),
+                long.Parse(f.GetMetadata("Size"), CultureInfo.InvariantCulture), FormatOf(f.ItemSpec)))],
+            TrainingInputs = TrainingInputs(),
+            Packages = Packages(findings),
+            Source = source,
+            ToolVersion = ToolVersion,
+        };
+
+        var written = new List<string>();
+        if (!string.IsNullOrEmpty(ProvenanceFile))
+        {
+            var statement = ProvenanceStatement.Write(materials);
+            var key = SigningKeySource.Load(SigningKey, FullPath, ProjectFile, out var problem);
+            if (problem is not null)
+            {
+                findings.Add(problem);
+                return;
+            }
+
+            var bytes = key is null ? statement : ProvenanceStatement.Sign(statement, key);
+            AtomicFile.WriteIfChanged(FullPath(ProvenanceFile), bytes);
+            written.Add(FullPath(ProvenanceFile));
+            Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote {(key is null ? "unsigned" : "signed")} provenance '{ProvenanceFile}'.");
+        }
+
+        if (!string.IsNullOrEmpty(SbomFile))
+        {
+            AtomicFile.WriteIfChanged(FullPath(SbomFile), MlBom.Write(materials));
+            written.Add(FullPath(SbomFile));
+            Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote ML-BOM '{SbomFile}'.");
+        }
+
+        Written = [.. written];
+    }
+
+    /// <summary>The project file relative to the repository root when in git, else its file name (never an absolute path).</summary>
+    private string ProjectPathFor(SourceRevision? source)
+    {
+        var project = FullPath(ProjectFile);
+        var root = source is null ? null : FindRepositoryRoot(ProjectDirectory);
+        return root is not null ? Path.GetRelativePath(root, project).Replace('\\', '/') : Path.GetFileName(project);
+    }
+
+    private static string? FindRepositoryRoot(string directory)
+    {
+        for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
+        {
+            if (Directory.Exists(Path.Combine(dir.FullName, ".git")) || File.Exists(Path.Combine(dir.FullName, ".git")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The training inputs of the lock this build commits (the staged one when the build changed it).</summary>
+    private IReadOnlyList<TrainingInputMaterial> TrainingInputs()
+    {
+        var path = !string.IsNullOrEmpty(CommitLockFile) && File.Exists(FullPath(CommitLockFile)) ? FullPath(CommitLockFile) : FullPath(LockFile);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        var locked = LockFileReader.Read(path); // the training-input guard has already shown it well-formed
+        return [.. locked.TrainingInputs.Select(e => new TrainingInputMaterial(e.Key, e.Value.Sha256, e.Value.Size, e.Value.Source))];
+    }
+
+    private IReadOnlyList<PackageMaterial> Packages(List<Finding> findings)
+    {
+        if (string.IsNullOrEmpty(AssetsFile) || !File.Exists(FullPath(AssetsFile)))
+        {
+            return [];
+        }
+
+        try
+        {
+            return PackageMaterials.Read(FullPath(AssetsFile), string.IsNullOrEmpty(PackagesFolder) ? "" : FullPath(PackagesFolder));
+        }
+        catch (DependencyDataException e)
+        {
+            findings.Add(Finding.Create(RuleCatalog.InternalFailure, new SourceLocation(FullPath(AssetsFile)), null, GuardName,
+                $"cannot read the packages restore resolved: {e.Message}"));
+            return [];
+        }
+    }
+
+    /// <summary>A name for the model's format from its file name; the scan has already recognised the content.</summary>
+    private static string? FormatOf(string name) => Path.GetExtension(name).ToLowerInvariant() switch
+    {
+        ".zip" => "zip archive (e.g. ML.NET model.zip)",
+        ".onnx" => "ONNX",
+        ".pt" or ".pth" or ".bin" or ".ckpt" => "PyTorch",
+        ".safetensors" => "safetensors",
+        ".gguf" => "GGUF",
+        ".h5" or ".keras" => "Keras",
+        ".pkl" or ".pickle" or ".joblib" => "pickle",
+        _ => null,
+    };
+}
