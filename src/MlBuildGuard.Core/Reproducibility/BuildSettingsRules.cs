@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using MlBuildGuard.Core.Diagnostics;
 
 namespace MlBuildGuard.Core.Reproducibility;
@@ -49,7 +50,7 @@ public static class BuildSettingsRules
         if (!string.Equals(settings.Deterministic?.Trim(), "true", StringComparison.OrdinalIgnoreCase))
         {
             var value = string.IsNullOrWhiteSpace(settings.Deterministic) ? "(empty)" : settings.Deterministic.Trim();
-            findings.Add(Finding.Create(RuleCatalog.NotDeterministic, DeclarationOf(settings, "<Deterministic"), null, value));
+            findings.Add(Finding.Create(RuleCatalog.NotDeterministic, DeclarationOf(settings, "Deterministic"), null, value));
         }
 
         if (settings.CiIndicator is { } ci && !string.Equals(settings.ContinuousIntegrationBuild?.Trim(), "true", StringComparison.OrdinalIgnoreCase))
@@ -144,17 +145,19 @@ public static class BuildSettingsRules
         return null;
     }
 
-    /// <summary>The first line of a declaring file that sets the property, else the project file.</summary>
-    private static SourceLocation DeclarationOf(BuildSettings settings, string element)
+    /// <summary>The first line of a declaring file that sets the property (<c>&lt;Name&gt;</c> or <c>&lt;Name Condition=…&gt;</c>), else the project file.</summary>
+    private static SourceLocation DeclarationOf(BuildSettings settings, string property)
     {
+        var element = new Regex("<" + property + @"[\s>]", RegexOptions.CultureInvariant);
         foreach (var file in settings.DeclaringFiles.Where(f => !string.IsNullOrWhiteSpace(f) && File.Exists(f)))
         {
             try
             {
                 var text = File.ReadAllText(file);
-                if (text.Contains(element, StringComparison.Ordinal))
+                var match = element.Match(text);
+                if (match.Success)
                 {
-                    return new SourceLocation(file, LineOf(text, element), 1);
+                    return new SourceLocation(file, text.AsSpan(0, match.Index).Count('\n') + 1, 1);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

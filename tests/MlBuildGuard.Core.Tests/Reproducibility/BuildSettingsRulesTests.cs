@@ -47,6 +47,17 @@ public sealed class BuildSettingsRulesTests : IDisposable
     }
 
     [Fact]
+    public void MLG501_points_at_the_property_not_at_a_longer_name_that_starts_the_same()
+    {
+        Project("    <DeterministicSourcePaths>true</DeterministicSourcePaths>\n    <Deterministic Condition=\"'$(X)' == ''\">false</Deterministic>\n");
+        _dir.Write("repo/global.json", "{ \"sdk\": { \"version\": \"10.0.401\" } }");
+
+        var finding = Assert.Single(BuildSettingsRules.Check(Settings(deterministic: "false")));
+
+        Assert.Equal(4, finding.Location!.Line);
+    }
+
+    [Fact]
     public void A_CI_variable_without_ContinuousIntegrationBuild_is_MLG502_naming_the_variable()
     {
         Project();
