@@ -26,6 +26,16 @@ internal static class SchemaValidator
     /// <summary>Validates an OMS bundle and the statement in its DSSE payload. Exit code 0 valid, 1 invalid.</summary>
     public static (int ExitCode, string Output) OmsBundle(string file) => Validate("oms-bundle", file, OmsSchemaDirectory);
 
+    /// <summary>
+    /// Verifies a key-method Sigstore bundle with Sigstore's JavaScript verifier (<c>@sigstore/verify</c>), trusting only the
+    /// public key in <paramref name="publicKeyFile"/> (PEM). Exit code 0 verified, 1 not verified, 2 usage or I/O error.
+    /// </summary>
+    public static (int ExitCode, string Output) SigstoreVerify(string bundleFile, string publicKeyFile)
+    {
+        var directory = Installed.Value;
+        return ExternalTool.Run("node", [Path.Combine(directory, "sigstore-verify.mjs"), bundleFile, publicKeyFile], directory);
+    }
+
     private static (int ExitCode, string Output) Validate(params string[] arguments)
     {
         var directory = Installed.Value;
