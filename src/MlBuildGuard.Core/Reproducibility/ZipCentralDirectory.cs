@@ -24,6 +24,8 @@ internal static class ZipCentralDirectory
 
     private const uint EndSignature = 0x06054b50;
     private const uint Zip64LocatorSignature = 0x07064b50;
+    private const uint Zip64EndSignature = 0x06064b50;
+    private const int Zip64EndLength = 56;
     private const uint CentralSignature = 0x02014b50;
     private const ushort Zip64ExtraId = 0x0001;
     private const int EndLength = 22;
@@ -42,10 +44,16 @@ internal static class ZipCentralDirectory
         var count = BinaryPrimitives.ReadUInt16LittleEndian(record.AsSpan(10));
         var size = BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(12));
         var offset = BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(16));
-        if (count == 0xFFFF || size == 0xFFFFFFFF || offset == 0xFFFFFFFF || disk == 0xFFFF || directoryDisk == 0xFFFF
-            || (end >= 20 && BinaryPrimitives.ReadUInt32LittleEndian(ReadExactly(stream, end - 20, 4)) == Zip64LocatorSignature))
+        if (count == 0xFFFF || size == 0xFFFFFFFF || offset == 0xFFFFFFFF || disk == 0xFFFF || directoryDisk == 0xFFFF)
         {
             throw Zip64();
+        }
+
+        if (end >= 20 && BinaryPrimitives.ReadUInt32LittleEndian(ReadExactly(stream, end - 20, 4)) == Zip64LocatorSignature)
+        {
+            // PyTorch (miniz) writes ZIP64 end records into every archive. When they repeat the classic end record exactly,
+            // nothing needs ZIP64 and the archive can be rewritten without them; when they differ, readers disagree.
+            RequireRedundantZip64End(stream, end, count, size, offset);
         }
 
         if (disk != 0 || directoryDisk != 0 || onDisk != count)
@@ -127,6 +135,27 @@ internal static class ZipCentralDirectory
         }
 
         return records;
+    }
+
+    /// <summary>Refuses ZIP64 end records unless they say exactly what the classic end record says.</summary>
+    private static void RequireRedundantZip64End(Stream stream, long end, ushort count, uint size, uint offset)
+    {
+        var locator = ReadExactly(stream, end - 20, 20);
+        var recordOffset = BinaryPrimitives.ReadInt64LittleEndian(locator.AsSpan(8));
+        if (BinaryPrimitives.ReadUInt32LittleEndian(locator.AsSpan(4)) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(locator.AsSpan(16)) != 1
+            || recordOffset < 0 || recordOffset + Zip64EndLength > end - 20)
+        {
+            throw Zip64();
+        }
+
+        var record = ReadExactly(stream, recordOffset, Zip64EndLength);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(record) != Zip64EndSignature
+            || BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(16)) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(20)) != 0
+            || BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(24)) != count || BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(32)) != count
+            || BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(40)) != size || BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(48)) != offset)
+        {
+            throw new ZipNormalizationException("the archive's ZIP64 end record disagrees with its classic end record, so readers would see different directories");
+        }
     }
 
     private static ZipNormalizationException Zip64() =>

@@ -40,7 +40,8 @@ public sealed record ZipNormalization(ZipNormalizationOutcome Outcome, string? R
 /// Archives whose rewrite could change their meaning are refused and left byte-identical: unreadable or damaged ones,
 /// encrypted entries, names that are empty, absolute or contain <c>..</c>, names that collide once separators are
 /// normalized, symbolic links, compression methods other than stored (0) and deflate (8), and anything needing ZIP64
-/// (65535 entries or more, or any size or offset of 4 GiB or more): ZIP64 archives are not normalized. Work is bounded: the
+/// (65535 entries or more, or any size or offset of 4 GiB or more): such archives are not normalized, while ZIP64 end
+/// records that only repeat the classic end record (torch.save writes them into every archive) are accepted. Work is bounded: the
 /// declared uncompressed total may not exceed a limit, and entries are streamed through a fixed buffer.
 /// </para>
 /// </summary>
