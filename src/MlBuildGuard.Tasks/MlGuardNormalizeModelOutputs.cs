@@ -1,3 +1,4 @@
+using MlBuildGuard.Core.Configuration;
 using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Reproducibility;
 using Microsoft.Build.Framework;
@@ -19,6 +20,15 @@ public sealed class MlGuardNormalizeModelOutputs : MlGuardTask
     /// <summary><c>$(SOURCE_DATE_EPOCH)</c>: seconds since 1970 for every entry's timestamp; empty for 1980-01-01.</summary>
     public string? SourceDateEpoch { get; set; }
 
+    /// <summary>Stamps of outputs already normalized, so an unchanged model is not read again (ignored in Locked mode).</summary>
+    public string? CacheFile { get; set; }
+
+    public string? LockMode { get; set; }
+
+    public string? UpdateLock { get; set; }
+
+    public string? ContinuousIntegrationBuild { get; set; }
+
     protected override string GuardName => "model-output-normalization";
 
     protected override void Run(List<Finding> findings)
@@ -34,6 +44,9 @@ public sealed class MlGuardNormalizeModelOutputs : MlGuardTask
             return;
         }
 
+        var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out _);
+        var cachePath = mode == Core.Configuration.LockMode.Locked || string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile);
+        var cache = ZipNormalizationCache.Load(cachePath);
         foreach (var output in Outputs.Where(o => !string.Equals(o.GetMetadata("Normalize"), "false", StringComparison.OrdinalIgnoreCase)))
         {
             CancellationToken.ThrowIfCancellationRequested();
@@ -43,7 +56,13 @@ public sealed class MlGuardNormalizeModelOutputs : MlGuardTask
                 continue; // folders are not archives; a missing output is the scan's to report
             }
 
+            if (cache.IsKnownNormal(path, timestamp))
+            {
+                continue;
+            }
+
             var outcome = ZipNormalizer.Normalize(path, timestamp, CancellationToken);
+            cache.Remember(path, timestamp);
             switch (outcome.Outcome)
             {
                 case ZipNormalizationOutcome.Rewritten:
@@ -54,5 +73,7 @@ public sealed class MlGuardNormalizeModelOutputs : MlGuardTask
                     break;
             }
         }
+
+        cache.Save(cachePath);
     }
 }
