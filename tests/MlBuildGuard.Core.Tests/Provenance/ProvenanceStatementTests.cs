@@ -14,12 +14,7 @@ public sealed class ProvenanceStatementTests
     public void Identical_materials_give_identical_bytes_whatever_the_input_order()
     {
         var materials = SampleMaterials.Create();
-        var reordered = materials with
-        {
-            Models = materials.Models.Reverse().ToList(),
-            TrainingInputs = materials.TrainingInputs.Reverse().ToList(),
-            Packages = materials.Packages.Reverse().ToList(),
-        };
+        var reordered = SampleMaterials.Reversed(materials);
 
         var first = ProvenanceStatement.Write(materials);
         Assert.Equal(first, ProvenanceStatement.Write(SampleMaterials.Create()));

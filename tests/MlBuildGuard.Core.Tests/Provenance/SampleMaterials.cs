@@ -16,6 +16,14 @@ internal static class SampleMaterials
     public static string ContentHash(string text) => Convert.ToBase64String(SHA512.HashData(Encoding.UTF8.GetBytes("content " + text)));
 
     /// <summary>Lists deliberately out of order, so the writers' sorting is exercised.</summary>
+    /// <summary>The same materials with every list in reverse order: a writer must not depend on input order.</summary>
+    public static BuildMaterials Reversed(BuildMaterials materials) => materials with
+    {
+        Models = materials.Models.Reverse().ToList(),
+        TrainingInputs = materials.TrainingInputs.Reverse().ToList(),
+        Packages = materials.Packages.Reverse().ToList(),
+    };
+
     public static BuildMaterials Create() => new()
     {
         ProjectName = "Churn",
