@@ -112,6 +112,14 @@ public static class ModelScanner
             return;
         }
 
+        if (!mustBeModel && OnlyAPickleMagic(stream))
+        {
+            // A file that is not declared a model and only starts like a pickle (0x80 and a protocol byte: about one
+            // random file in 16,000) is a pickle only if it reads as one, as for protocol 0/1 pickles without a magic.
+            TryUnmarkedPickle(stream, view, context, policy);
+            return;
+        }
+
         if (!ScanSeekable(stream, view, context, policy, depth: 0, diskPath: path) && mustBeModel)
         {
             context.Report(RuleCatalog.ModelUnparsable, view, "its format is not one MlBuildGuard recognises");
@@ -466,7 +474,20 @@ public static class ModelScanner
     /// <summary>A pickle of protocol 2 or later starts with PROTO (0x80) and its version.</summary>
     private static bool LooksLikePickle(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5;
 
-    /// <summary>Protocol 0/1 pickles have no magic: read the stream as one and keep the findings if it parses.</summary>
+    /// <summary>Whether the stream starts with a pickle's protocol marker and holds no zip directory (no second reading).</summary>
+    private static bool OnlyAPickleMagic(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[2];
+        stream.Position = 0;
+        var isPickle = stream.ReadAtLeast(head, 2, throwOnEndOfStream: false) == 2 && LooksLikePickle(head);
+        return isPickle && !ZipReader.HasDirectory(stream);
+    }
+
+    /// <summary>
+    /// Protocol 0/1 pickles have no magic, and a file nobody declared a model may start like a pickle by chance: read the
+    /// stream as one and keep the findings if it parses. Nothing runs while a pickle loads before its first import, so a
+    /// stream that fails before importing anything cannot execute code in any loader.
+    /// </summary>
     private static bool TryUnmarkedPickle(Stream stream, string view, ModelScanContext context, GlobalPolicy policy)
     {
         stream.Position = 0;

@@ -1,0 +1,53 @@
+using MlBuildGuard.Core.Models;
+using MlBuildGuard.Testing;
+
+namespace MlBuildGuard.Core.Tests.Models;
+
+/// <summary>
+/// Files nobody declared a model (project items scanned because their content may be one) must not be MLG303 merely
+/// because their first two bytes happen to be a pickle's protocol marker, while a real pickle among them is still read.
+/// </summary>
+public sealed class ProjectItemSniffingTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string File(string name, byte[] bytes)
+    {
+        var path = _dir.Combine(name);
+        System.IO.File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public void Random_data_that_starts_like_a_pickle_is_not_a_model_unless_declared_one()
+    {
+        // The first bytes of a data file of the 10,000-file benchmark: 0x80, a protocol byte, then an invalid opcode.
+        var data = File("f07136.bin", [0x80, 0x03, 0xb2, 0x17, 0x9c, 0x44, 0x01, 0xfe]);
+
+        Assert.Empty(ModelScanner.ScanPath(data, new ScanOptions(), mustBeModel: false));
+        Assert.Equal("MLG303", Assert.Single(ModelScanner.ScanPath(data, new ScanOptions(), mustBeModel: true)).Code);
+    }
+
+    [Fact]
+    public void A_pickle_that_imports_before_it_breaks_is_still_reported_when_only_sniffed()
+    {
+        // PROTO 2, GLOBAL os system, then bytes that are no opcode: Python would import (and could call) before failing.
+        byte[] pickle = [0x80, 0x02, (byte)'c', .. "os\nsystem\n"u8, 0xb2, 0xb2];
+        var path = File("data.bin", pickle);
+
+        var findings = ModelScanner.ScanPath(path, new ScanOptions(), mustBeModel: false);
+
+        Assert.Contains(findings, f => f.Code == "MLG301");
+    }
+
+    [Fact]
+    public void A_well_formed_pickle_among_project_items_is_still_scanned()
+    {
+        byte[] pickle = [0x80, 0x02, (byte)'c', .. "builtins\neval\n"u8, (byte)'X', 1, 0, 0, 0, (byte)'1', 0x85, (byte)'R', (byte)'.'];
+        var path = File("cache.bin", pickle);
+
+        Assert.Contains(ModelScanner.ScanPath(path, new ScanOptions(), mustBeModel: false), f => f.Code == "MLG301");
+    }
+}
