@@ -286,8 +286,9 @@ sleep_until() {
 sleep_until $(( linked_us + 3000000 ))
 
 BUILD=(dotnet build --no-restore -nodeReuse:false -tl:off -clp:PerformanceSummary)
-# Every guarded build runs these four; MlGuardCommitLock only runs when a build staged a new lock (the first build).
-GUARD_TASKS=(MlGuardValidateConfiguration MlGuardVerifyTrainingInputs MlGuardVerifyDependencies MlGuardStopOnFailure)
+# Every guarded build runs these; MlGuardCommitLock only runs when a build staged a new lock (the first build).
+# MlGuardScanModels looks at every None/Content item (the 10,000 data files too) for content that is a model.
+GUARD_TASKS=(MlGuardValidateConfiguration MlGuardCheckBuildSettings MlGuardVerifyTrainingInputs MlGuardVerifyDependencies MlGuardScanModels MlGuardStopOnFailure)
 ALL_TASKS=("${GUARD_TASKS[@]}" MlGuardCommitLock)
 OTHER_WARNINGS=() # warnings of other tools (not MLG), listed in the report
 
@@ -347,7 +348,7 @@ build() {
   fi
   B_ELAPSED=$(elapsed_ms "$logf")
   B_PROJECT=$(project_ms "$logf")
-  log "  $name: MlGuard tasks ${B_GUARD:-0} ms (configuration ${B_T[MlGuardValidateConfiguration]:--}, training inputs ${B_T[MlGuardVerifyTrainingInputs]:--}, dependencies ${B_T[MlGuardVerifyDependencies]:--}, gate ${B_T[MlGuardStopOnFailure]:--}${B_T[MlGuardCommitLock]:+, lock commit ${B_T[MlGuardCommitLock]}}), project ${B_PROJECT:-?} ms, build ${B_WALL} ms wall (MSBuild: ${B_ELAPSED:-?} ms)"
+  log "  $name: MlGuard tasks ${B_GUARD:-0} ms (configuration ${B_T[MlGuardValidateConfiguration]:--}, build settings ${B_T[MlGuardCheckBuildSettings]:--}, training inputs ${B_T[MlGuardVerifyTrainingInputs]:--}, dependencies ${B_T[MlGuardVerifyDependencies]:--}, project-item scan ${B_T[MlGuardScanModels]:--}, gate ${B_T[MlGuardStopOnFailure]:--}${B_T[MlGuardCommitLock]:+, lock commit ${B_T[MlGuardCommitLock]}}), project ${B_PROJECT:-?} ms, build ${B_WALL} ms wall (MSBuild: ${B_ELAPSED:-?} ms)"
 }
 keep_tasks() { local -n dst=$1; local k; for k in "${ALL_TASKS[@]}"; do dst[$k]=${B_T[$k]}; done; } # keep_tasks ARRAY
 
