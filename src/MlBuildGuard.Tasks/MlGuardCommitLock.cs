@@ -22,6 +22,11 @@ public sealed class MlGuardCommitLock : Microsoft.Build.Utilities.Task
             LockCommit.Commit(StagedLockFile, LockFile);
             Log.LogMessage(MessageImportance.High, $"MlBuildGuard: wrote {LockFile}. Commit it.");
         }
+        catch (Core.Locking.LockFileException e)
+        {
+            var rule = Core.Diagnostics.RuleCatalog.LockFileMalformed;
+            Log.LogError(null, rule.Code, rule.Code, rule.HelpUri, LockFile, e.Line, e.Column, 0, 0, rule.FormatMessage(Path.GetFileName(LockFile), e.Reason));
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or TimeoutException)
         {
             var rule = Core.Diagnostics.RuleCatalog.InternalFailure;

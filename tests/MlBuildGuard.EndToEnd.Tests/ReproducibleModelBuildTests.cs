@@ -136,6 +136,38 @@ public sealed class ReproducibleModelBuildTests(PackagesFixture packages)
     }
 
     [Fact]
+    public void Each_framework_of_a_multi_targeted_project_seals_its_own_model_and_the_lock_keeps_both()
+    {
+        var p = new TestProject(packages, "multitarget").WithProject("""
+              <PropertyGroup>
+                <MlGuardSealAfterTargets>WriteModel</MlGuardSealAfterTargets>
+              </PropertyGroup>
+              <ItemGroup>
+                <MlModelOutput Include="$(OutDir)model.pt" />
+              </ItemGroup>
+              <Target Name="WriteModel" AfterTargets="Build">
+                <Copy SourceFiles="models/base.pt" DestinationFiles="$(OutDir)model.pt" />
+              </Target>
+            """, targetFrameworks: "net10.0;net9.0");
+        TestModels.WriteCheckpoint(Path.Combine(p.Directory, "models", "base.pt"), TestModels.DataPickle(1));
+
+        var first = p.Build("-m:2"); // both frameworks seal in parallel nodes and commit the lock one after the other
+        var second = p.Build("--no-restore", "-m:2", "-p:ContinuousIntegrationBuild=true", "-p:RestoreLockedMode=true", "-p:MlGuardRequireSignedOutputs=false");
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.DoesNotContain(first.Diagnostics, d => d.Kind == "error");
+        using (var locked = JsonDocument.Parse(File.ReadAllText(p.LockFile)))
+        {
+            var outputs = locked.RootElement.GetProperty("modelOutputs").EnumerateObject().Select(o => o.Name).ToArray();
+            Assert.Equal(["bin/Debug/net10.0/model.pt", "bin/Debug/net9.0/model.pt"], outputs);
+        }
+
+        Assert.True(second.ExitCode == 0, second.ToString()); // Locked mode: both reproduced, nothing missing from the lock
+        Assert.False(File.Exists(Path.Combine(p.Directory, "bin", "Debug", "mlguard.provenance.json")), "the outer build seals nothing");
+        Assert.True(File.Exists(Path.Combine(p.Directory, "bin", "Debug", "net9.0", "mlguard.provenance.json")));
+    }
+
+    [Fact]
     public void With_a_signing_key_the_provenance_is_a_DSSE_envelope_that_OpenSSL_verifies()
     {
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -1,4 +1,5 @@
 using MlBuildGuard.Core.IO;
+using MlBuildGuard.Core.Locking;
 
 namespace MlBuildGuard.Core.TrainingInputs;
 
@@ -30,12 +31,31 @@ public static class LockCommit
         return path;
     }
 
-    /// <summary>Writes a staged lock over <paramref name="lockPath"/> and removes the staged file.</summary>
+    /// <summary>
+    /// Writes a staged lock over <paramref name="lockPath"/> and removes the staged file. Model outputs that another build
+    /// of the project recorded since this one staged (each framework of a multi-targeted project seals its own model, in
+    /// parallel with -m) are kept: entries are only ever added or replaced, so the union loses nothing.
+    /// </summary>
+    /// <exception cref="LockFileException">The lock on disk became malformed meanwhile; it is never replaced silently.</exception>
     public static void Commit(string stagedPath, string lockPath)
     {
         using (CrossProcessLock.Acquire(lockPath, TimeSpan.FromMinutes(2)))
         {
-            AtomicFile.WriteIfChanged(lockPath, File.ReadAllBytes(stagedPath));
+            var staged = File.ReadAllBytes(stagedPath);
+            if (File.Exists(lockPath))
+            {
+                var current = LockFileReader.Read(lockPath);
+                var mine = LockFileReader.Read(stagedPath);
+                var outputs = new SortedDictionary<string, LockedFile>(current.ModelOutputs, Utf8OrdinalComparer.Instance);
+                foreach (var (key, entry) in mine.ModelOutputs)
+                {
+                    outputs[key] = entry;
+                }
+
+                staged = LockFileWriter.ToBytes(mine.WithModelOutputs(outputs));
+            }
+
+            AtomicFile.WriteIfChanged(lockPath, staged);
         }
 
         TryDelete(stagedPath);

@@ -146,6 +146,22 @@ public sealed class ModelOutputGuardTests : IDisposable
     }
 
     [Fact]
+    public void Two_builds_that_staged_from_the_same_lock_both_keep_their_outputs_when_they_commit()
+    {
+        // The two frameworks of a multi-targeted project, built in parallel: each stages before the other commits.
+        Model("bin/net9.0/model.zip", ("a", "9"));
+        Model("bin/net10.0/model.zip", ("a", "10"));
+        var staging = _dir.Combine("proj", "obj", "mlguard");
+        var net9 = Run(LockMode.Auto, staging: staging, outputs: "bin/net9.0/model.zip");
+        var net10 = Run(LockMode.Auto, staging: staging, outputs: "bin/net10.0/model.zip");
+
+        Core.TrainingInputs.LockCommit.Commit(net10.StagedLock!, LockPath);
+        Core.TrainingInputs.LockCommit.Commit(net9.StagedLock!, LockPath);
+
+        Assert.Equal(["bin/net10.0/model.zip", "bin/net9.0/model.zip"], LockFileReader.Read(LockPath).ModelOutputs.Keys);
+    }
+
+    [Fact]
     public void Without_recording_outputs_are_only_hashed()
     {
         var model = Model("bin/model.zip", ("a", "1"));
