@@ -78,6 +78,9 @@ public sealed class ModelScanContext
     /// <summary>Bytes decompressed so far, checked against <see cref="ScanLimits.MaxTotalBytes"/>.</summary>
     public long ExpandedBytes { get; set; }
 
+    /// <summary>Where the first pickle stream stopped parsing (MLG303), or null: tells data that merely starts like a pickle from a pickle.</summary>
+    public long? FirstPickleFailureAt { get; set; }
+
     /// <summary>Adds a finding about <paramref name="view"/>. The message's first argument is always the view.</summary>
     public void Report(Rule rule, string view, params object?[] args) =>
         Findings.Add(Finding.Create(rule, new SourceLocation(FilePath), view, [view, .. args]));

@@ -116,7 +116,7 @@ public static class ModelScanner
         {
             // A file that is not declared a model and only starts like a pickle (0x80 and a protocol byte: about one
             // random file in 16,000) is a pickle only if it reads as one, as for protocol 0/1 pickles without a magic.
-            TryUnmarkedPickle(stream, view, context, policy);
+            TryUnmarkedPickle(stream, view, context, policy, marked: true);
             return;
         }
 
@@ -167,7 +167,7 @@ public static class ModelScanner
                 if (!recognised)
                 {
                     // A protocol 0/1 pickle has no magic: try reading it as one; the parse decides.
-                    recognised = TryUnmarkedPickle(stream, view, context, policy);
+                    recognised = TryUnmarkedPickle(stream, view, context, policy, marked: false);
                 }
             }
         }
@@ -483,21 +483,27 @@ public static class ModelScanner
         return isPickle && !ZipReader.HasDirectory(stream);
     }
 
+    /// <summary>How far into a stream that starts with a pickle marker a parse failure still means "not a pickle".</summary>
+    private const int MarkedFailureWindow = 64;
+
     /// <summary>
     /// Protocol 0/1 pickles have no magic, and a file nobody declared a model may start like a pickle by chance: read the
-    /// stream as one and keep the findings if it parses. Nothing runs while a pickle loads before its first import, so a
-    /// stream that fails before importing anything cannot execute code in any loader.
+    /// stream as one and decide from the result. It is a pickle (and every finding is kept) when it parses, imports
+    /// something, or runs into a scan limit — data that merely looks like opcodes fails within a few bytes. Nothing runs
+    /// while a pickle loads before its first import, so a stream that fails before importing cannot execute code. With a
+    /// protocol marker the bar is higher: only a failure within the first <see cref="MarkedFailureWindow"/> bytes, with
+    /// nothing else found, makes it "not a pickle"; a marked stream that parses further and then breaks is MLG303.
     /// </summary>
-    private static bool TryUnmarkedPickle(Stream stream, string view, ModelScanContext context, GlobalPolicy policy)
+    private static bool TryUnmarkedPickle(Stream stream, string view, ModelScanContext context, GlobalPolicy policy, bool marked)
     {
         stream.Position = 0;
         var trial = new ModelScanContext(context.FilePath, context.Options, context.CancellationToken);
         PickleScanner.Scan(stream, view, trial, policy);
-        // Without a magic, only a stream that reads cleanly to STOP, or that imports something, is a pickle: binary data
-        // often starts with bytes that are opcodes (a DLL's "MZ" is BININT2) and fails a few bytes later.
         var parsed = trial.Findings.Count == 0;
-        var imported = trial.Findings.Any(f => f.Code is "MLG301" or "MLG302");
-        if (!parsed && !imported)
+        var significant = trial.Findings.Any(f => f.Code != "MLG303"); // imports (MLG301/302), limits (MLG307)
+        var failedEarly = trial.FirstPickleFailureAt is { } at && at < MarkedFailureWindow;
+        var isPickle = parsed || significant || (marked && !failedEarly);
+        if (!isPickle)
         {
             return false;
         }

@@ -43,6 +43,26 @@ public sealed class ProjectItemSniffingTests : IDisposable
     }
 
     [Fact]
+    public void A_sniffed_pickle_that_hits_a_scan_limit_before_its_import_is_still_reported()
+    {
+        // Python would push 100,001 Nones and then import and call os.system; the scanner stops at its stack limit first.
+        byte[] pickle = [0x80, 0x02, .. Enumerable.Repeat((byte)'N', 100_001), (byte)'c', .. "os\nsystem\n"u8, (byte)'.'];
+        var path = File("w.dat", pickle);
+
+        Assert.Contains(ModelScanner.ScanPath(path, new ScanOptions(), mustBeModel: false), f => f.Code == "MLG307");
+    }
+
+    [Fact]
+    public void A_sniffed_pickle_that_parses_a_while_and_then_breaks_is_MLG303()
+    {
+        // 100 bytes of valid opcodes (NONE, POP pairs), then an invalid one: not random data.
+        byte[] pickle = [0x80, 0x02, .. Enumerable.Repeat("N0"u8.ToArray(), 50).SelectMany(b => b), 0xb2];
+        var path = File("state.dat", pickle);
+
+        Assert.Equal("MLG303", Assert.Single(ModelScanner.ScanPath(path, new ScanOptions(), mustBeModel: false)).Code);
+    }
+
+    [Fact]
     public void A_well_formed_pickle_among_project_items_is_still_scanned()
     {
         byte[] pickle = [0x80, 0x02, (byte)'c', .. "builtins\neval\n"u8, (byte)'X', 1, 0, 0, 0, (byte)'1', 0x85, (byte)'R', (byte)'.'];

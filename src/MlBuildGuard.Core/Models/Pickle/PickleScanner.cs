@@ -106,6 +106,7 @@ public static partial class PickleScanner
                 // legacy PyTorch file), unless they began like a pickle.
                 if (index == 0 || _sawImportOrProto)
                 {
+                    context.FirstPickleFailureAt ??= e.Position;
                     context.Report(RuleCatalog.ModelUnparsable, Where, $"the pickle stream is malformed at byte {e.Position}: {e.Message}");
                 }
 
@@ -113,6 +114,7 @@ public static partial class PickleScanner
             }
             catch (Exception e) when (e is InvalidCastException or ArgumentException or OverflowException or InvalidOperationException)
             {
+                context.FirstPickleFailureAt ??= reader.Position;
                 context.Report(RuleCatalog.ModelUnparsable, Where, $"the pickle stream cannot be followed at byte {reader.Position} ({e.Message})");
                 return false;
             }
