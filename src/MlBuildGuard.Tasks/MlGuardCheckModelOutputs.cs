@@ -74,10 +74,10 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
 
         ProducedFiles = [.. result.Files.Select(f =>
         {
-            var item = new TaskItem(f.Key);
+            var item = new TaskItem(MsBuildEscape(f.Key));
             item.SetMetadata("Sha256", f.Sha256);
             item.SetMetadata("Size", f.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            item.SetMetadata("Path", f.FullPath);
+            item.SetMetadata("Path", MsBuildEscape(f.FullPath));
             return (ITaskItem)item;
         })];
         findings.AddRange(result.Findings);

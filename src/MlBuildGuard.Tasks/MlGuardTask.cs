@@ -174,6 +174,29 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
 
     protected static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
+    /// <summary>
+    /// MSBuild's escaping (<c>%XX</c>) of the characters it gives meaning to, for an item spec or metadata value set from a
+    /// literal: a task item unescapes what it is given, so a file named <c>model%41.zip</c> would otherwise become
+    /// <c>modelA.zip</c> in the next task.
+    /// </summary>
+    protected static string MsBuildEscape(string literal)
+    {
+        var escaped = new System.Text.StringBuilder(literal.Length);
+        foreach (var c in literal)
+        {
+            if (c is '%' or '*' or '?' or '@' or '$' or '(' or ')' or ';' or '\'')
+            {
+                escaped.Append('%').Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                escaped.Append(c);
+            }
+        }
+
+        return escaped.ToString();
+    }
+
     protected static string ToolVersion { get; } =
         typeof(MlGuardTask).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 }

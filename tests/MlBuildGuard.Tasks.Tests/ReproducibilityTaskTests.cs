@@ -121,6 +121,36 @@ public sealed class ReproducibilityTaskTests : IDisposable
     }
 
     [Fact]
+    public void A_model_whose_name_MSBuild_would_unescape_keeps_its_name_through_to_the_provenance()
+    {
+        Zip("bin/model%41;v1.zip", "w");
+        var check = new MlGuardCheckModelOutputs
+        {
+            BuildEngine = _engine,
+            ProjectDirectory = _dir.Path,
+            ProjectFile = ProjectFile,
+            Outputs = [new TaskItem("bin/model%2541%3bv1.zip")], // as MSBuild passes an item whose file name has % and ;
+            LockFile = "mlguard.lock.json",
+            ReproducibleOutputs = "false",
+        };
+        Assert.True(check.Execute());
+        var provenance = new MlGuardWriteProvenance
+        {
+            BuildEngine = _engine,
+            ProjectDirectory = _dir.Path,
+            ProjectFile = ProjectFile,
+            ProducedFiles = check.ProducedFiles,
+            LockFile = "mlguard.lock.json",
+            ProvenanceFile = "bin/mlguard.provenance.json",
+        };
+        Assert.True(provenance.Execute());
+
+        Assert.Equal("bin/model%41;v1.zip", Assert.Single(check.ProducedFiles).ItemSpec);
+        using var statement = JsonDocument.Parse(File.ReadAllBytes(_dir.Combine("bin", "mlguard.provenance.json")));
+        Assert.Equal("bin/model%41;v1.zip", statement.RootElement.GetProperty("subject")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
     public void A_malformed_SOURCE_DATE_EPOCH_is_MLG002_and_leaves_the_model_untouched()
     {
         var model = Zip("bin/model.zip", "w");

@@ -129,7 +129,7 @@ public static class LockFileReader
                 throw At(lines, offset, $"duplicate property '{path}'");
             }
 
-            var problem = PathProblem(path);
+            var problem = PathProblem(section == LockSection.ModelOutputs ? WithoutLeadingParents(path) : path);
             if (problem is not null)
             {
                 throw At(lines, offset, $"entry '{path}' {problem}");
@@ -227,6 +227,21 @@ public static class LockFileReader
         }
 
         return entries;
+    }
+
+    /// <summary>
+    /// A model output's key without its leading <c>../</c> segments: produced models may live outside the project folder
+    /// (an artifacts layout), and their keys only name them; training inputs must stay inside (MLG405).
+    /// </summary>
+    public static string WithoutLeadingParents(string path)
+    {
+        var rest = path;
+        while (rest.StartsWith("../", StringComparison.Ordinal))
+        {
+            rest = rest[3..];
+        }
+
+        return rest;
     }
 
     /// <summary>Why a lock key is not a safe project-relative path, or null when it is.</summary>

@@ -78,15 +78,13 @@ public static class ModelOutputGuard
             var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output, request.ProjectDirectory));
             foreach (var file in FilesOf(full))
             {
+                // Keys are relative to the project folder; an output beside it (an artifacts folder) gets leading "../".
                 var key = Relative(request.ProjectDirectory, file);
-                if (LockFileReader.PathProblem(key) is not null)
+                if (LockFileReader.PathProblem(LockFileReader.WithoutLeadingParents(key)) is not null)
                 {
-                    if (request.Record)
-                    {
-                        result.Findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, new SourceLocation(request.ProjectFile), output,
-                            $"the model output '{file}' is outside the project folder, so its digest cannot be recorded in {relativeLock}. Produce it under the project folder, or set MlGuardReproducibleOutputs to false."));
-                    }
-
+                    // Another drive, or a name the lock cannot hold: it can be neither locked nor described, so say so.
+                    result.Findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, new SourceLocation(request.ProjectFile), output,
+                        $"the model output '{file}' has no path relative to the project folder that {relativeLock} and the provenance can record. Produce it on the project's drive, under a plain name."));
                     continue;
                 }
 
@@ -204,10 +202,13 @@ public static class ModelOutputGuard
 
         if (request.StagingDirectory is { } staging)
         {
-            result.StagedLock = LockCommit.Stage(staging, bytes);
-            if (request.StagedLockPath is { } previous && File.Exists(previous))
+            // The base is the lock on disk this build started from: a lock staged earlier in the build keeps its base.
+            var readStaged = request.StagedLockPath is { } previous && File.Exists(previous) && readPath == previous;
+            var baseLock = readStaged ? LockCommit.BaseOf(readPath) : File.Exists(lockPath) ? locked : null;
+            result.StagedLock = LockCommit.Stage(staging, bytes, baseLock);
+            if (readStaged)
             {
-                LockCommit.Discard(previous); // replaced by the one staged here, which carries its training inputs too
+                LockCommit.Discard(readPath); // replaced by the one staged here, which carries its training inputs too
             }
 
             result.Notes.Insert(0, $"{relativeLock} will record these model outputs when the build succeeds:");
@@ -252,7 +253,9 @@ public static class ModelOutputGuard
         try
         {
             var digests = ZipEntryDigests.Read(path, cancellationToken);
-            if (digests.Count > MaxRecordedEntries || digests.DistinctBy(d => d.Name, StringComparer.Ordinal).Count() != digests.Count)
+            // The lock's reader refuses empty and repeated names: such an archive is locked by its bytes only.
+            if (digests.Count > MaxRecordedEntries || digests.Any(d => d.Name.Length == 0)
+                || digests.DistinctBy(d => d.Name, StringComparer.Ordinal).Count() != digests.Count)
             {
                 return null;
             }

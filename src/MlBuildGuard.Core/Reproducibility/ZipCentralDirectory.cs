@@ -143,7 +143,7 @@ internal static class ZipCentralDirectory
         var locator = ReadExactly(stream, end - 20, 20);
         var recordOffset = BinaryPrimitives.ReadInt64LittleEndian(locator.AsSpan(8));
         if (BinaryPrimitives.ReadUInt32LittleEndian(locator.AsSpan(4)) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(locator.AsSpan(16)) != 1
-            || recordOffset < 0 || recordOffset + Zip64EndLength > end - 20)
+            || recordOffset < 0 || recordOffset > end - 20 - Zip64EndLength)
         {
             throw Zip64();
         }

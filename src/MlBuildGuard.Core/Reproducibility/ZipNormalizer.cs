@@ -95,6 +95,11 @@ public static class ZipNormalizer
         {
             return new ZipNormalization(ZipNormalizationOutcome.Refused, e.Message, 0);
         }
+        catch (EndOfStreamException)
+        {
+            // A record the directory points at lies past the end of the file: damaged, so left as it is.
+            return new ZipNormalization(ZipNormalizationOutcome.Refused, "a record of the archive lies past the end of the file", 0);
+        }
     }
 
     /// <summary>A zip archive starts with a local file header, or, when empty, with the end record.</summary>

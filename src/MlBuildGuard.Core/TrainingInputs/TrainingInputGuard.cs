@@ -265,7 +265,7 @@ public static class TrainingInputGuard
         if (request.StagingDirectory is { } staging)
         {
             // A build only writes the lock once it has succeeded: stage it now, commit it after Build (LockCommit).
-            result.StagedLock = LockCommit.Stage(staging, bytes);
+            result.StagedLock = LockCommit.Stage(staging, bytes, locked);
             result.Notes.Insert(0, locked is null
                 ? $"{context.RelativeLockPath} will be created with {changes} when the build succeeds."
                 : $"{context.RelativeLockPath} will be updated when the build succeeds: {changes}.");

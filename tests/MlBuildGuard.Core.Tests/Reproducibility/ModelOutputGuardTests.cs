@@ -162,6 +162,46 @@ public sealed class ModelOutputGuardTests : IDisposable
     }
 
     [Fact]
+    public void A_commit_applies_only_what_its_build_changed_and_keeps_a_newer_output_another_build_committed()
+    {
+        static LockedFile Entry(char c) => new(new string(c, 64), 1);
+        var start = new LockFile();
+        start.TrainingInputs["data/a.tsv"] = Entry('1');
+        start.ModelOutputs["bin/net10.0/model.zip"] = Entry('a');
+        _dir.Write("proj/mlguard.lock.json", System.Text.Encoding.UTF8.GetString(LockFileWriter.ToBytes(start)));
+        var staging = _dir.Combine("proj", "obj", "mlguard");
+
+        // The outer build of a multi-targeted project staged new training inputs from the starting lock ...
+        var outer = start.WithTrainingInputs([new("data/a.tsv", Entry('2'))]);
+        var outerStaged = Core.TrainingInputs.LockCommit.Stage(staging, LockFileWriter.ToBytes(outer), start);
+        // ... while a framework's build recorded a new model and committed first.
+        var inner = start.WithModelOutputs([new("bin/net10.0/model.zip", Entry('b'))]);
+        Core.TrainingInputs.LockCommit.Commit(Core.TrainingInputs.LockCommit.Stage(staging, LockFileWriter.ToBytes(inner), start), LockPath);
+        Core.TrainingInputs.LockCommit.Commit(outerStaged, LockPath);
+
+        var result = LockFileReader.Read(LockPath);
+        Assert.Equal(new string('2', 64), result.TrainingInputs["data/a.tsv"].Sha256);
+        Assert.Equal(new string('b', 64), result.ModelOutputs["bin/net10.0/model.zip"].Sha256); // not set back to 'a'
+        Assert.Empty(Directory.GetFiles(staging)); // staged locks and their bases are gone
+    }
+
+    [Fact]
+    public void An_output_in_an_artifacts_folder_beside_the_project_is_locked_under_a_parent_relative_key()
+    {
+        var model = _dir.Combine("artifacts", "bin", "app", "debug", "model.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(model)!);
+        File.WriteAllText(model, "not a zip");
+
+        var first = Run(LockMode.Auto, outputs: model);
+        var again = Run(LockMode.Locked, outputs: model);
+
+        Assert.Empty(first.Findings);
+        Assert.Equal(["../artifacts/bin/app/debug/model.zip"], LockFileReader.Read(LockPath).ModelOutputs.Keys);
+        Assert.Empty(again.Findings);
+        Assert.Equal("../artifacts/bin/app/debug/model.zip", Assert.Single(again.Files).Key);
+    }
+
+    [Fact]
     public void Without_recording_outputs_are_only_hashed()
     {
         var model = Model("bin/model.zip", ("a", "1"));

@@ -52,4 +52,19 @@ public sealed class ZipNormalizerPyTorchTests : IDisposable
         Assert.Contains("ZIP64 end record disagrees", result.Reason, StringComparison.Ordinal);
         Assert.Equal(bytes, File.ReadAllBytes(path));
     }
+
+    [Fact]
+    public void A_ZIP64_locator_pointing_past_any_file_is_refused_not_an_exception()
+    {
+        var path = _dir.Combine("m.pt");
+        var bytes = File.ReadAllBytes(Path.Combine(RealFiles, "torch_state_dict.pt"));
+        var locator = bytes.AsSpan().LastIndexOf("PK\u0006\u0007"u8);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(locator + 8), 0x7FFFFFFFFFFFFFF0);
+        File.WriteAllBytes(path, bytes);
+
+        var result = ZipNormalizer.Normalize(path, SourceDateEpoch.Minimum);
+
+        Assert.Equal(ZipNormalizationOutcome.Refused, result.Outcome);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
 }
