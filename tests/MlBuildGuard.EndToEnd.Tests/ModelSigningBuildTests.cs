@@ -143,6 +143,41 @@ public sealed class ModelSigningBuildTests(PackagesFixture packages)
     }
 
     [Fact]
+    public void The_signing_key_and_its_passphrase_from_the_environment_reach_no_binlog_log_or_output_file()
+    {
+        var producer = Producer();
+        const string passphrase = "binlog-canary-passphrase-7f3a";
+        string pem;
+        using (var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            pem = ec.ExportEncryptedPkcs8PrivateKeyPem(passphrase, new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000));
+        }
+
+        var keyBody = pem.Split('\n')[1]; // a line of the key's base64
+        producer.Environment["MLGUARD_SIGNING_KEY"] = pem;
+        producer.Environment["MLGUARD_SIGNING_KEY_PASSWORD"] = passphrase;
+
+        var build = producer.Build("-bl:build.binlog");
+        using var binlog = new GZipStream(File.OpenRead(Path.Combine(producer.Directory, "build.binlog")), CompressionMode.Decompress);
+        using var text = new MemoryStream();
+        binlog.CopyTo(text);
+        var logged = System.Text.Encoding.Latin1.GetString(text.ToArray());
+        var written = string.Concat(Directory.GetFiles(producer.Directory, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".binlog", StringComparison.Ordinal) && new FileInfo(f).Length < 1 << 20)
+            .Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.True(File.Exists(Path.Combine(producer.Directory, "models", "out.pt.sig")));
+        Assert.Contains("MlGuardSignModelOutputs", logged, StringComparison.Ordinal); // the binlog was read: it names the task
+        foreach (var secret in new[] { passphrase, keyBody })
+        {
+            Assert.DoesNotContain(secret, logged, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, build.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, written, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Design_time_builds_neither_verify_nor_sign()
     {
         var key = NewKeyPair(out var publicPem);
