@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace MlBuildGuard.Core.Locking;
@@ -9,31 +8,15 @@ namespace MlBuildGuard.Core.Locking;
 /// </summary>
 public static class LockFileWriter
 {
-    private static readonly JsonWriterOptions Options = new()
+    public static byte[] ToBytes(LockFile lockFile) => IO.CanonicalJson.Write(writer =>
     {
-        Indented = true,
-        IndentSize = 2,
-        IndentCharacter = ' ',
-        NewLine = "\n",
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    public static byte[] ToBytes(LockFile lockFile)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, Options))
-        {
-            writer.WriteStartObject();
-            // The version leads so a reader can tell the format before anything else, as in the SPEC's example.
-            writer.WriteNumber("version", LockFile.CurrentVersion);
-            WriteSection(writer, "trainingInputs", lockFile.TrainingInputs);
-            WriteSection(writer, "modelOutputs", lockFile.ModelOutputs);
-            writer.WriteEndObject();
-        }
-
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
-    }
+        writer.WriteStartObject();
+        // The version leads so a reader can tell the format before anything else, as in the SPEC's example.
+        writer.WriteNumber("version", LockFile.CurrentVersion);
+        WriteSection(writer, "trainingInputs", lockFile.TrainingInputs);
+        WriteSection(writer, "modelOutputs", lockFile.ModelOutputs);
+        writer.WriteEndObject();
+    });
 
     private static void WriteSection(Utf8JsonWriter writer, string name, SortedDictionary<string, LockedFile> entries)
     {

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using NuGet.Versioning;
 
@@ -13,31 +12,12 @@ namespace MlBuildGuard.Core.Provenance;
 /// </summary>
 internal static class MaterialText
 {
-    /// <summary>2-space indentation and '\n' on every OS; '+' and non-ASCII written as themselves (no <c>\u002B</c>).</summary>
-    private static readonly JsonWriterOptions Options = new()
-    {
-        Indented = true,
-        IndentSize = 2,
-        NewLine = "\n",
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>The characters of a URL scheme (RFC 3986 §3.1).</summary>
     private static readonly SearchValues<char> SchemeChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
 
-    /// <summary>UTF-8 JSON written by <paramref name="write"/>, ending with a newline like the lock file.</summary>
-    public static byte[] Document(Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, Options))
-        {
-            write(writer);
-        }
-
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
-    }
+    /// <summary>UTF-8 JSON written by <paramref name="write"/>, in the layout of the lock file.</summary>
+    public static byte[] Document(Action<Utf8JsonWriter> write) => IO.CanonicalJson.Write(write);
 
     /// <summary>Lowercase hex of exactly <paramref name="bytes"/> bytes; anything else is a caller bug, not data to publish.</summary>
     public static string Hex(string value, int bytes, string what)
