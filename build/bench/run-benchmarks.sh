@@ -18,55 +18,25 @@
 set -euo pipefail
 export LC_ALL=C
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+BENCH_NAME=bench
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+REPO=$BENCH_REPO
 
 TOTAL_MB=${BENCH_TOTAL_MB:-1024}
 FILES=${BENCH_FILES:-10000}
 RUNS=${BENCH_RUNS:-3}
-KEEP=${BENCH_KEEP:-0}
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
-
-for v in TOTAL_MB FILES RUNS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
-done
+require_positive TOTAL_MB FILES RUNS
 TOTAL_BYTES=$(( TOTAL_MB * 1024 * 1024 ))
 (( TOTAL_BYTES >= FILES )) || die "BENCH_TOTAL_MB is too small for BENCH_FILES files"
-
-for tool in dotnet openssl sha256sum find xargs head cat awk sort; do
-  command -v "$tool" >/dev/null || die "'$tool' is required"
-done
+require_tools dotnet openssl sha256sum find xargs head cat awk sort
 
 # ---------------------------------------------------------------------------------------------------------------- work folder
-if [[ -n ${BENCH_DIR:-} ]]; then
-  mkdir -p "$BENCH_DIR"
-  W=$(cd "$BENCH_DIR" && pwd)
-else
-  W=$(mktemp -d /tmp/mlguard-bench.XXXXXX)
-fi
-LOGS=$W/logs
-# Only the sub-folders this script creates are ever removed, so a BENCH_DIR with other content is safe.
-BULK=(mlguard feed data proj pkgs advisories)
-for d in "${BULK[@]}" logs; do rm -rf "${W:?}/$d"; done
-mkdir -p "$LOGS" "$W/data"
+prepare_work_folder mlguard-bench mlguard feed data proj pkgs advisories
+mkdir -p "$W/data"
 
-cleanup() {
-  local rc=$?
-  if [[ $KEEP == 1 ]]; then
-    log "kept the work folder $W (BENCH_KEEP=1)"
-  else
-    for d in "${BULK[@]}"; do rm -rf "${W:?}/$d"; done
-    log "removed the data, packages and project from $W (set BENCH_KEEP=1 to keep them)"
-  fi
-  (( rc == 0 )) || log "failed (exit $rc); logs are in $LOGS"
-}
-trap cleanup EXIT
-
-need_mb=$(( 2 * TOTAL_MB + 1024 ))
-free_mb=$(( $(df -Pk "$W" | awk 'NR == 2 { print $4 }') / 1024 ))
-(( free_mb >= need_mb )) || die "$W has $free_mb MiB free; this run needs about $need_mb MiB"
+need_free_mb $(( 2 * TOTAL_MB + 1024 ))
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export MSBUILDDISABLENODEREUSE=1 # no MSBuild node outlives a build of this script
@@ -127,20 +97,13 @@ time_cmd() {
 xml_escape() { local s=$1; s=${s//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; s=${s//\"/&quot;}; printf '%s' "$s"; }
 
 # -------------------------------------------------------------------------------------------------- 1. build and pack
-log "publishing mlguard (Release)"
-(cd "$REPO" && dotnet publish src/MlBuildGuard.Tool -c Release -o "$W/mlguard" -nodeReuse:false) >"$LOGS/publish.log" 2>&1 \
-  || { tail -n 30 "$LOGS/publish.log" >&2; die "dotnet publish failed; see $LOGS/publish.log"; }
+publish_mlguard
 log "packing the repository (Release)"
 (cd "$REPO" && dotnet pack -c Release -o "$W/feed" -nodeReuse:false) >"$LOGS/pack.log" 2>&1 \
   || { tail -n 30 "$LOGS/pack.log" >&2; die "dotnet pack failed; see $LOGS/pack.log"; }
 
-if [[ -x $W/mlguard/mlguard ]]; then
-  MLG=$(printf '%q' "$W/mlguard/mlguard")
-elif [[ -f $W/mlguard/mlguard.dll ]]; then
-  MLG="dotnet $(printf '%q' "$W/mlguard/mlguard.dll")"
-else
-  die "the publish output has no mlguard"
-fi
+MLG=$(printf '%q ' "${MLGUARD[@]}")
+MLG=${MLG% }
 PKG_VERSION=$(find "$W/feed" -maxdepth 1 -name 'MlBuildGuard.[0-9]*.nupkg' -printf '%f\n' | sed -n 's/^MlBuildGuard\.\([0-9].*\)\.nupkg$/\1/p' | head -n 1)
 [[ -n $PKG_VERSION ]] || die "dotnet pack produced no MlBuildGuard package in $W/feed"
 log "mlguard: $MLG; package MlBuildGuard $PKG_VERSION"

@@ -14,20 +14,16 @@
 # Reports the median wall time and the peak resident memory (GNU time) of each, and the ratios to mlguard.
 set -euo pipefail
 export LC_ALL=C
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+BENCH_NAME=scan-bench
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MB=${BENCH_SCAN_MB:-1024}
 RUNS=${BENCH_RUNS:-3}
-W=${BENCH_DIR:-$(mktemp -d /tmp/mlguard-scanbench.XXXXXX)}
-mkdir -p "$W"
-log() { printf '[scan-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-for tool in dotnet python3 sha256sum /usr/bin/time; do command -v "$tool" >/dev/null || { echo "'$tool' is required" >&2; exit 1; }; done
-
-log "publishing mlguard (Release) into $W/mlguard"
-(cd "$REPO" && dotnet publish src/MlBuildGuard.Tool -c Release -o "$W/mlguard" -nodeReuse:false) >"$W/publish.log" 2>&1 \
-  || { tail -n 20 "$W/publish.log" >&2; exit 1; }
-MLGUARD=("$W/mlguard/mlguard")
-[ -x "${MLGUARD[0]}" ] || MLGUARD=(dotnet "$W/mlguard/mlguard.dll")
+require_positive MB RUNS
+require_tools dotnet python3 sha256sum
+require_gnu_time
+prepare_work_folder mlguard-scanbench mlguard
+publish_mlguard
 
 log "generating two ${MB} MiB models in $W"
 python3 - "$W" "$MB" <<'PY'

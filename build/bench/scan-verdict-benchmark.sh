@@ -21,66 +21,23 @@
 set -euo pipefail
 export LC_ALL=C
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+BENCH_NAME=scan-bench
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+REPO=$BENCH_REPO
 
 GB=${SCAN_BENCH_GB:-2}
 RUNS=${SCAN_BENCH_RUNS:-3}
-KEEP=${BENCH_KEEP:-0}
-
-log() { printf '[scan-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf '[scan-bench] error: %s\n' "$*" >&2; exit 1; }
-
-for v in GB RUNS; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
-done
-
-for tool in dotnet python3 sha256sum awk sort df cat; do
-  command -v "$tool" >/dev/null || die "'$tool' is required"
-done
-if [[ ! -x /usr/bin/time ]]; then
-  # GNU time gives the peak RSS; bash's time keyword cannot.
-  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    log "installing GNU time (apt-get install -y time)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y time >/dev/null 2>&1 \
-      || { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y time >/dev/null 2>&1; } \
-      || die "could not install GNU time"
-  else
-    die "/usr/bin/time (GNU time) is required: apt-get install time"
-  fi
-fi
-[[ $(/usr/bin/time -v true 2>&1) == *'Maximum resident set size'* ]] || die "/usr/bin/time is not GNU time (no -v)"
+require_positive GB RUNS
+require_tools dotnet python3 sha256sum awk sort df cat
+require_gnu_time
 
 # ---------------------------------------------------------------------------------------------------------------- work folder
-if [[ -n ${BENCH_DIR:-} ]]; then
-  mkdir -p "$BENCH_DIR"
-  W=$(cd "$BENCH_DIR" && pwd)
-else
-  W=$(mktemp -d /tmp/mlguard-scanbench.XXXXXX)
-fi
-LOGS=$W/logs
-# Only the sub-folders this script creates are ever removed, so a BENCH_DIR with other content is safe.
-BULK=(mlguard data)
-for d in "${BULK[@]}" logs; do rm -rf "${W:?}/$d"; done
+prepare_work_folder mlguard-scanbench mlguard data
 rm -f "$W/results.md"
-mkdir -p "$LOGS" "$W/data"
-
-cleanup() {
-  local rc=$?
-  if [[ $KEEP == 1 ]]; then
-    log "kept the work folder $W (BENCH_KEEP=1)"
-  else
-    for d in "${BULK[@]}"; do rm -rf "${W:?}/$d"; done
-    log "removed the generated files and mlguard from $W (set BENCH_KEEP=1 to keep them)"
-  fi
-  (( rc == 0 )) || log "exit $rc; logs are in $LOGS"
-}
-trap cleanup EXIT
-
+mkdir -p "$W/data"
 # checkpoint (GB GiB) + three pickles (GB/4 GiB each) + data.pkl + 512 MiB of slack
-need_mb=$(( GB * 1024 + 3 * GB * 256 + 512 ))
-free_mb=$(( $(df -Pk "$W" | awk 'NR == 2 { print $4 }') / 1024 ))
-(( free_mb >= need_mb )) || die "$W has $free_mb MiB free; this run needs about $need_mb MiB"
+need_free_mb $(( GB * 1024 + 3 * GB * 256 + 512 ))
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export MSBUILDDISABLENODEREUSE=1 UseSharedCompilation=false # nothing outlives the publish
@@ -134,11 +91,8 @@ measure() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------- 1. build
-log "publishing mlguard (Release)"
-(cd "$REPO" && dotnet publish src/MlBuildGuard.Tool -c Release -o "$W/mlguard" -nodeReuse:false) >"$LOGS/publish.log" 2>&1 \
-  || { tail -n 30 "$LOGS/publish.log" >&2; die "dotnet publish failed; see $LOGS/publish.log"; }
-[[ -f $W/mlguard/mlguard.dll ]] || die "the publish output has no mlguard.dll"
-MLG=(dotnet "$W/mlguard/mlguard.dll")
+publish_mlguard
+MLG=("${MLGUARD[@]}")
 
 # ---------------------------------------------------------------------------------------------------------------- 2. data
 GEN=$LOGS/generate.py

@@ -19,22 +19,18 @@
 # Reports the median wall time and the peak resident memory (GNU time) of each, and sign's time divided by each.
 set -euo pipefail
 export LC_ALL=C
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+BENCH_NAME=sign-bench
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MB=${BENCH_SIGN_MB:-2048}
 RUNS=${BENCH_RUNS:-3}
 FILES=16
-W=${BENCH_DIR:-$(mktemp -d /tmp/mlguard-signbench.XXXXXX)}
-mkdir -p "$W"
-log() { printf '[sign-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-for tool in dotnet openssl sha256sum xargs find /usr/bin/time; do command -v "$tool" >/dev/null || { echo "'$tool' is required" >&2; exit 1; }; done
-(( MB % FILES == 0 )) || { echo "BENCH_SIGN_MB must be a multiple of $FILES" >&2; exit 1; }
-
-log "publishing mlguard (Release) into $W/mlguard"
-(cd "$REPO" && dotnet publish src/MlBuildGuard.Tool -c Release -o "$W/mlguard" -nodeReuse:false) >"$W/publish.log" 2>&1 \
-  || { tail -n 20 "$W/publish.log" >&2; exit 1; }
-MLGUARD=("$W/mlguard/mlguard")
-[ -x "${MLGUARD[0]}" ] || MLGUARD=(dotnet "$W/mlguard/mlguard.dll")
+require_positive MB RUNS
+require_tools dotnet openssl sha256sum xargs find
+require_gnu_time
+(( MB % FILES == 0 )) || die "BENCH_SIGN_MB must be a multiple of $FILES"
+prepare_work_folder mlguard-signbench mlguard model.bin model-dir
+publish_mlguard
 
 # zeros KEY_IV_TAG MIB FILE: MIB MiB of incompressible bytes (AES-128-CTR keystream under a fixed key, per-tag IV)
 zeros() {
