@@ -80,7 +80,7 @@ internal sealed class DeterministicZipWriter
     public void Write(ReadOnlySpan<byte> data)
     {
         var open = _open ?? throw new InvalidOperationException("no file is open");
-        open.Crc = ZipCrc32.Append(open.Crc, data);
+        open.Crc.Append(data);
         open.Length += data.Length;
         open.Sink.Write(data);
     }
@@ -99,13 +99,14 @@ internal sealed class DeterministicZipWriter
         var compressed = Require32(end - open.DataStart);
         var uncompressed = Require32(open.Length);
         var sizes = new byte[12];
-        BinaryPrimitives.WriteUInt32LittleEndian(sizes, open.Crc);
+        var crc = open.Crc.GetCurrentHashAsUInt32();
+        BinaryPrimitives.WriteUInt32LittleEndian(sizes, crc);
         BinaryPrimitives.WriteUInt32LittleEndian(sizes.AsSpan(4), compressed);
         BinaryPrimitives.WriteUInt32LittleEndian(sizes.AsSpan(8), uncompressed);
         _output.Position = open.Entry.LocalOffset + 14;
         _output.Write(sizes);
         _output.Position = end;
-        _written.Add(open.Entry with { Crc = open.Crc, CompressedSize = compressed, UncompressedSize = uncompressed });
+        _written.Add(open.Entry with { Crc = crc, CompressedSize = compressed, UncompressedSize = uncompressed });
     }
 
     /// <summary>Writes the central directory and the end record.</summary>
@@ -217,7 +218,7 @@ internal sealed class DeterministicZipWriter
 
         public long DataStart { get; } = dataStart;
 
-        public uint Crc { get; set; }
+        public System.IO.Hashing.Crc32 Crc { get; } = new();
 
         public long Length { get; set; }
     }

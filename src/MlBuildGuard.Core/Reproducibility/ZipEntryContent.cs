@@ -40,7 +40,7 @@ internal static class ZipEntryContent
     {
         var declared = entry.Length;
         long total = 0;
-        uint crc = 0;
+        var crc = new System.IO.Hashing.Crc32();
         using var stream = Open(entry);
         while (true)
         {
@@ -58,7 +58,7 @@ internal static class ZipEntryContent
                 throw Damaged(entry, "holds more bytes than its header says");
             }
 
-            crc = ZipCrc32.Append(crc, chunk[..read]);
+            crc.Append(chunk[..read]);
             sink(chunk[..read]);
         }
 
@@ -67,7 +67,7 @@ internal static class ZipEntryContent
             throw Damaged(entry, "holds fewer bytes than its header says");
         }
 
-        if (crc != entry.Crc32)
+        if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
         {
             throw Damaged(entry, "fails its CRC-32 check");
         }

@@ -46,7 +46,7 @@ internal static class RawZip
             count++;
             var name = Encoding.UTF8.GetBytes(entry.Name);
             var payload = entry.Method == 8 ? Deflate(entry.Data, entry.Level) : entry.Data;
-            var crc = ZipCrc32.Append(0, entry.Data);
+            var crc = System.IO.Hashing.Crc32.HashToUInt32(entry.Data);
             var time = (ushort)((entry.Time.Hour << 11) | (entry.Time.Minute << 5) | (entry.Time.Second / 2));
             var date = (ushort)(((entry.Time.Year - 1980) << 9) | (entry.Time.Month << 5) | entry.Time.Day);
             var offset = (uint)output.Position;

@@ -359,24 +359,6 @@ public static class KerasFormat
         return start ? null : value;
     }
 
-    /// <summary>Shows a name from the file safely: no control characters, at most 200 characters.</summary>
-    private static string Printable(string value)
-    {
-        var builder = new StringBuilder(Math.Min(value.Length, 201));
-        foreach (var c in value)
-        {
-            if (builder.Length >= 200)
-            {
-                builder.Append('…');
-                break;
-            }
-
-            builder.Append(char.IsControl(c) || c is '\u2028' or '\u2029' || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069') ? '?' : c);
-        }
-
-        return builder.ToString();
-    }
-
     private static bool IsClass(string? className, string name) =>
         className is not null &&
         (className == name || className.EndsWith("." + name, StringComparison.Ordinal) || className.EndsWith(">" + name, StringComparison.Ordinal));
@@ -643,7 +625,7 @@ public static class KerasFormat
             else if (className.Contains('.', StringComparison.Ordinal) && AsDottedName(className) is { } dotted &&
                      Classify(dotted) == Verdict.Dangerous)
             {
-                Report306($"{who} has the class '{Printable(dotted)}'");
+                Report306($"{who} has the class '{FormatText.Printable(dotted)}'");
             }
 
             return false;
@@ -698,7 +680,7 @@ public static class KerasFormat
                 return " with marshalled Python code";
             }
 
-            return calls is null ? "" : $" that calls '{Printable(calls)}'";
+            return calls is null ? "" : $" that calls '{FormatText.Printable(calls)}'";
         }
 
         /// <summary>
@@ -754,7 +736,7 @@ public static class KerasFormat
                         // TFOpLambda names a TensorFlow API symbol relative to tf.
                         if (AsDottedName(value) is { } symbol && Classify("tf." + symbol) == Verdict.Dangerous)
                         {
-                            Report306($"{Who(owner)} calls the TensorFlow function 'tf.{Printable(symbol)}'");
+                            Report306($"{Who(owner)} calls the TensorFlow function 'tf.{FormatText.Printable(symbol)}'");
                         }
                     }
                     else if (value.Contains('.', StringComparison.Ordinal))
@@ -782,18 +764,18 @@ public static class KerasFormat
             {
                 case Verdict.Dangerous:
                     var root = module.Split('.')[0];
-                    var detail = qualified == module ? "" : $" ('{Printable(qualified)}')";
+                    var detail = qualified == module ? "" : $" ('{FormatText.Printable(qualified)}')";
                     Report306(DangerousRoots.Contains(root)
-                        ? $"{Who(owner)} names the module '{Printable(module)}'{detail}"
-                        : $"{Who(owner)} names '{Printable(qualified)}'");
+                        ? $"{Who(owner)} names the module '{FormatText.Printable(module)}'{detail}"
+                        : $"{Who(owner)} names '{FormatText.Printable(qualified)}'");
                     break;
                 case Verdict.NotAllowed when allowNotAllowed:
-                    Report302(Printable(qualified));
+                    Report302(FormatText.Printable(qualified));
                     break;
             }
         }
 
-        private static string Who(string? owner) => owner is null ? "the model configuration" : $"layer '{Printable(owner)}'";
+        private static string Who(string? owner) => owner is null ? "the model configuration" : $"layer '{FormatText.Printable(owner)}'";
 
         private static string? LayerName(JsonElement element)
         {
@@ -1511,8 +1493,8 @@ public static class KerasFormat
                 }
 
                 var where = node.Function is null
-                    ? $"node '{Printable(node.Name)}'"
-                    : $"node '{Printable(node.Name)}' in function '{Printable(node.Function)}'";
+                    ? $"node '{FormatText.Printable(node.Name)}'"
+                    : $"node '{FormatText.Printable(node.Name)}' in function '{FormatText.Printable(node.Function)}'";
                 if (_found.TryGetValue(node.Op, out var seen))
                 {
                     _found[node.Op] = (seen.First, seen.Count + 1);

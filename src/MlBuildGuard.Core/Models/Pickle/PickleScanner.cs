@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.RegularExpressions;
 using MlBuildGuard.Core.Diagnostics;
 
+using MlBuildGuard.Core.Models.Formats;
+
 namespace MlBuildGuard.Core.Models.Pickle;
 
 /// <summary>
@@ -375,7 +377,7 @@ public static partial class PickleScanner
             _sawImportOrProto = true;
             if (!Identifier().IsMatch(module) || !Identifier().IsMatch(name))
             {
-                throw new PickleFormatException($"{opcode} names '{Printable(module)}.{Printable(name)}', which Python cannot import", reader.Position);
+                throw new PickleFormatException($"{opcode} names '{FormatText.Printable(module)}.{FormatText.Printable(name)}', which Python cannot import", reader.Position);
             }
 
             if (_protocol < 3)
@@ -603,7 +605,7 @@ public static partial class PickleScanner
         }
 
         private long ParseIndex(string text) =>
-            long.TryParse(text, out var v) ? v : throw new PickleFormatException($"'{Printable(text)}' is not a memo index", reader.Position);
+            long.TryParse(text, out var v) ? v : throw new PickleFormatException($"'{FormatText.Printable(text)}' is not a memo index", reader.Position);
     }
 
     /// <summary>The text of a protocol-0 STRING argument: quoted, with Python escapes.</summary>
@@ -622,7 +624,6 @@ public static partial class PickleScanner
             ? ((char)Convert.ToInt32(m.Groups[1].Value, 16)).ToString()
             : char.ConvertFromUtf32(Convert.ToInt32(m.Groups[2].Value, 16)));
 
-    private static string Printable(string s) => new(s.Take(80).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
     private static partial Regex Identifier();

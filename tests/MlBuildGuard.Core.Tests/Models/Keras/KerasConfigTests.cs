@@ -294,7 +294,7 @@ public class KerasConfigTests
         var message = Single(context, "MLG306").Message;
         Assert.DoesNotContain('\n', message);
         Assert.DoesNotContain('\u202e', message);
-        Assert.Contains("layer 'x?error MLG000: fake?'", message);
+        Assert.Contains("layer 'x\\u000aerror MLG000: fake\\u202e'", message);
     }
 
     [Fact]
