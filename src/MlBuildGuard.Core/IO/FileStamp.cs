@@ -75,7 +75,7 @@ internal static unsafe partial class LinuxStat
     private static bool s_unavailable;
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+    internal static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
     public static FileKind Probe(string path, out FileStamp stamp)
     {

@@ -72,7 +72,12 @@ public sealed class PathSafety
         }
     }
 
-    /// <summary>The path with every link resolved (like realpath(3)); null when a link is broken or loops.</summary>
+    /// <summary>
+    /// The path with every link on the way resolved, like realpath(3): the one rule for following links, used for
+    /// training inputs, model folders and ONNX external data alike. Null when a link is broken or loops.
+    /// </summary>
+    public string? RealPath(string fullPath) => ResolveReal(Path.GetFullPath(fullPath));
+
     private string? ResolveReal(string full)
     {
         var dir = Path.GetDirectoryName(full);

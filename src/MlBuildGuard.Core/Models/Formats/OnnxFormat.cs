@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using MlBuildGuard.Core.Diagnostics;
 
@@ -12,7 +11,7 @@ namespace MlBuildGuard.Core.Models.Formats;
 /// (onnxruntime-extensions PyOp) are reported as imports. The file is streamed; weights embedded in it are skipped,
 /// not read.
 /// </summary>
-public static partial class OnnxFormat
+public static class OnnxFormat
 {
     /// <summary>Subgraphs (If/Loop/Scan bodies) may nest this deep.</summary>
     public const int MaxGraphDepth = 32;
@@ -617,12 +616,9 @@ public static partial class OnnxFormat
     private sealed class ExternalDataChecker(string modelFolder, string view, ModelScanContext context)
     {
         private static readonly HashSet<string> AllowedKeys = new(StringComparer.Ordinal) { "location", "offset", "length", "checksum", "basepath" };
-        private static readonly StringComparison PathComparison =
-            OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
         private readonly Dictionary<string, (string? Reason, long Size)> _locations = new(StringComparer.Ordinal);
-        private string? _realFolder;
-        private bool _realFolderResolved;
+        private readonly IO.PathSafety _folder = new(modelFolder);
         private int _findings;
 
         public void Check(string tensor, List<(ProtoString Key, ProtoString Value)> entries)
@@ -821,8 +817,8 @@ public static partial class OnnxFormat
                 // (OneDrive placeholders, deduplicated files) are ordinary files, and the canonical check below still applies.
                 if (target is not null)
                 {
-                    var real = RealPath(current);
-                    var outside = real is null || RealFolder() is not { } folder || !IsUnder(real, folder);
+                    var real = _folder.RealPath(current);
+                    var outside = real is null || !IO.PathSafety.IsUnder(real, _folder.RealRoot);
                     return outside
                         ? $"is reached through a symbolic link ('{FormatText.Printable(relative)}') that leads outside the model folder"
                         : $"is reached through a symbolic link ('{FormatText.Printable(relative)}')";
@@ -846,13 +842,13 @@ public static partial class OnnxFormat
             }
 
             // Canonical containment: with every link resolved, the file must still be inside the (resolved) model folder.
-            var realFile = RealPath(current);
-            if (realFile is null || RealFolder() is not { } realFolder || !IsUnder(realFile, realFolder))
+            var realFile = _folder.RealPath(current);
+            if (realFile is null || !IO.PathSafety.IsUnder(realFile, _folder.RealRoot))
             {
                 return $"resolves to '{FormatText.Printable(realFile ?? current)}', outside the model folder";
             }
 
-            var stat = LinkCount.Get(current);
+            var stat = IO.FileLinks.Get(current);
             if (stat is { } s)
             {
                 if (!s.Regular)
@@ -879,150 +875,6 @@ public static partial class OnnxFormat
             }
 
             return null;
-        }
-
-        private string? RealFolder()
-        {
-            if (!_realFolderResolved)
-            {
-                _realFolder = RealPath(modelFolder);
-                _realFolderResolved = true;
-            }
-
-            return _realFolder;
-        }
-
-        private static bool IsUnder(string path, string folder)
-        {
-            folder = Path.TrimEndingDirectorySeparator(folder);
-            return path.Length > folder.Length
-                && path.StartsWith(folder, PathComparison)
-                && (path[folder.Length] == Path.DirectorySeparatorChar || path[folder.Length] == Path.AltDirectorySeparatorChar);
-        }
-
-        /// <summary>The path with every symbolic link resolved, like realpath(3); null for a loop or an unreadable link.</summary>
-        private static string? RealPath(string fullPath)
-        {
-            var root = Path.GetPathRoot(fullPath);
-            if (string.IsNullOrEmpty(root))
-            {
-                return null;
-            }
-
-            var pending = new Stack<string>();
-            PushParts(pending, fullPath[root.Length..]);
-            var result = root;
-            var hops = 0;
-            while (pending.Count > 0)
-            {
-                var part = pending.Pop();
-                if (part == ".")
-                {
-                    continue;
-                }
-
-                if (part == "..")
-                {
-                    result = Path.GetDirectoryName(result) ?? result;
-                    continue;
-                }
-
-                var candidate = Path.Join(result, part);
-                string? target;
-                try
-                {
-                    target = new FileInfo(candidate).LinkTarget;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    return null;
-                }
-
-                if (target is null)
-                {
-                    result = candidate;
-                    continue;
-                }
-
-                if (++hops > 40)
-                {
-                    return null; // as the kernel's ELOOP
-                }
-
-                if (Path.IsPathRooted(target))
-                {
-                    var targetRoot = Path.GetPathRoot(target);
-                    if (string.IsNullOrEmpty(targetRoot))
-                    {
-                        return null;
-                    }
-
-                    result = targetRoot;
-                    PushParts(pending, target[targetRoot.Length..]);
-                }
-                else
-                {
-                    PushParts(pending, target);
-                }
-            }
-
-            return result;
-        }
-
-        private static void PushParts(Stack<string> pending, string path)
-        {
-            var parts = path.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
-            for (var i = parts.Length - 1; i >= 0; i--)
-            {
-                pending.Push(parts[i]);
-            }
-        }
-    }
-
-    /// <summary>Hard-link count, type and size of a file without following a final link (Linux statx; null elsewhere).</summary>
-    private static unsafe partial class LinkCount
-    {
-        private const int AtFdCwd = -100;
-        private const int AtSymlinkNoFollow = 0x100;
-        private const uint StatxType = 0x1, StatxNlink = 0x4, StatxSize = 0x200;
-        private static bool s_unavailable;
-
-        [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
-
-        public static (uint Links, bool Regular, long Size)? Get(string path)
-        {
-            if (!OperatingSystem.IsLinux() || s_unavailable)
-            {
-                return null;
-            }
-
-            var buffer = stackalloc byte[256];
-            try
-            {
-                if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType | StatxNlink | StatxSize, buffer) != 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno is 38 /* ENOSYS */ or 1 /* EPERM: seccomp */)
-                    {
-                        s_unavailable = true;
-                    }
-
-                    return null;
-                }
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                s_unavailable = true;
-                return null;
-            }
-
-            var returned = *(uint*)buffer;
-            var links = (returned & StatxNlink) != 0 ? *(uint*)(buffer + 16) : 1u;
-            var mode = *(ushort*)(buffer + 28);
-            var regular = (returned & StatxType) == 0 || (mode & 0xF000) == 0x8000;
-            var size = *(long*)(buffer + 40);
-            return (links, regular, size);
         }
     }
 }
