@@ -2,6 +2,7 @@ using System.IO.Compression;
 using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Models.Containers;
 using MlBuildGuard.Core.Models.Formats;
+using MlBuildGuard.Core.Models.Formats.Keras;
 using MlBuildGuard.Core.Models.Pickle;
 
 namespace MlBuildGuard.Core.Models;
@@ -101,14 +102,13 @@ public static class ModelScanner
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess);
         if (Path.GetFileName(path) == "saved_model.pb" && stream.Length <= context.Limits.MaxHeaderBytes)
         {
-            context.Recognise(view, "tensorflow-savedmodel");
-            KerasFormat.ScanSavedModel(File.ReadAllBytes(path), view, context);
+            KerasFormat.ScanSavedModel(stream, stream.Length, view, context);
             return;
         }
 
         if (Path.GetFileName(path) == "keras_metadata.pb" && stream.Length <= context.Limits.MaxHeaderBytes)
         {
-            KerasFormat.ScanKerasMetadataPb(File.ReadAllBytes(path), view, context);
+            KerasFormat.ScanKerasMetadataPb(stream, stream.Length, view, context);
             return;
         }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Models.Formats.Protobuf;
 
 namespace MlBuildGuard.Core.Models.Formats;
 
@@ -184,83 +185,54 @@ public static class OnnxFormat
         return false;
     }
 
-    // ---- the wire-format walker -------------------------------------------------------------------------------------
+    // ---- the messages the walker reads ----------------------------------------------------------------------------
 
-    private enum Wire
-    {
-        Varint = 0,
-        Fixed64 = 1,
-        Len = 2,
-        Fixed32 = 5,
-    }
+    private static readonly ProtoSchema ModelProto = ProtoSchema.Define("ModelProto",
+        (1, "ir_version", ProtoKind.Varint), (2, "producer_name", ProtoKind.Len), (3, "producer_version", ProtoKind.Len), (4, "domain", ProtoKind.Len),
+        (5, "model_version", ProtoKind.Varint), (6, "doc_string", ProtoKind.Len), (7, "graph", ProtoKind.Len), (8, "opset_import", ProtoKind.Len),
+        (14, "metadata_props", ProtoKind.Len), (20, "training_info", ProtoKind.Len), (25, "functions", ProtoKind.Len), (26, "configuration", ProtoKind.Len));
 
-    /// <summary>How a known field must be encoded; repeated numbers may be packed (length-delimited) or not.</summary>
-    private enum Kind
-    {
-        Varint,
-        Fixed32,
-        Fixed64,
-        Len,
-        RepeatedVarint,
-        RepeatedFixed32,
-        RepeatedFixed64,
-    }
+    private static readonly ProtoSchema GraphProto = ProtoSchema.Define("GraphProto",
+        (1, "node", ProtoKind.Len), (2, "name", ProtoKind.Len), (5, "initializer", ProtoKind.Len), (10, "doc_string", ProtoKind.Len), (11, "input", ProtoKind.Len),
+        (12, "output", ProtoKind.Len), (13, "value_info", ProtoKind.Len), (14, "quantization_annotation", ProtoKind.Len), (15, "sparse_initializer", ProtoKind.Len),
+        (16, "metadata_props", ProtoKind.Len));
 
-    private sealed record Schema(string Name, Dictionary<int, (string Field, Kind Kind)> Fields);
+    private static readonly ProtoSchema NodeProto = ProtoSchema.Define("NodeProto",
+        (1, "input", ProtoKind.Len), (2, "output", ProtoKind.Len), (3, "name", ProtoKind.Len), (4, "op_type", ProtoKind.Len), (5, "attribute", ProtoKind.Len),
+        (6, "doc_string", ProtoKind.Len), (7, "domain", ProtoKind.Len), (8, "overload", ProtoKind.Len), (9, "metadata_props", ProtoKind.Len),
+        (10, "device_configurations", ProtoKind.Len));
 
-    private static Schema Define(string name, params (int Number, string Field, Kind Kind)[] fields) =>
-        new(name, fields.ToDictionary(f => f.Number, f => (f.Field, f.Kind)));
+    private static readonly ProtoSchema AttributeProto = ProtoSchema.Define("AttributeProto",
+        (1, "name", ProtoKind.Len), (2, "f", ProtoKind.Fixed32), (3, "i", ProtoKind.Varint), (4, "s", ProtoKind.Len), (5, "t", ProtoKind.Len), (6, "g", ProtoKind.Len),
+        (7, "floats", ProtoKind.RepeatedFixed32), (8, "ints", ProtoKind.RepeatedVarint), (9, "strings", ProtoKind.Len), (10, "tensors", ProtoKind.Len),
+        (11, "graphs", ProtoKind.Len), (13, "doc_string", ProtoKind.Len), (14, "tp", ProtoKind.Len), (15, "type_protos", ProtoKind.Len), (20, "type", ProtoKind.Varint),
+        (21, "ref_attr_name", ProtoKind.Len), (22, "sparse_tensor", ProtoKind.Len), (23, "sparse_tensors", ProtoKind.Len));
 
-    private static readonly Schema ModelProto = Define("ModelProto",
-        (1, "ir_version", Kind.Varint), (2, "producer_name", Kind.Len), (3, "producer_version", Kind.Len), (4, "domain", Kind.Len),
-        (5, "model_version", Kind.Varint), (6, "doc_string", Kind.Len), (7, "graph", Kind.Len), (8, "opset_import", Kind.Len),
-        (14, "metadata_props", Kind.Len), (20, "training_info", Kind.Len), (25, "functions", Kind.Len), (26, "configuration", Kind.Len));
+    private static readonly ProtoSchema TensorProto = ProtoSchema.Define("TensorProto",
+        (1, "dims", ProtoKind.RepeatedVarint), (2, "data_type", ProtoKind.Varint), (3, "segment", ProtoKind.Len), (4, "float_data", ProtoKind.RepeatedFixed32),
+        (5, "int32_data", ProtoKind.RepeatedVarint), (6, "string_data", ProtoKind.Len), (7, "int64_data", ProtoKind.RepeatedVarint), (8, "name", ProtoKind.Len),
+        (9, "raw_data", ProtoKind.Len), (10, "double_data", ProtoKind.RepeatedFixed64), (11, "uint64_data", ProtoKind.RepeatedVarint), (12, "doc_string", ProtoKind.Len),
+        (13, "external_data", ProtoKind.Len), (14, "data_location", ProtoKind.Varint), (16, "metadata_props", ProtoKind.Len));
 
-    private static readonly Schema GraphProto = Define("GraphProto",
-        (1, "node", Kind.Len), (2, "name", Kind.Len), (5, "initializer", Kind.Len), (10, "doc_string", Kind.Len), (11, "input", Kind.Len),
-        (12, "output", Kind.Len), (13, "value_info", Kind.Len), (14, "quantization_annotation", Kind.Len), (15, "sparse_initializer", Kind.Len),
-        (16, "metadata_props", Kind.Len));
+    private static readonly ProtoSchema SparseTensorProto = ProtoSchema.Define("SparseTensorProto",
+        (1, "values", ProtoKind.Len), (2, "indices", ProtoKind.Len), (3, "dims", ProtoKind.RepeatedVarint));
 
-    private static readonly Schema NodeProto = Define("NodeProto",
-        (1, "input", Kind.Len), (2, "output", Kind.Len), (3, "name", Kind.Len), (4, "op_type", Kind.Len), (5, "attribute", Kind.Len),
-        (6, "doc_string", Kind.Len), (7, "domain", Kind.Len), (8, "overload", Kind.Len), (9, "metadata_props", Kind.Len),
-        (10, "device_configurations", Kind.Len));
+    private static readonly ProtoSchema StringStringEntryProto = ProtoSchema.Define("StringStringEntryProto",
+        (1, "key", ProtoKind.Len), (2, "value", ProtoKind.Len));
 
-    private static readonly Schema AttributeProto = Define("AttributeProto",
-        (1, "name", Kind.Len), (2, "f", Kind.Fixed32), (3, "i", Kind.Varint), (4, "s", Kind.Len), (5, "t", Kind.Len), (6, "g", Kind.Len),
-        (7, "floats", Kind.RepeatedFixed32), (8, "ints", Kind.RepeatedVarint), (9, "strings", Kind.Len), (10, "tensors", Kind.Len),
-        (11, "graphs", Kind.Len), (13, "doc_string", Kind.Len), (14, "tp", Kind.Len), (15, "type_protos", Kind.Len), (20, "type", Kind.Varint),
-        (21, "ref_attr_name", Kind.Len), (22, "sparse_tensor", Kind.Len), (23, "sparse_tensors", Kind.Len));
+    private static readonly ProtoSchema FunctionProto = ProtoSchema.Define("FunctionProto",
+        (1, "name", ProtoKind.Len), (4, "input", ProtoKind.Len), (5, "output", ProtoKind.Len), (6, "attribute", ProtoKind.Len), (7, "node", ProtoKind.Len),
+        (8, "doc_string", ProtoKind.Len), (9, "opset_import", ProtoKind.Len), (10, "domain", ProtoKind.Len), (11, "attribute_proto", ProtoKind.Len),
+        (12, "value_info", ProtoKind.Len), (13, "overload", ProtoKind.Len), (14, "metadata_props", ProtoKind.Len));
 
-    private static readonly Schema TensorProto = Define("TensorProto",
-        (1, "dims", Kind.RepeatedVarint), (2, "data_type", Kind.Varint), (3, "segment", Kind.Len), (4, "float_data", Kind.RepeatedFixed32),
-        (5, "int32_data", Kind.RepeatedVarint), (6, "string_data", Kind.Len), (7, "int64_data", Kind.RepeatedVarint), (8, "name", Kind.Len),
-        (9, "raw_data", Kind.Len), (10, "double_data", Kind.RepeatedFixed64), (11, "uint64_data", Kind.RepeatedVarint), (12, "doc_string", Kind.Len),
-        (13, "external_data", Kind.Len), (14, "data_location", Kind.Varint), (16, "metadata_props", Kind.Len));
-
-    private static readonly Schema SparseTensorProto = Define("SparseTensorProto",
-        (1, "values", Kind.Len), (2, "indices", Kind.Len), (3, "dims", Kind.RepeatedVarint));
-
-    private static readonly Schema StringStringEntryProto = Define("StringStringEntryProto",
-        (1, "key", Kind.Len), (2, "value", Kind.Len));
-
-    private static readonly Schema FunctionProto = Define("FunctionProto",
-        (1, "name", Kind.Len), (4, "input", Kind.Len), (5, "output", Kind.Len), (6, "attribute", Kind.Len), (7, "node", Kind.Len),
-        (8, "doc_string", Kind.Len), (9, "opset_import", Kind.Len), (10, "domain", Kind.Len), (11, "attribute_proto", Kind.Len),
-        (12, "value_info", Kind.Len), (13, "overload", Kind.Len), (14, "metadata_props", Kind.Len));
-
-    private static readonly Schema TrainingInfoProto = Define("TrainingInfoProto",
-        (1, "initialization", Kind.Len), (2, "algorithm", Kind.Len), (3, "initialization_binding", Kind.Len), (4, "update_binding", Kind.Len));
-
-    /// <summary>A string field as read: the text (cut at <see cref="MaxStringBytes"/>), whether it was cut, whether it was valid UTF-8.</summary>
-    private readonly record struct ProtoString(string Text, bool Truncated, bool ValidUtf8);
+    private static readonly ProtoSchema TrainingInfoProto = ProtoSchema.Define("TrainingInfoProto",
+        (1, "initialization", ProtoKind.Len), (2, "algorithm", ProtoKind.Len), (3, "initialization_binding", ProtoKind.Len), (4, "update_binding", ProtoKind.Len));
 
     private sealed class Walker(FormatReader reader, string modelFolder, string view, ModelScanContext context)
     {
-        private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        private readonly ProtoReader _proto = new(reader, context.CancellationToken, MaxStringBytes);
         private readonly ExternalDataChecker _external = new(modelFolder, view, context);
         private readonly HashSet<string> _reportedOps = new(StringComparer.Ordinal);
-        private long _messages;
 
         public void Model(long end) => Message(ModelProto, end, (field, fieldEnd) =>
         {
@@ -432,182 +404,11 @@ public static class OnnxFormat
             }
         }
 
-        /// <summary>
-        /// Reads the fields of one message up to <paramref name="end"/>. <paramref name="visit"/> gets each length-delimited
-        /// or varint field (number, end of its payload for length-delimited ones) and returns true when it consumed it;
-        /// otherwise the field is skipped. Known fields must have their declared wire type.
-        /// </summary>
-        private void Message(Schema schema, long end, Func<int, long, bool> visit)
-        {
-            if ((++_messages & 0xFFF) == 0)
-            {
-                context.CancellationToken.ThrowIfCancellationRequested();
-            }
+        private void Message(ProtoSchema schema, long end, Func<int, long, bool> visit) => _proto.Message(schema, end, visit);
 
-            while (reader.Position < end)
-            {
-                var tagAt = reader.Position;
-                var tag = ReadVarint(end);
-                if (tag > uint.MaxValue || (tag >> 3) == 0)
-                {
-                    throw new MalformedFormatException(tagAt, $"{tag >> 3} is not a valid field number in a {schema.Name}");
-                }
+        private ulong ReadVarint(long end) => _proto.ReadVarint(end);
 
-                var field = (int)(tag >> 3);
-                var wire = (int)(tag & 7);
-                if (wire is 3 or 4)
-                {
-                    throw new MalformedFormatException(tagAt, $"field {field} of a {schema.Name} is a group, which ONNX never uses");
-                }
-
-                if (wire is 6 or 7)
-                {
-                    throw new MalformedFormatException(tagAt, $"field {field} of a {schema.Name} has the invalid wire type {wire}");
-                }
-
-                var isKnown = schema.Fields.TryGetValue(field, out var known);
-                if (isKnown && !WireFits(known.Kind, (Wire)wire))
-                {
-                    throw new MalformedFormatException(tagAt, $"{schema.Name}.{known.Field} (field {field}) has wire type {WireName(wire)}, not {KindName(known.Kind)}");
-                }
-
-                if (wire == (int)Wire.Len)
-                {
-                    var lengthAt = reader.Position;
-                    var len = ReadVarint(end);
-                    if (len > (ulong)(end - reader.Position))
-                    {
-                        throw new MalformedFormatException(lengthAt, $"{schema.Name} field {field} claims {len} bytes but its enclosing message ends at byte {end}");
-                    }
-
-                    var fieldEnd = reader.Position + (long)len;
-                    if (isKnown && known.Kind == Kind.Len && visit(field, fieldEnd))
-                    {
-                        if (reader.Position != fieldEnd)
-                        {
-                            reader.Seek(fieldEnd);
-                        }
-                    }
-                    else
-                    {
-                        reader.Skip((long)len);
-                    }
-
-                    continue;
-                }
-
-                if (wire == (int)Wire.Varint && isKnown && known.Kind == Kind.Varint && visit(field, end))
-                {
-                    continue; // the visitor read the varint itself
-                }
-
-                SkipScalar((Wire)wire, end);
-            }
-
-            if (reader.Position != end)
-            {
-                throw new MalformedFormatException(reader.Position, $"a {schema.Name} ends past its declared length");
-            }
-        }
-
-        private static bool WireFits(Kind kind, Wire wire) => kind switch
-        {
-            Kind.Varint => wire == Wire.Varint,
-            Kind.Fixed32 => wire == Wire.Fixed32,
-            Kind.Fixed64 => wire == Wire.Fixed64,
-            Kind.Len => wire == Wire.Len,
-            Kind.RepeatedVarint => wire is Wire.Varint or Wire.Len,
-            Kind.RepeatedFixed32 => wire is Wire.Fixed32 or Wire.Len,
-            Kind.RepeatedFixed64 => wire is Wire.Fixed64 or Wire.Len,
-            _ => false,
-        };
-
-        private static string WireName(int wire) => wire switch
-        {
-            0 => "varint",
-            1 => "64-bit",
-            2 => "length-delimited",
-            5 => "32-bit",
-            _ => wire.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-
-        private static string KindName(Kind kind) => kind switch
-        {
-            Kind.Varint => "varint",
-            Kind.Fixed32 => "32-bit",
-            Kind.Fixed64 => "64-bit",
-            Kind.Len => "length-delimited",
-            Kind.RepeatedVarint => "varint or packed",
-            Kind.RepeatedFixed32 => "32-bit or packed",
-            _ => "64-bit or packed",
-        };
-
-        private void SkipScalar(Wire wire, long end)
-        {
-            var at = reader.Position;
-            var size = wire switch
-            {
-                Wire.Varint => -1,
-                Wire.Fixed64 => 8,
-                _ => 4,
-            };
-            if (size < 0)
-            {
-                ReadVarint(end);
-                return;
-            }
-
-            if (size > end - at)
-            {
-                throw new MalformedFormatException(at, $"a {size * 8}-bit value runs past the end of its message at byte {end}");
-            }
-
-            reader.Skip(size);
-        }
-
-        private ulong ReadVarint(long end)
-        {
-            var at = reader.Position;
-            ulong value = 0;
-            for (var shift = 0; shift < 70; shift += 7)
-            {
-                if (reader.Position >= end)
-                {
-                    throw new MalformedFormatException(at, "a varint is cut off by the end of its message");
-                }
-
-                var b = reader.ReadByte();
-                if (shift == 63 && b > 1)
-                {
-                    throw new MalformedFormatException(at, "a varint is longer than 64 bits");
-                }
-
-                value |= (ulong)(b & 0x7F) << shift;
-                if ((b & 0x80) == 0)
-                {
-                    return value;
-                }
-            }
-
-            throw new MalformedFormatException(at, "a varint is longer than 10 bytes");
-        }
-
-        /// <summary>Reads the rest of a field up to <paramref name="end"/> as a string, keeping at most 64 KiB of it.</summary>
-        private ProtoString ReadString(long end)
-        {
-            var total = end - reader.Position;
-            var keep = (int)Math.Min(total, MaxStringBytes);
-            var bytes = reader.ReadBytes(keep);
-            reader.Skip(total - keep);
-            try
-            {
-                return new ProtoString(StrictUtf8.GetString(bytes), keep < total, true);
-            }
-            catch (DecoderFallbackException)
-            {
-                return new ProtoString(Encoding.UTF8.GetString(bytes), keep < total, false);
-            }
-        }
+        private ProtoString ReadString(long end) => _proto.ReadString(end);
     }
 
     // ---- external data ----------------------------------------------------------------------------------------------

@@ -331,9 +331,9 @@ public class OnnxFormatTests
 
         Assert.Contains("malformed at byte 2 (field 3 of a ModelProto is a group",
             Single(Onnx.Validate(dir.Path, new Proto().Varint(1, 9).Tag(3, 3).Tag(3, 4)), "MLG303"));
-        Assert.Contains("malformed at byte 0 (field 1 of a ModelProto has the invalid wire type 7)",
+        Assert.Contains("malformed at byte 0 (field 1 of a ModelProto has the unknown wire type 7)",
             Single(Onnx.Validate(dir.Path, new Proto().Tag(1, 7)), "MLG303"));
-        Assert.Contains("malformed at byte 2 (0 is not a valid field number",
+        Assert.Contains("malformed at byte 2 (the field number 0 in a ModelProto is out of range",
             Single(Onnx.Validate(dir.Path, new Proto().Varint(1, 9).Raw(0x00)), "MLG303"));
         Assert.Contains("malformed at byte 1 (a varint is longer than 64 bits)",
             Single(Onnx.Validate(dir.Path, new Proto().Tag(1, 0).Raw(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01)), "MLG303"));

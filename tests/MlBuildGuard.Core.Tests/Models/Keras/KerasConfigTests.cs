@@ -1,6 +1,7 @@
 using System.Text;
 using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Models.Formats;
+using MlBuildGuard.Core.Models.Formats.Keras;
 using static MlBuildGuard.Core.Tests.Models.Keras.KerasTest;
 
 namespace MlBuildGuard.Core.Tests.Models.Keras;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using MlBuildGuard.Core.Models;
 using MlBuildGuard.Core.Models.Formats;
+using MlBuildGuard.Core.Models.Formats.Keras;
 using MlBuildGuard.Testing;
 using static MlBuildGuard.Core.Tests.Models.Keras.KerasTest;
 

@@ -172,7 +172,7 @@ internal static class KerasTest
     public static ModelScanContext ScanConfig(string json, bool strict = false, params string[] allowed)
     {
         var context = Context(strict, null, allowed);
-        MlBuildGuard.Core.Models.Formats.KerasFormat.ScanConfig(Encoding.UTF8.GetBytes(json), "model.keras!config.json", context);
+        MlBuildGuard.Core.Models.Formats.Keras.KerasFormat.ScanConfig(Encoding.UTF8.GetBytes(json), "model.keras!config.json", context);
         return context;
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using MlBuildGuard.Core.Models;
 using MlBuildGuard.Core.Models.Formats;
+using MlBuildGuard.Core.Models.Formats.Keras;
 using static MlBuildGuard.Core.Tests.Models.Keras.KerasTest;
 using static MlBuildGuard.Core.Tests.Models.Keras.TensorFlow;
 
