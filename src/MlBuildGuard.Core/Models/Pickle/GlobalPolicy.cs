@@ -136,10 +136,13 @@ public sealed class GlobalPolicy
 
     private readonly HashSet<string> _exact = new(StringComparer.Ordinal);
     private readonly List<string> _modulePrefixes = new();
+    private readonly List<string> _extraAllowed;
+    private readonly HashSet<string> _loaderNames = new(StringComparer.Ordinal);
 
     public GlobalPolicy(IEnumerable<string> extraAllowed)
     {
-        foreach (var entry in BuiltInAllowed.Concat(extraAllowed.Select(e => e.Trim())).Where(e => e.Length > 0))
+        _extraAllowed = extraAllowed.Select(e => e.Trim()).Where(e => e.Length > 0).ToList();
+        foreach (var entry in BuiltInAllowed.Concat(_extraAllowed))
         {
             if (entry.EndsWith(".*", StringComparison.Ordinal))
             {
@@ -153,12 +156,31 @@ public sealed class GlobalPolicy
     }
 
     /// <summary>
+    /// This policy for content a particular loader reads with its own resolver (TorchScript's C++ unpickler resolves
+    /// <c>__torch__.*</c> and <c>torch.jit._pickle.build_intlist</c> without importing Python). <paramref name="loaderNames"/>
+    /// are allowed there; an exact one (<c>module.name</c>) also stands against a whole-module entry of the dangerous
+    /// catalogue, since the loader resolves that one name itself, but never against an entry naming it.
+    /// </summary>
+    public GlobalPolicy With(IEnumerable<string> loaderNames)
+    {
+        var names = loaderNames.ToList();
+        var policy = new GlobalPolicy(_extraAllowed.Concat(names));
+        policy._loaderNames.UnionWith(_loaderNames.Concat(names.Where(n => !n.EndsWith(".*", StringComparison.Ordinal))));
+        return policy;
+    }
+
+    /// <summary>
     /// Judges an import of <paramref name="name"/> from <paramref name="module"/> (already mapped from Python 2 names).
     /// A dotted name reaches attributes: <c>pathlib</c> + <c>os.system</c> is <c>os.system</c>, so every reading of the
     /// chain is judged and the worst one counts.
     /// </summary>
     public (GlobalVerdict Verdict, string? Effect) Judge(string module, string name)
     {
+        if (_loaderNames.Contains(module + "." + name) && !NamedDangerous(module, name))
+        {
+            return (GlobalVerdict.Allowed, null);
+        }
+
         string? effect = null;
         foreach (var (m, n) in Readings(module, name))
         {
@@ -201,6 +223,10 @@ public sealed class GlobalPolicy
             yield return (module + "." + string.Join('.', parts[..(i + 1)]), string.Join('.', parts[(i + 1)..]));
         }
     }
+
+    /// <summary>Whether the catalogue names this very global (not only its module).</summary>
+    private static bool NamedDangerous(string module, string name) =>
+        DangerousNames.ContainsKey(module + "." + name) || DangerousNames.ContainsKey(module + "." + name.Split('.')[0]);
 
     private static string? DangerousReason(string module, string name)
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using MlBuildGuard.Core.Models;
 using MlBuildGuard.Core.Models.Formats;
+using MlBuildGuard.Core.Models.Formats.Onnx;
 using MlBuildGuard.Testing;
 
 namespace MlBuildGuard.Core.Tests.Models.Formats;

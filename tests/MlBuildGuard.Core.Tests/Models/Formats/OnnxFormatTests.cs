@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using MlBuildGuard.Core.Models;
 using MlBuildGuard.Core.Models.Formats;
+using MlBuildGuard.Core.Models.Formats.Onnx;
 using MlBuildGuard.Testing;
 
 namespace MlBuildGuard.Core.Tests.Models.Formats;
