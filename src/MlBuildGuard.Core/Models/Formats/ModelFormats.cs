@@ -1,6 +1,11 @@
 using MlBuildGuard.Core.Models.Containers;
 using MlBuildGuard.Core.Models.Formats.Keras;
+using MlBuildGuard.Core.Models.Formats.CoreMl;
+using MlBuildGuard.Core.Models.Formats.Gbdt;
 using MlBuildGuard.Core.Models.Formats.Onnx;
+using MlBuildGuard.Core.Models.Formats.Pmml;
+using MlBuildGuard.Core.Models.Formats.Text;
+using MlBuildGuard.Core.Models.Formats.TfLite;
 
 namespace MlBuildGuard.Core.Models.Formats;
 
@@ -29,17 +34,28 @@ internal static class ModelFormats
 
     public static IModelFormat Onnx { get; } = new ModelFormat("onnx", (head, length, _) => OnnxFormat.Looks(head, length), ScanOnnx);
 
+    public static IModelFormat TfLite { get; } = new TfLiteFormat();
+
+    public static IModelFormat Yaml { get; } = new YamlConfigFormat();
+
+    public static IModelFormat PlainText { get; } = new PlainTextFormat(Yaml);
+
     /// <summary>Formats with a structure of their own, tried in this order.</summary>
     public static IReadOnlyList<IModelFormat> Binary { get; } =
     [
         Numpy, Safetensors, Gguf, Hdf5, new CompressedStreamFormat(), new TarArchiveFormat(), new SevenZipArchiveFormat(), new Lz4Format(), Onnx,
+        TfLite, new CoreMlFormat(), new XgboostUbjsonFormat(),
     ];
 
-    /// <summary>Formats that are text, tried when no binary format matched.</summary>
-    public static IReadOnlyList<IModelFormat> Text { get; } = [];
+    /// <summary>Formats that are text, tried when no binary format matched and the content is not a protocol 0/1 pickle.</summary>
+    public static IReadOnlyList<IModelFormat> Text { get; } =
+        [new LightGbmTextFormat(), new PmmlFormat(), new JsonConfigFormat(PlainText), Yaml, PlainText];
 
-    /// <summary>The formats a project item is sniffed for (besides pickles and zips): those with a distinctive start.</summary>
-    public static IReadOnlyList<IModelFormat> Sniffed { get; } = [ZipArchiveFormat.Instance, Numpy, Gguf, Hdf5, Safetensors, Onnx];
+    /// <summary>
+    /// The formats a project item is sniffed for (besides pickles): those with a distinctive start that can run code or
+    /// have a header to check. Text formats and weakly marked ones (Core ML, UBJSON) count only when declared.
+    /// </summary>
+    public static IReadOnlyList<IModelFormat> Sniffed { get; } = [ZipArchiveFormat.Instance, Numpy, Gguf, Hdf5, Safetensors, Onnx, TfLite];
 
     private static void ScanOnnx(FormatScan scan)
     {

@@ -61,6 +61,8 @@ public static partial class PickleScanner
         private int _protocol;
         private long _opcodes;
         private bool _sawImportOrProto;
+        private long _getattrCopies;
+        private long _getattrCalls;
 
         private string Where => index == 0 ? view : $"{view} (pickle #{index + 1})";
 
@@ -132,6 +134,12 @@ public static partial class PickleScanner
                     break;
                 case (byte)'.': // STOP
                     Pop();
+                    if (_getattrCopies > _getattrCalls)
+                    {
+                        Report(RuleCatalog.DangerousModelCode, "reach any attribute",
+                            "it imports builtins.getattr and uses it other than to read a named attribute of an imported or constructed object");
+                    }
+
                     return false;
                 case (byte)'0': // POP: an empty stack pops the mark instead
                     if (_stack.Count > 0)
@@ -385,8 +393,18 @@ public static partial class PickleScanner
                 (module, name) = PythonCompat.Map(module, name);
             }
 
-            var global = new PGlobal(module, name);
-            var (verdict, effect) = policy.Judge(module, name);
+            if (module == "builtins" && name == "getattr")
+            {
+                return new PGetattr(); // judged by the call that uses it
+            }
+
+            return Judged(new PGlobal(module, name));
+        }
+
+        /// <summary>Judges a global as loading it would import it: dangerous is MLG301, not on the allowlist MLG302.</summary>
+        private PGlobal Judged(PGlobal global)
+        {
+            var (verdict, effect) = policy.Judge(global.Module, global.Name);
             if (verdict == GlobalVerdict.Dangerous)
             {
                 Report(RuleCatalog.DangerousModelCode, effect!, $"it imports {global.FullName}");
@@ -405,6 +423,9 @@ public static partial class PickleScanner
             {
                 case PGlobal:
                     break; // judged when imported
+                case PGetattr:
+                    _getattrCalls++;
+                    return Getattr(args, opcode);
                 case PCall { Callee: PGlobal g }:
                     Report(RuleCatalog.DangerousModelCode, "call an object made while loading",
                         $"it calls the result of calling {g.FullName} ({opcode}), a gadget chain");
@@ -417,6 +438,32 @@ public static partial class PickleScanner
 
             return new PCall(callee, args);
         }
+
+        /// <summary>
+        /// <c>getattr(target, "name")</c>: on an imported global, or on an object made by calling an imported class, it
+        /// reads the attribute <c>Class.name</c>, which is judged as that dotted global; on anything else it is MLG301.
+        /// </summary>
+        private PValue Getattr(PValue args, string opcode)
+        {
+            if (args is PSeq { Kind: "tuple", Count: 2 } tuple && tuple.Items[1] is PStr { Text: var attribute } && Identifier().IsMatch(attribute)
+                && ClassOf(tuple.Items[0]) is { } owner)
+            {
+                return Judged(new PGlobal(owner.Module, owner.Name + "." + attribute));
+            }
+
+            Report(RuleCatalog.DangerousModelCode, "reach any attribute",
+                $"it calls builtins.getattr ({opcode}) on a value or with a name that cannot be checked");
+            return PUnknown.Instance;
+        }
+
+        /// <summary>The global a value is (an import) or was made from (an instance of an imported class).</summary>
+        private static PGlobal? ClassOf(PValue value) => value switch
+        {
+            PGlobal g => g,
+            PCall { Callee: PGlobal { FullName: "copyreg._reconstructor" or "copyreg.__newobj__" or "copyreg.__newobj_ex__" }, Arguments: PSeq { Items: [PGlobal cls, ..] } } => cls,
+            PCall { Callee: PGlobal cls } => cls,
+            _ => null,
+        };
 
         private void Build(PValue target, PValue state)
         {
@@ -524,7 +571,15 @@ public static partial class PickleScanner
             }
         }
 
-        private void Push(PValue value) => _stack.Add(value);
+        private void Push(PValue value)
+        {
+            if (value is PGetattr)
+            {
+                _getattrCopies++; // every copy on the stack must be consumed by a call that can be checked
+            }
+
+            _stack.Add(value);
+        }
 
         private PValue Top() => _stack.Count > 0 ? _stack[^1] : throw new PickleFormatException("an opcode needs a value but the stack is empty", reader.Position);
 

@@ -17,6 +17,12 @@ internal sealed record PGlobal(string Module, string Name) : PValue
     public string FullName => Module + "." + Name;
 }
 
+/// <summary>
+/// <c>builtins.getattr</c>, imported: judged when it is called. Reading a named attribute of an imported or constructed
+/// object is the same as importing that dotted name (protocol 4 pickles class methods this way); anything else is MLG301.
+/// </summary>
+internal sealed record PGetattr : PValue;
+
 /// <summary>The result of calling something (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST); BUILD may give it state.</summary>
 internal sealed record PCall(PValue Callee, PValue Arguments) : PValue
 {

@@ -55,20 +55,6 @@ internal sealed class SavedModelScanner(KerasConfigSession session, ProtoReader 
 
     private static readonly ProtoSchema SavedMetadata = ProtoSchema.Define("SavedMetadata", (1, "nodes", ProtoKind.Len));
 
-    private static readonly Dictionary<string, string> DangerousOps = new(StringComparer.Ordinal)
-    {
-        ["PyFunc"] = "calls back into Python",
-        ["PyFuncStateless"] = "calls back into Python",
-        ["EagerPyFunc"] = "calls back into Python",
-        ["ReadFile"] = "reads files",
-        ["WriteFile"] = "writes files",
-        ["MatchingFiles"] = "lists files",
-        ["Save"] = "writes checkpoint files",
-        ["SaveV2"] = "writes checkpoint files",
-        ["SaveSlices"] = "writes checkpoint files",
-        ["MergeV2Checkpoints"] = "writes checkpoint files",
-    };
-
     private static readonly HashSet<string> SaverOps = new(StringComparer.Ordinal) { "Save", "SaveV2", "SaveSlices", "MergeV2Checkpoints" };
 
     /// <summary>Per op, in order of appearance: where it was first seen and how often.</summary>
@@ -215,7 +201,7 @@ internal sealed class SavedModelScanner(KerasConfigSession session, ProtoReader 
 
         foreach (var node in nodes)
         {
-            if (!DangerousOps.TryGetValue(node.Op, out var purpose))
+            if (!TensorFlowOps.Dangerous.TryGetValue(node.Op, out var purpose))
             {
                 continue;
             }
