@@ -193,8 +193,9 @@ public static class ModelScanner
                 return true;
             }
 
-            // Text formats last: they accept what the binary formats and a pickle did not.
-            return recognised || (head.Length > 0 && Scan(ModelFormats.Text, scan));
+            // Text formats last: they accept what the binary formats and a pickle did not, unless the name promises a
+            // binary model (text named model.pkl is not the model a loader expects).
+            return recognised || (head.Length > 0 && !NamedBinaryModel(view) && Scan(ModelFormats.Text, scan));
         }
         catch (ScanLimitException e)
         {
@@ -260,6 +261,13 @@ public static class ModelScanner
         }
 
         return recognised;
+    }
+
+    /// <summary>Whether the name has the extension of a binary model format (every model extension but PMML's).</summary>
+    private static bool NamedBinaryModel(string view)
+    {
+        var extension = Path.GetExtension(view);
+        return ModelExtensions.Contains(extension) && !extension.Equals(".pmml", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>A pickle of protocol 2 or later starts with PROTO (0x80) and its version.</summary>

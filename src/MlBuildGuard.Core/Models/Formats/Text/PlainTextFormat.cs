@@ -18,6 +18,13 @@ internal sealed class PlainTextFormat(IModelFormat yaml) : IModelFormat
 
     public void Scan(FormatScan scan)
     {
+        if (scan.Head.AsSpan().StartsWith("version https://git-lfs.github.com/spec/"u8))
+        {
+            scan.Context.Recognise(scan.View, "git-lfs-pointer");
+            scan.Context.Report(RuleCatalog.ModelUnparsable, scan.View, "it is a Git LFS pointer, not the model itself (fetch the model with 'git lfs pull')");
+            return;
+        }
+
         var overlap = YamlPythonMarkers.Max(m => m.Length) - 1;
         var tail = Array.Empty<byte>();
         var hasPythonTag = false;
