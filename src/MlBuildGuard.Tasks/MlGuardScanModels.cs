@@ -42,7 +42,7 @@ public sealed class MlGuardScanModels : MlGuardTask
     {
         var options = new ScanOptions
         {
-            Strict = LockModeParser.IsTrue(StrictModelScan),
+            Strict = !string.Equals(StrictModelScan?.Trim(), "false", StringComparison.OrdinalIgnoreCase),
             AllowedGlobals = AllowedGlobals.Select(a => a.ItemSpec)
                 .Concat((AllowedGlobalsList ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
         };

@@ -84,7 +84,7 @@ public static class RuleCatalog
         "{0}: loading it would {1}: {2}. Do not load this file; obtain the model from a trusted source, or re-export it as safetensors.");
 
     public static readonly Rule ModelImportNotAllowed = new(
-        "MLG302", "Model imports something not on the allowlist", Severity.Warning,
+        "MLG302", "Model imports something not on the allowlist", Severity.Error,
         "{0}: it imports '{1}', which is not on the allowlist of types safe to load. If you trust that type, allow it with <MlGuardAllowedGlobal Include=\"{1}\" />.");
 
     public static readonly Rule ModelUnparsable = new(

@@ -39,8 +39,11 @@ public sealed record ScanLimits
 /// <summary>What the scan allows, and how strictly.</summary>
 public sealed class ScanOptions
 {
-    /// <summary><c>MlGuardStrictModelScan</c>: imports not on the allowlist are errors instead of warnings.</summary>
-    public bool Strict { get; init; }
+    /// <summary>
+    /// <c>MlGuardStrictModelScan</c> (default true, as PyTorch's <c>weights_only</c> loader refuses what it does not
+    /// know): imports not on the allowlist are errors; false makes them warnings.
+    /// </summary>
+    public bool Strict { get; init; } = true;
 
     /// <summary>Extra allowed globals (<c>module.name</c>, or <c>module.*</c> for every name of a module).</summary>
     public IReadOnlyList<string> AllowedGlobals { get; init; } = [];
@@ -88,6 +91,10 @@ public sealed class ModelScanContext
     /// <summary>A finding whose severity depends on options (MLG302 is an error in strict mode).</summary>
     public void Report(Rule rule, Severity severity, string view, params object?[] args) =>
         Findings.Add(Finding.Create(rule, new SourceLocation(FilePath), view, [view, .. args]).WithSeverity(severity));
+
+    /// <summary>MLG302 for a name not on the allowlist: an error in strict mode (the default), else a warning.</summary>
+    public void ReportNotAllowed(string view, string name) =>
+        Report(RuleCatalog.ModelImportNotAllowed, Options.Strict ? Severity.Error : Severity.Warning, view, name);
 
     public void Recognise(string view, string format) => Recognised.Add((view, format));
 }

@@ -19,7 +19,7 @@ public static class ScanCommand
         var format = new Option<string>("--format") { Description = "text (default), json or sarif.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json", "sarif");
         var output = new Option<string?>("--output") { Description = "Write the report to this file instead of standard output." };
-        var strict = new Option<bool>("--strict") { Description = "Imports not on the allowlist are errors, not warnings." };
+        var strict = new Option<bool>("--strict") { Description = "Imports not on the allowlist are errors (the default, as in the build); --strict false makes them warnings.", DefaultValueFactory = _ => true };
         var allow = new Option<string[]>("--allow") { Description = "Also allow this global (module.name or module.*); repeatable.", AllowMultipleArgumentsPerToken = false };
         var command = new Command("scan", "Scan model files for code that would run when they are loaded.") { paths, format, output, strict, allow };
         command.SetAction(r => Run(r.GetValue(paths)!, r.GetValue(format)!, r.GetValue(output), r.GetValue(strict), r.GetValue(allow) ?? [], stdout, stderr));

@@ -411,7 +411,7 @@ public static partial class PickleScanner
             }
             else if (verdict == GlobalVerdict.NotAllowed && reported.Add("302|" + global.FullName))
             {
-                context.Report(RuleCatalog.ModelImportNotAllowed, context.Options.Strict ? Severity.Error : Severity.Warning, Where, global.FullName);
+                context.ReportNotAllowed(Where, global.FullName);
             }
 
             return global;

@@ -245,17 +245,17 @@ internal static class Onnx
 
     public static Proto GraphAttribute(string name, Proto graph) => new Proto().String(1, name).Varint(20, 5).Message(6, graph);
 
-    public static ModelScanContext Validate(string path)
+    public static ModelScanContext Validate(string path, ScanOptions? options = null)
     {
-        var context = new ModelScanContext(path, new ScanOptions());
+        var context = new ModelScanContext(path, options ?? new ScanOptions());
         OnnxFormat.Validate(path, Path.GetFileName(path), context);
         return context;
     }
 
-    public static ModelScanContext Validate(string folder, Proto model, string name = "model.onnx")
+    public static ModelScanContext Validate(string folder, Proto model, string name = "model.onnx", ScanOptions? options = null)
     {
         var path = Path.Combine(folder, name);
         File.WriteAllBytes(path, model.ToArray());
-        return Validate(path);
+        return Validate(path, options);
     }
 }

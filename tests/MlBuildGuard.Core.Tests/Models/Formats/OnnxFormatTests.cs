@@ -273,7 +273,10 @@ public class OnnxFormatTests
         var graph = Onnx.Graph().Message(1, Onnx.Node(opType, domain)).Message(1, Onnx.Node(opType, domain));
         var message = Single(Onnx.Validate(dir.Path, Onnx.Model(graph)), "MLG302");
         Assert.Contains($"it imports '{name}'", message);
-        Assert.Equal(MlBuildGuard.Core.Diagnostics.Severity.Warning, Assert.Single(Onnx.Validate(dir.Path, Onnx.Model(graph)).Findings).Severity);
+        Assert.Equal(MlBuildGuard.Core.Diagnostics.Severity.Error, Assert.Single(Onnx.Validate(dir.Path, Onnx.Model(graph)).Findings).Severity);
+        Assert.Equal(MlBuildGuard.Core.Diagnostics.Severity.Warning,
+            Assert.Single(Onnx.Validate(dir.Path, Onnx.Model(graph), options: new ScanOptions { Strict = false }).Findings).Severity);
+        Assert.Empty(Onnx.Validate(dir.Path, Onnx.Model(graph), options: new ScanOptions { AllowedGlobals = [name] }).Findings);
     }
 
     [Theory]

@@ -156,19 +156,22 @@ public class PickleScannerTests
     }
 
     [Fact]
-    public void Unknown_imports_are_MLG302_warnings_errors_when_strict_and_quiet_when_allowed()
+    public void Unknown_imports_are_MLG302_errors_by_default_warnings_when_not_strict_and_quiet_when_allowed()
     {
         var bytes = new PickleBytes().Proto(2).Global("mylib.models", "Classifier").EmptyTuple().NewObj().Stop().ToArray();
 
-        var plain = Scan(bytes);
-        var strict = Scan(bytes, new ScanOptions { Strict = true });
+        var byDefault = Scan(bytes);
+        var lenient = Scan(bytes, new ScanOptions { Strict = false });
         var allowed = Scan(bytes, new ScanOptions { AllowedGlobals = ["mylib.models.*"] });
+        var allowedExactly = Scan(bytes, new ScanOptions { AllowedGlobals = ["mylib.models.Classifier"] });
 
-        var warning = Assert.Single(plain);
-        Assert.Equal(("MLG302", Severity.Warning), (warning.Code, warning.Severity));
-        Assert.Contains("'mylib.models.Classifier'", warning.Message, StringComparison.Ordinal);
-        Assert.Equal(Severity.Error, Assert.Single(strict).Severity);
+        var error = Assert.Single(byDefault);
+        Assert.Equal(("MLG302", Severity.Error), (error.Code, error.Severity));
+        Assert.Contains("'mylib.models.Classifier'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("<MlGuardAllowedGlobal Include=\"mylib.models.Classifier\" />", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Severity.Warning, Assert.Single(lenient).Severity);
         Assert.Empty(allowed);
+        Assert.Empty(allowedExactly);
     }
 
     [Fact]

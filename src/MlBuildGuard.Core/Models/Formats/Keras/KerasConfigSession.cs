@@ -80,7 +80,7 @@ internal sealed class KerasConfigSession(string view, ModelScanContext context)
             return;
         }
 
-        Context.Report(RuleCatalog.ModelImportNotAllowed, Context.Options.Strict ? Severity.Error : Severity.Warning, view, qualified);
+        Context.ReportNotAllowed(view, qualified);
     }
 
     private bool IsAllowedByOptions(string qualified)

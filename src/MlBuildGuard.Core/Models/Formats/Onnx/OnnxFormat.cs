@@ -324,9 +324,9 @@ public static class OnnxFormat
             {
                 // onnxruntime-extensions' PyOp and the like run a Python function registered by whoever loads the model.
                 var name = $"onnx-op:{FormatText.Printable(dom)}.{FormatText.Printable(op)}";
-                if (_reportedOps.Add(name))
+                if (_reportedOps.Add(name) && !context.Options.AllowedGlobals.Contains(name, StringComparer.Ordinal))
                 {
-                    context.Report(RuleCatalog.ModelImportNotAllowed, view, name);
+                    context.ReportNotAllowed(view, name);
                 }
             }
         }

@@ -34,7 +34,7 @@ internal sealed class ConfigNames(string view, ModelScanContext context, GlobalP
         }
         else if (verdict == GlobalVerdict.NotAllowed)
         {
-            context.Report(RuleCatalog.ModelImportNotAllowed, context.Options.Strict ? Severity.Error : Severity.Warning, view, shown);
+            context.ReportNotAllowed(view, shown);
         }
     }
 }

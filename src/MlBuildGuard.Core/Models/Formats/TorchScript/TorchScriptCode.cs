@@ -83,7 +83,7 @@ internal static class TorchScriptCode
             }
             else if (custom is not null && reported.Add(custom))
             {
-                context.Report(RuleCatalog.ModelImportNotAllowed, context.Options.Strict ? Severity.Error : Severity.Warning, view, custom);
+                context.ReportNotAllowed(view, custom);
             }
         }
     }
