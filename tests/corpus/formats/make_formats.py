@@ -1,15 +1,16 @@
 #!/usr/bin/python3
 """Writes tests/corpus/formats/files/: one or more samples of each model format the scanner must recognise that is not
 a pickle (LightGBM text, TensorFlow Lite, Core ML .mlmodel/.mlpackage, PMML, Hugging Face folders with safetensors
-and tokenizer files), and merges their entries into tests/corpus/manifest.json (every entry expects "clean").
+and tokenizer files, YAML configurations), and merges their entries into tests/corpus/manifest.json (every entry expects "clean").
 
-Run with Debian 12's interpreter after ../real/setup.sh (python3-flatbuffers, python3-protobuf, python3-numpy):
+Run with Debian 12's interpreter after ../real/setup.sh (python3-flatbuffers, python3-protobuf, python3-numpy,
+python3-yaml):
 
     /usr/bin/python3 tests/corpus/formats/make_formats.py
 
-XGBoost JSON/UBJSON and TorchScript samples are written by the real libraries in ../real (see README.md). Every file
-here is written by this generator following the format's published structure; README.md says which source each
-follows. Output is the same on every run."""
+XGBoost JSON/UBJSON and TorchScript samples are written by the real libraries in ../real (see README.md). The YAML
+files here are written by PyYAML; every other file by this generator following the format's published structure
+(README.md says which source each follows). Output is the same on every run."""
 
 import json
 import os
@@ -46,7 +47,7 @@ def check():
 
 
 def main():
-    from formatgen import coreml, huggingface, lightgbm_text, pmml, tflite
+    from formatgen import config_files, coreml, huggingface, lightgbm_text, pmml, tflite
     if os.path.isdir(FILES):
         shutil.rmtree(FILES)
     os.makedirs(FILES)
@@ -55,6 +56,7 @@ def main():
     coreml.gen_coreml()
     pmml.gen_pmml()
     huggingface.gen_huggingface()
+    config_files.gen_configs()
     ENTRIES.sort(key=lambda e: e["file"])
     on_disk, total = check()
     merge_manifest()
