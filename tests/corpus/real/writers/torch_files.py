@@ -153,6 +153,16 @@ def gen_torch(torch):
     _gen_tensors(torch, v)
     _gen_torchscript(torch, v, models)
 
+    # Legacy raw storages start with their element count (little-endian int64): 128 elements -> first byte 0x80,
+    # the PROTO opcode, where the 5 pickles of the legacy format have already ended.
+    torch.manual_seed(0)
+    torch.save({"embedding.weight": torch.randn(16, 8)}, out("torch_sd_128_elements_legacy.pt"),
+               _use_new_zipfile_serialization=False)
+    record("torch_sd_128_elements_legacy.pt", "torch", v,
+           "torch.save({'embedding.weight': 16x8 float32 tensor}, _use_new_zipfile_serialization=False): legacy format "
+           "whose one raw storage starts with its element count 128, byte 0x80 (the pickle PROTO opcode) right "
+           "after the five pickles")
+
 
 def _gen_tensors(torch, v):
     torch.manual_seed(0)
