@@ -241,29 +241,34 @@ def globals_in_file(path):
         raise ValueError("%s: %s" % (path, e)) from e
 
 
-def _globals_in_file(path):
-    with open(path, "rb") as fh:
-        data = fh.read()
-    result = []
+def pickle_payloads(data):
+    """[(member, bytes of its pickle stream(s))] for one file's bytes: zip members (*.pkl, *.debug_pkl, object-array
+    .npy), an object-array .npy, a compressed pickle, or a raw pickle."""
     if data.startswith(b"PK\x03\x04"):
+        payloads = []
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for info in z.infolist():
                 raw = z.read(info)
                 if info.filename.endswith((".pkl", ".debug_pkl")):
-                    _pickle_streams(raw, result, info.filename)
+                    payloads.append((info.filename, raw))
                 elif info.filename.endswith(".npy") and _npy_pickle_offset(raw) is not None:
-                    _pickle_streams(raw[_npy_pickle_offset(raw):], result, info.filename)
-        return result
+                    payloads.append((info.filename, raw[_npy_pickle_offset(raw):]))
+        return payloads
     offset = _npy_pickle_offset(data)
     if offset is not None:
-        _pickle_streams(data[offset:], result, "-")
-        return result
+        return [("-", data[offset:])]
     for magic, what, decompress in DECOMPRESSORS:
         if data.startswith(magic):
-            _pickle_streams(decompress(data), result, "<%s>" % what)
-            return result
-    if data[:1] == b"\x80":
-        _pickle_streams(data, result, "-")
+            return [("<%s>" % what, decompress(data))]
+    return [("-", data)] if data[:1] == b"\x80" else []
+
+
+def _globals_in_file(path):
+    with open(path, "rb") as fh:
+        data = fh.read()
+    result = []
+    for member, payload in pickle_payloads(data):
+        _pickle_streams(payload, result, member)
     return result
 
 
@@ -321,28 +326,14 @@ def _unpickled_globals(data, legacy):
 
 
 def cross_check(path):
-    """Returns how many streams were compared. Raises if the static reading of a pickle, zip or .npy file this generator wrote differs from what pickle's
-    own Unpickler (with inert stand-ins for every global) asks for."""
+    """Raises if the static reading of a file this generator wrote differs from what pickle's own Unpickler (with
+    inert stand-ins for every global) asks for; returns how many streams were compared."""
     with open(path, "rb") as fh:
         data = fh.read()
     if path.endswith(".joblib"):
         return 0
     static = globals_in_file(path)
-    payloads = []
-    if data.startswith(b"PK\x03\x04"):
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            for info in z.infolist():
-                raw = z.read(info)
-                if info.filename.endswith((".pkl", ".debug_pkl")):
-                    payloads.append(raw)
-                elif info.filename.endswith(".npy") and _npy_pickle_offset(raw) is not None:
-                    payloads.append(raw[_npy_pickle_offset(raw):])
-    elif _npy_pickle_offset(data) is not None:
-        payloads.append(data[_npy_pickle_offset(data):])
-    elif data[:2] == b"\x1f\x8b":
-        payloads.append(gzip.decompress(data))
-    elif data[:1] == b"\x80":
-        payloads.append(data)
+    payloads = [payload for _, payload in pickle_payloads(data)]
     dynamic = []
     for payload in payloads:
         legacy = payload.startswith(b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19")
