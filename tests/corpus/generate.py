@@ -1513,11 +1513,11 @@ def main():
     on_disk = sorted("files/" + os.path.relpath(os.path.join(root, f), FILES).replace(os.sep, "/")
                      for root, _, fs in os.walk(FILES) for f in fs)
     assert on_disk == names, "manifest and files/ differ: %s" % sorted(set(on_disk) ^ set(names))
-    # Entries for real/files/ belong to real/make_real.py (real libraries, not regenerated here): keep them.
+    # Entries for real/files/ and formats/files/ belong to real/make_real.py and formats/make_formats.py: keep them.
     kept = []
     if os.path.exists(MANIFEST):
         with open(MANIFEST, encoding="utf-8") as f:
-            kept = [e for e in json.load(f) if e["file"].startswith("real/files/")]
+            kept = [e for e in json.load(f) if e["file"].startswith(("real/files/", "formats/files/"))]
     with open(MANIFEST, "w", encoding="utf-8", newline="\n") as f:
         json.dump(sorted(ENTRIES + kept, key=lambda e: e["file"]), f, indent=2, ensure_ascii=False)
         f.write("\n")

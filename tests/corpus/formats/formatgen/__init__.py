@@ -1,0 +1,1 @@
+"""Writers for ../make_formats.py: one module per model format."""
