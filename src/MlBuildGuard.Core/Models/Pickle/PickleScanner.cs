@@ -19,6 +19,12 @@ public static partial class PickleScanner
 {
     private const int KeepText = 1 << 16;
 
+    /// <summary>How many pickles a legacy <c>torch.save</c> file holds before its raw storages.</summary>
+    private const int LegacyTorchPickles = 5;
+
+    /// <summary>The magic number legacy <c>torch.save</c> pickles first, as LONG1's little-endian bytes.</summary>
+    private static readonly byte[] TorchLegacyMagic = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
     /// <summary>Scans every pickle in <paramref name="stream"/> from its current position.</summary>
     public static void Scan(Stream stream, string view, ModelScanContext context, GlobalPolicy policy)
     {
@@ -26,6 +32,7 @@ public static partial class PickleScanner
         var reader = new PickleReader(stream, onFrameViolation: (reason, at) =>
             context.Report(RuleCatalog.ModelUnparsable, view, $"the pickle stream is malformed at byte {at}: {reason}"));
         var reported = new HashSet<string>(StringComparer.Ordinal);
+        var legacyTorch = false;
         for (var index = 0; ; index++)
         {
             if (reader.AtEnd)
@@ -49,6 +56,14 @@ public static partial class PickleScanner
             {
                 return;
             }
+
+            // A legacy torch.save file: five pickles (the magic number, the protocol version, system information, the
+            // object, its storage keys), then raw storage bytes that torch.load reads as data and never unpickles.
+            legacyTorch |= index == 0 && vm.ReadTorchLegacyMagic;
+            if (legacyTorch && index == LegacyTorchPickles - 1)
+            {
+                return;
+            }
         }
     }
 
@@ -61,6 +76,9 @@ public static partial class PickleScanner
         private int _protocol;
         private long _opcodes;
         private bool _sawImportOrProto;
+
+        /// <summary>Whether the stream begins with legacy torch.save's magic number (a literal, not a computed value).</summary>
+        public bool ReadTorchLegacyMagic { get; private set; }
         private long _getattrCopies;
         private long _getattrCalls;
 
@@ -180,8 +198,12 @@ public static partial class PickleScanner
                     }
 
                 case 0x8a: // LONG1
-                    Push(LongFromBytes(reader.ReadOrSkip(reader.ReadByte(), KeepText)));
-                    break;
+                    {
+                        var bytes = reader.ReadOrSkip(reader.ReadByte(), KeepText);
+                        ReadTorchLegacyMagic |= _opcodes <= 3 && bytes is not null && bytes.AsSpan().SequenceEqual(TorchLegacyMagic);
+                        Push(LongFromBytes(bytes));
+                        break;
+                    }
                 case 0x8b: // LONG4
                     {
                         var n = reader.ReadInt32();
@@ -353,7 +375,7 @@ public static partial class PickleScanner
                 case 0x83: Extension(reader.ReadUInt16()); break; // EXT2
                 case 0x84: Extension(reader.ReadInt32()); break; // EXT4
                 case (byte)'P': Push(new PPersistent(new PStr(reader.ReadLine()))); break; // PERSID
-                case (byte)'Q': Push(new PPersistent(Pop())); break; // BINPERSID
+                case (byte)'Q': Push(Persistent(Pop())); break; // BINPERSID
                 case (byte)'p': MemoPut(ParseIndex(reader.ReadLine())); break; // PUT
                 case (byte)'q': MemoPut(reader.ReadByte()); break; // BINPUT
                 case (byte)'r': MemoPut(reader.ReadUInt32()); break; // LONG_BINPUT
@@ -464,6 +486,13 @@ public static partial class PickleScanner
             PCall { Callee: PGlobal cls } => cls,
             _ => null,
         };
+
+        /// <summary>
+        /// A persistent id. torch.load resolves <c>('module', Class, source_file, source)</c> (how legacy torch.save writes
+        /// a whole model's classes) to the class itself, which was judged when imported; other ids stay opaque.
+        /// </summary>
+        private static PValue Persistent(PValue id) =>
+            id is PSeq { Kind: "tuple", Items: [PStr { Text: "module" }, PGlobal cls, ..] } ? cls : new PPersistent(id);
 
         private void Build(PValue target, PValue state)
         {
