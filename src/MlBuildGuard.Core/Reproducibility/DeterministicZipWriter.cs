@@ -41,6 +41,7 @@ internal sealed class DeterministicZipWriter
     private const int LocalLength = 30;
     private const int CentralLength = 46;
     private const long Max32 = 0xFFFFFFFE;
+    private const int DeflateChunk = 1 << 16;
 
     private readonly Stream _output;
     private readonly ushort _dosTime;
@@ -73,16 +74,38 @@ internal sealed class DeterministicZipWriter
     {
         var entry = Begin(name, deflate ? Deflated : Stored, executable ? ExecutableFile : RegularFile, align: !deflate);
         var sink = deflate ? new DeflateStream(_output, CompressionLevel.Optimal, leaveOpen: true) : _output;
-        _open = new Open(entry, sink, _output.Position);
+        _open = new Open(entry, sink, _output.Position) { Pending = deflate ? new byte[DeflateChunk] : null };
     }
 
-    /// <summary>Appends uncompressed bytes to the open file, deflating them when it was begun so.</summary>
+    /// <summary>
+    /// Appends uncompressed bytes to the open file, deflating them when it was begun so. The deflater is always fed in
+    /// chunks of <see cref="DeflateChunk"/> bytes, whatever sizes the caller writes: zlib-ng's output depends on where its
+    /// input is split, and the same content must always compress to the same bytes (a normalized archive read back
+    /// through a decompressor arrives in other pieces than the stored original did).
+    /// </summary>
     public void Write(ReadOnlySpan<byte> data)
     {
         var open = _open ?? throw new InvalidOperationException("no file is open");
         open.Crc.Append(data);
         open.Length += data.Length;
-        open.Sink.Write(data);
+        if (open.Pending is null)
+        {
+            open.Sink.Write(data);
+            return;
+        }
+
+        while (!data.IsEmpty)
+        {
+            var n = Math.Min(data.Length, DeflateChunk - open.PendingCount);
+            data[..n].CopyTo(open.Pending.AsSpan(open.PendingCount));
+            open.PendingCount += n;
+            data = data[n..];
+            if (open.PendingCount == DeflateChunk)
+            {
+                open.Sink.Write(open.Pending);
+                open.PendingCount = 0;
+            }
+        }
     }
 
     /// <summary>Closes the open file and patches its CRC and sizes into the local header written by <see cref="BeginFile"/>.</summary>
@@ -92,6 +115,7 @@ internal sealed class DeterministicZipWriter
         _open = null;
         if (open.Sink != _output)
         {
+            open.Sink.Write(open.Pending.AsSpan(0, open.PendingCount));
             open.Sink.Dispose();
         }
 
@@ -219,6 +243,11 @@ internal sealed class DeterministicZipWriter
         public long DataStart { get; } = dataStart;
 
         public System.IO.Hashing.Crc32 Crc { get; } = new();
+
+        /// <summary>Uncompressed bytes waiting for a whole chunk (deflated files only).</summary>
+        public byte[]? Pending { get; init; }
+
+        public int PendingCount { get; set; }
 
         public long Length { get; set; }
     }
