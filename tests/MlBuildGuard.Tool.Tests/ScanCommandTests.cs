@@ -51,7 +51,35 @@ public sealed class ScanCommandTests : IDisposable
         var (code, stdout, _) = Run("scan", _dir.Combine("models"), zip);
 
         Assert.Equal(0, code);
-        Assert.Equal("", stdout);
+        Assert.DoesNotContain(": error ", stdout, StringComparison.Ordinal);
+        Assert.Contains("clean    " + Path.Combine(_dir.Combine("models"), "a.pkl"), stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_folder_scan_lists_each_file_with_its_verdict_and_formats_in_text_and_json()
+    {
+        var folder = _dir.Combine("hf");
+        Pickle("hf/weights.pkl", Dict());
+        Pickle("hf/evil.pkl", OsSystem());
+        File.WriteAllText(_dir.Combine("hf", "config.json"), "{\"model_type\": \"bert\", \"hidden_size\": 8}");
+        File.WriteAllText(_dir.Combine("hf", "README.md"), "# A model card\n");
+        File.WriteAllBytes(_dir.Combine("hf", "blob.bin"), [0x00, 0xFF, 0x13, 0x37]);
+
+        var (code, stdout, _) = Run("scan", folder);
+        var json = Run("scan", folder, "--format", "json").Stdout;
+
+        Assert.Equal(1, code);
+        var lines = stdout.Split('\n').Where(l => !l.Contains(": error ", StringComparison.Ordinal) && l.Length > 0).ToList();
+        Assert.Contains(lines, l => l.StartsWith("error ", StringComparison.Ordinal) && l.Contains("evil.pkl", StringComparison.Ordinal) && l.EndsWith("pickle", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("clean ", StringComparison.Ordinal) && l.Contains("config.json", StringComparison.Ordinal) && l.EndsWith("json", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("clean ", StringComparison.Ordinal) && l.Contains("README.md", StringComparison.Ordinal) && l.EndsWith("text", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("skipped ", StringComparison.Ordinal) && l.Contains("blob.bin", StringComparison.Ordinal) && l.EndsWith("not a model", StringComparison.Ordinal));
+        using var doc = JsonDocument.Parse(json);
+        var byName = doc.RootElement.GetProperty("files").EnumerateArray().ToDictionary(f => Path.GetFileName(f.GetProperty("path").GetString()!));
+        Assert.Equal(5, byName.Count);
+        Assert.Equal("skipped", byName["blob.bin"].GetProperty("verdict").GetString());
+        Assert.Equal("error", byName["evil.pkl"].GetProperty("verdict").GetString());
+        Assert.Equal("pickle", byName["weights.pkl"].GetProperty("formats")[0].GetString());
     }
 
     [Fact]
@@ -88,13 +116,17 @@ public sealed class ScanCommandTests : IDisposable
     }
 
     [Fact]
-    public void Strict_mode_and_allowed_globals_change_unknown_imports()
+    public void Unknown_imports_fail_by_default_as_in_the_build_and_allowed_globals_or_strict_false_change_that()
     {
         var custom = Pickle("custom.pkl", [0x80, 0x02, .. Encoding.ASCII.GetBytes("cmylib\nModel\n"), (byte)')', 0x81, (byte)'.']);
 
-        Assert.Equal(0, Run("scan", custom).ExitCode);
+        var byDefault = Run("scan", custom);
+        Assert.Equal(1, byDefault.ExitCode);
+        Assert.Contains("error MLG302", byDefault.Stdout, StringComparison.Ordinal);
         Assert.Equal(1, Run("scan", custom, "--strict").ExitCode);
-        Assert.Equal(0, Run("scan", custom, "--strict", "--allow", "mylib.*").ExitCode);
+        Assert.Equal(0, Run("scan", custom, "--strict", "false").ExitCode);
+        Assert.Equal(0, Run("scan", custom, "--allow", "mylib.*").ExitCode);
+        Assert.Equal(0, Run("scan", custom, "--allow", "mylib.Model").ExitCode);
     }
 
     [Theory]

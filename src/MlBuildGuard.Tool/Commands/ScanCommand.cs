@@ -9,7 +9,8 @@ namespace MlBuildGuard.Tool.Commands;
 
 /// <summary>
 /// <c>mlguard scan PATH… [--format text|json|sarif] [--output FILE] [--strict]</c>: the build's model scan on files and
-/// folders. Exit 0 when nothing is at error level, 1 when something is, 2 on a usage or I/O error (SPEC §7).
+/// folders. Exit 0 when nothing is at error level, 1 when something is, 2 on a usage or I/O error (SPEC §7). Text and JSON
+/// list every file looked at with its verdict and the formats found in it, or that it was skipped as not a model.
 /// </summary>
 public static class ScanCommand
 {
@@ -29,7 +30,7 @@ public static class ScanCommand
     public static int Run(IReadOnlyList<string> paths, string format, string? output, bool strict, IReadOnlyList<string> allowed, TextWriter stdout, TextWriter stderr)
     {
         var options = new ScanOptions { Strict = strict, AllowedGlobals = allowed };
-        var results = new List<(string Path, IReadOnlyList<Finding> Findings)>();
+        var files = new List<ScannedFile>();
         foreach (var path in paths)
         {
             if (!File.Exists(path) && !Directory.Exists(path))
@@ -38,15 +39,18 @@ public static class ScanCommand
                 return Program.UsageOrIoError;
             }
 
-            results.Add((path, ModelScanner.ScanPath(path, options, mustBeModel: true)));
+            var result = ModelScanner.Scan(path, options, mustBeModel: true);
+            var folder = Directory.Exists(path);
+            files.AddRange(result.Files.Select(f => f with { Path = folder ? Path.Combine(path, f.Path) : path }));
         }
 
+        var all = files.SelectMany(f => f.Findings).ToList();
         var report = format switch
         {
-            "json" => Json(results),
+            "json" => Json(files),
             "sarif" => System.Text.Encoding.UTF8.GetString(SarifWriter.ToBytes(
-                results.SelectMany(r => r.Findings).Select(f => FindingRecord.From(f, f.Severity)).ToList(), Directory.GetCurrentDirectory(), Version)),
-            _ => string.Concat(results.SelectMany(r => r.Findings).Select(f => f.ToCanonicalString() + "\n")),
+                all.Select(f => FindingRecord.From(f, f.Severity)).ToList(), Directory.GetCurrentDirectory(), Version)),
+            _ => string.Concat(all.Select(f => f.ToCanonicalString() + "\n")) + Listing(files),
         };
         try
         {
@@ -65,22 +69,37 @@ public static class ScanCommand
             return Program.UsageOrIoError;
         }
 
-        var all = results.SelectMany(r => r.Findings).ToList();
-        stderr.WriteLine($"mlguard scan: {paths.Count} path(s), {all.Count(f => f.Severity == Severity.Error)} error(s), {all.Count(f => f.Severity == Severity.Warning)} warning(s).");
+        stderr.WriteLine($"mlguard scan: {files.Count} file(s), {all.Count(f => f.Severity == Severity.Error)} error(s), {all.Count(f => f.Severity == Severity.Warning)} warning(s).");
         return all.Any(f => f.Severity == Severity.Error) ? 1 : 0;
     }
 
-    private static string Json(List<(string Path, IReadOnlyList<Finding> Findings)> results)
+    /// <summary>The verdict of one file: what a reader of the listing acts on first.</summary>
+    private static string Verdict(ScannedFile file) =>
+        file.Findings.Any(f => f.Severity == Severity.Error) ? "error"
+        : file.Findings.Any(f => f.Severity == Severity.Warning) ? "warning"
+        : file.SkippedAsNotAModel ? "skipped" : "clean";
+
+    /// <summary>One line per file: verdict, path, and the formats found (or why it was skipped).</summary>
+    private static string Listing(IReadOnlyList<ScannedFile> files)
+    {
+        var width = files.Count == 0 ? 0 : files.Max(f => f.Path.Length);
+        var lines = files.Select(f => $"{Verdict(f),-8} {f.Path.PadRight(width)}  {(f.SkippedAsNotAModel ? "not a model" : string.Join(", ", f.Formats))}\n");
+        return string.Concat(lines);
+    }
+
+    private static string Json(IReadOnlyList<ScannedFile> files)
     {
         var document = new
         {
             tool = "mlguard",
             version = Version,
-            files = results.Select(r => new
+            files = files.Select(f => new
             {
-                path = r.Path,
-                clean = r.Findings.All(f => f.Severity == Severity.Message),
-                findings = r.Findings.Select(f => new { code = f.Code, severity = f.Severity.ToString().ToLowerInvariant(), view = f.Subject, message = f.Message, help = f.Rule.HelpUri }),
+                path = f.Path,
+                verdict = Verdict(f),
+                clean = f.Findings.All(x => x.Severity == Severity.Message),
+                formats = f.Formats,
+                findings = f.Findings.Select(x => new { code = x.Code, severity = x.Severity.ToString().ToLowerInvariant(), view = x.Subject, message = x.Message, help = x.Rule.HelpUri }),
             }),
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
