@@ -1,0 +1,142 @@
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.IO;
+
+namespace MlBuildGuard.Core.Models;
+
+/// <summary>What the build asks the model scan to look at.</summary>
+public sealed class ModelScanRequest
+{
+    /// <summary>The project folder: findings name models relative to it, as suppressions name them.</summary>
+    public required string ProjectDirectory { get; init; }
+
+    /// <summary>Declared models (<c>MlModel</c>, <c>MlModelOutput</c>), full paths: each must be a recognised format.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary><c>None</c>/<c>Content</c>/<c>EmbeddedResource</c> items, full paths: scanned when their content is a model.</summary>
+    public IReadOnlyList<string> ProjectItems { get; init; } = [];
+
+    public ScanOptions Options { get; init; } = new();
+
+    /// <summary>Scan verdicts by file stamp under <c>obj/</c>; null to read every model (CI).</summary>
+    public string? CacheFilePath { get; init; }
+
+    public CancellationToken CancellationToken { get; init; }
+}
+
+/// <summary>What the model scan found, and how much of it came from the cache.</summary>
+public sealed class ModelScanGuardResult
+{
+    public List<Finding> Findings { get; } = new();
+
+    public int Models { get; set; }
+
+    public int Scanned { get; set; }
+
+    public int Unchanged { get; set; }
+}
+
+/// <summary>
+/// The model scan of a build (SPEC MLG301–MLG307): every declared model, and every project item whose content is a model
+/// format, scanned by <see cref="ModelScanner"/>. A model whose file stamps have not moved since it was scanned with the
+/// same options keeps its verdict without being read; a project item judged not to be a model costs one stat on the next
+/// build. Findings name models relative to the project, as suppressions do.
+/// </summary>
+public static class ModelScanGuard
+{
+    public static ModelScanGuardResult Run(ModelScanRequest request)
+    {
+        var result = new ModelScanGuardResult();
+        var useCache = request.CacheFilePath is not null;
+        var cache = useCache ? ModelScanCache.Load(request.CacheFilePath!) : ModelScanCache.Empty();
+        var declared = request.Models.ToHashSet(StringComparer.Ordinal);
+        var targets = request.Models.Distinct(StringComparer.Ordinal).Select(p => (Path: p, MustBeModel: true))
+            .Concat(ProjectItemModels(request, cache, useCache, declared).Select(p => (Path: p, MustBeModel: false)))
+            .ToList();
+        result.Models = targets.Count;
+        foreach (var (path, mustBeModel) in targets)
+        {
+            request.CancellationToken.ThrowIfCancellationRequested();
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                var name = Path.GetFileName(path);
+                result.Findings.Add(Finding.Create(RuleCatalog.ModelUnparsable, new SourceLocation(path), name, name, "it does not exist"));
+                continue;
+            }
+
+            var fingerprint = ModelScanCache.Fingerprint(path, request.Options);
+            if (useCache && fingerprint is not null && cache.TryGet(path, fingerprint) is { } known)
+            {
+                result.Findings.AddRange(known);
+                result.Unchanged++;
+                continue;
+            }
+
+            var findings = ProjectRelative(request.ProjectDirectory, ModelScanner.ScanPath(path, request.Options, mustBeModel, request.CancellationToken), path);
+            result.Scanned++;
+            result.Findings.AddRange(findings);
+            if (fingerprint is not null)
+            {
+                cache.Set(path, fingerprint, findings);
+            }
+        }
+
+        if (useCache && cache.IsDirty)
+        {
+            try
+            {
+                cache.Save(request.CacheFilePath!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only saves time on the next build.
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Subjects start at the model's file name; suppressions name it relative to the project, like every other path.</summary>
+    private static List<Finding> ProjectRelative(string projectDirectory, IReadOnlyList<Finding> findings, string modelPath)
+    {
+        var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(modelPath)!;
+        var relative = PathSafety.IsUnder(folder, projectDirectory) ? Path.GetRelativePath(projectDirectory, folder).Replace('\\', '/') : null;
+        return findings.Select(f => relative is null || f.Subject is null ? f : f with { Subject = relative + "/" + f.Subject }).ToList();
+    }
+
+    /// <summary>
+    /// The project items whose content is a model format. Every item is judged by content, but a file whose stamp has
+    /// not moved since it was judged not to be a model is not read again (an unchanged rebuild costs one stat per item).
+    /// </summary>
+    private static List<string> ProjectItemModels(ModelScanRequest request, ModelScanCache cache, bool useCache, HashSet<string> exclude)
+    {
+        var paths = request.ProjectItems.Where(p => !exclude.Contains(p)).Distinct(StringComparer.Ordinal).ToArray();
+        var verdicts = new (bool IsModel, string? Stamp)[paths.Length];
+        Parallel.For(0, paths.Length, new ParallelOptions { CancellationToken = request.CancellationToken }, i =>
+        {
+            var path = paths[i];
+            var stamp = FileStamp.TryGet(path, out var s) ? $"{s.Size}|{s.ModifiedTicks}|{s.ChangedTicks}|{s.Device}|{s.FileId}" : null;
+            if (stamp is null)
+            {
+                verdicts[i] = (false, null); // missing or not a regular file: nothing a loader would read
+                return;
+            }
+
+            verdicts[i] = useCache && cache.KnownNotModel(path, stamp) ? (false, stamp) : (ModelScanner.LooksLikeModel(path), stamp);
+        });
+
+        var models = new List<string>();
+        for (var i = 0; i < paths.Length; i++)
+        {
+            if (verdicts[i].IsModel)
+            {
+                models.Add(paths[i]);
+            }
+            else if (verdicts[i].Stamp is { } stamp && useCache)
+            {
+                cache.RecordNotModel(paths[i], stamp);
+            }
+        }
+
+        return models;
+    }
+}
