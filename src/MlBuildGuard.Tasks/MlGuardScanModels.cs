@@ -7,7 +7,7 @@ namespace MlBuildGuard.Tasks;
 
 /// <summary>
 /// The model scanner (MLG301–MLG307) for the models a build consumes (<c>@(MlModel)</c>, and project items whose content
-/// is a model format) or produces (<c>@(MlModelOutput)</c>). The logic is <see cref="ModelScanner"/>.
+/// is a model format) or produces (<c>@(MlModelOutput)</c>). The logic is <see cref="ModelScanGuard"/>'s; this task maps items to it.
 /// </summary>
 public sealed class MlGuardScanModels : MlGuardTask
 {

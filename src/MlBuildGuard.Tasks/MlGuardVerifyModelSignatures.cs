@@ -10,7 +10,7 @@ namespace MlBuildGuard.Tasks;
 /// when a trusted key applies to it (<c>@(MlTrustedKey)</c>, or its <c>TrustedKey</c> metadata) or its
 /// <c>RequireSignature</c> metadata is true; its signature is <c>MODEL.sig</c> beside it (a folder <c>dir</c>: <c>dir.sig</c>).
 /// MLG602 no signature, MLG603 a signature that does not match or is malformed, MLG604 a valid signature by none of the
-/// trusted keys, MLG606 a trusted-key file that holds a private key. The logic is <see cref="ModelSignatureGuard"/>.s; this task maps items to it.
+/// trusted keys, MLG606 a trusted-key file that holds a private key. The logic is <see cref="ModelSignatureGuard"/>'s; this task maps items to it.
 /// </summary>
 public sealed class MlGuardVerifyModelSignatures : MlGuardTask
 {
