@@ -36,8 +36,10 @@ internal sealed class LightGbmTextFormat : IModelFormat
         var inHeader = true;
         var treeHasLeaves = true;
         var lineNumber = 0;
-        foreach (var line in Lines(scan.Stream, scan.Context.CancellationToken))
+        using var lines = Lines(scan.Stream, scan.Context.CancellationToken).GetEnumerator();
+        while (lines.MoveNext())
         {
+            var line = lines.Current;
             lineNumber++;
             if (line is null)
             {
@@ -74,7 +76,7 @@ internal sealed class LightGbmTextFormat : IModelFormat
                     return $"tree {trees - 1} has no num_leaves";
                 }
 
-                return CheckHeader(header, trees);
+                return CheckHeader(header, trees) ?? CheckTrailer(lines);
             }
 
             if (line.Length == 0)
@@ -121,6 +123,51 @@ internal sealed class LightGbmTextFormat : IModelFormat
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// After the trees: a <c>parameters:</c> section must reach <c>end of parameters</c>, and the Python package's last
+    /// line, <c>pandas_categorical:</c>, must hold JSON (a file cut inside them is truncated).
+    /// </summary>
+    private static string? CheckTrailer(IEnumerator<string?> lines)
+    {
+        var inParameters = false;
+        while (lines.MoveNext())
+        {
+            var line = lines.Current;
+            if (line is null)
+            {
+                return "a line after the trees is too long or not UTF-8";
+            }
+
+            if (line == "parameters:")
+            {
+                inParameters = true;
+            }
+            else if (line == "end of parameters")
+            {
+                inParameters = false;
+            }
+            else if (line.StartsWith("pandas_categorical:", StringComparison.Ordinal) && !IsJson(line["pandas_categorical:".Length..]))
+            {
+                return "its pandas_categorical line is cut off";
+            }
+        }
+
+        return inParameters ? "its parameters end before 'end of parameters' (a truncated file)" : null;
+    }
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var _ = System.Text.Json.JsonDocument.Parse(text);
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The lines of the stream (without their ends); null for a line too long or not UTF-8, which ends the reading.</summary>
