@@ -74,8 +74,11 @@ public sealed class ModelScanBuildTests(PackagesFixture packages)
         Assert.Contains("MlBuildGuard models: 1 model(s), 0 scanned, 1 unchanged since scanned.", second.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>A pickle that makes a user's own class (mylib.models.Classifier): what a custom scikit-learn step looks like.</summary>
+    private static byte[] UserClassPickle() => [0x80, 0x02, .. Encoding.ASCII.GetBytes("cmylib.models\nClassifier\n"), (byte)')', 0x81, (byte)'.'];
+
     [Fact]
-    public void An_unrecognised_model_is_MLG303_and_a_strict_scan_makes_unknown_imports_errors()
+    public void An_unrecognised_model_is_MLG303_and_a_users_own_class_is_an_MLG302_error_by_default()
     {
         var p = Project("""
               <ItemGroup>
@@ -84,20 +87,40 @@ public sealed class ModelScanBuildTests(PackagesFixture packages)
               </ItemGroup>
             """);
         p.Write("models/notes.pt", "this is not a model\n");
-        File.WriteAllBytes(Path.Combine(p.Directory, "models", "custom.pkl"),
-            [0x80, 0x02, .. Encoding.ASCII.GetBytes("cmylib.models\nClassifier\n"), (byte)')', 0x81, (byte)'.']);
+        File.WriteAllBytes(Path.Combine(p.Directory, "models", "custom.pkl"), UserClassPickle());
 
-        var plain = p.Build();
-        var strict = p.Build("--no-restore", "-p:MlGuardStrictModelScan=true");
+        var byDefault = p.Build();
+        var lenient = p.Build("--no-restore", "-p:MlGuardStrictModelScan=false");
 
-        Assert.Equal(1, plain.ExitCode);
-        Assert.Contains(plain.Diagnostics, d => d is { Code: "MLG303", Kind: "error" } && d.Message.StartsWith("notes.pt:", StringComparison.Ordinal));
-        Assert.Contains(plain.Diagnostics, d => d is { Code: "MLG302", Kind: "warning" } && d.Message.Contains("'mylib.models.Classifier'", StringComparison.Ordinal));
-        Assert.Contains(strict.Diagnostics, d => d is { Code: "MLG302", Kind: "error" });
+        Assert.Equal(1, byDefault.ExitCode);
+        Assert.Contains(byDefault.Diagnostics, d => d is { Code: "MLG303", Kind: "error" } && d.Message.StartsWith("notes.pt:", StringComparison.Ordinal));
+        var unknown = byDefault.Diagnostics.Single(d => d.Code == "MLG302");
+        Assert.Equal("error", unknown.Kind);
+        Assert.Contains("'mylib.models.Classifier'", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("<MlGuardAllowedGlobal Include=\"mylib.models.Classifier\" />", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains(lenient.Diagnostics, d => d is { Code: "MLG302", Kind: "warning" });
     }
 
     [Fact]
-    public void An_allowed_global_silences_MLG302()
+    public void The_allowed_global_line_the_message_names_makes_the_build_pass()
+    {
+        var p = Project("""
+              <ItemGroup>
+                <MlModel Include="models/custom.pkl" />
+                <MlGuardAllowedGlobal Include="mylib.models.Classifier" />
+              </ItemGroup>
+            """);
+        Directory.CreateDirectory(Path.Combine(p.Directory, "models"));
+        File.WriteAllBytes(Path.Combine(p.Directory, "models", "custom.pkl"), UserClassPickle());
+
+        var result = p.Build();
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(result.Diagnostics);
+    }
+
+    [Fact]
+    public void A_module_wide_allowed_global_property_silences_MLG302()
     {
         var p = Project("""
               <ItemGroup>
@@ -108,13 +131,60 @@ public sealed class ModelScanBuildTests(PackagesFixture packages)
               </PropertyGroup>
             """);
         Directory.CreateDirectory(Path.Combine(p.Directory, "models"));
-        File.WriteAllBytes(Path.Combine(p.Directory, "models", "custom.pkl"),
-            [0x80, 0x02, .. Encoding.ASCII.GetBytes("cmylib.models\nClassifier\n"), (byte)')', 0x81, (byte)'.']);
+        File.WriteAllBytes(Path.Combine(p.Directory, "models", "custom.pkl"), UserClassPickle());
 
-        var result = p.Build("-p:MlGuardStrictModelScan=true");
+        var result = p.Build();
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Empty(result.Diagnostics);
+    }
+
+    [Fact]
+    public void Models_in_formats_that_cannot_run_code_pass_and_their_truncated_copies_are_MLG303()
+    {
+        var corpus = MlBuildGuard.Testing.RepositoryPaths.Combine("tests", "corpus");
+        string[] files =
+        [
+            "real/files/torchscript_script_transformer.pt", "real/files/xgboost_classifier.json", "real/files/xgboost_classifier.ubj",
+            "formats/files/lightgbm_binary.txt", "formats/files/tflite_fully_connected.tflite",
+        ];
+        var good = Project("""
+              <ItemGroup>
+                <MlModel Include="models/*" />
+                <MlModel Include="hf_bert_tiny" />
+              </ItemGroup>
+            """);
+        var truncated = Project("""
+              <ItemGroup>
+                <MlModel Include="models/*" />
+              </ItemGroup>
+            """);
+        Directory.CreateDirectory(Path.Combine(good.Directory, "models"));
+        Directory.CreateDirectory(Path.Combine(truncated.Directory, "models"));
+        foreach (var file in files)
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(corpus, file));
+            File.WriteAllBytes(Path.Combine(good.Directory, "models", Path.GetFileName(file)), bytes);
+            File.WriteAllBytes(Path.Combine(truncated.Directory, "models", Path.GetFileName(file)), bytes[..(bytes.Length * 2 / 3)]);
+        }
+
+        var folder = Path.Combine(corpus, "formats", "files", "hf_bert_tiny");
+        Directory.CreateDirectory(Path.Combine(good.Directory, "hf_bert_tiny"));
+        foreach (var file in Directory.GetFiles(folder))
+        {
+            File.Copy(file, Path.Combine(good.Directory, "hf_bert_tiny", Path.GetFileName(file)));
+        }
+
+        var passed = good.Build();
+        var failed = truncated.Build();
+
+        Assert.True(passed.ExitCode == 0, passed.ToString());
+        Assert.Empty(passed.Diagnostics);
+        Assert.Equal(1, failed.ExitCode);
+        foreach (var file in files)
+        {
+            Assert.Contains(failed.Diagnostics, d => d is { Code: "MLG303", Kind: "error" } && d.File.EndsWith(Path.GetFileName(file), StringComparison.Ordinal));
+        }
     }
 
     [Fact]
