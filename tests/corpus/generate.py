@@ -34,6 +34,9 @@ import tarfile
 import types
 import zlib
 
+sys.dont_write_bytecode = True  # importing the case module below must not leave a __pycache__ in the corpus
+import gadget_cases  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FILES = os.path.join(HERE, "files")
 MANIFEST = os.path.join(HERE, "manifest.json")
@@ -1497,6 +1500,7 @@ def main():
     os.makedirs(FILES)
     gen_benign()
     gen_pickle_malicious()
+    gadget_cases.generate(sys.modules[__name__])
     gen_container_malicious()
     gen_unknown_import()
     gen_invalid_header()

@@ -140,8 +140,8 @@ public static class ModelScanner
         if (!ScanSeekable(stream, view, context, policy, depth: 0, diskPath: path) && mustBeModel)
         {
             context.Report(RuleCatalog.ModelUnparsable, view,
-                "its format is not one MlBuildGuard recognises (see the list of formats in MLG303's page). If it is not a model, do not declare it as MlModel; "
-                + "if it is a model in another format, suppress MLG303 for it with a justification naming the format and how it is loaded");
+                "its format is not one MlBuildGuard recognises (if it is not a model, do not declare it as MlModel; if it is a model in a format "
+                + "MLG303's page does not list, suppress MLG303 for it with a justification that names the format)");
         }
     }
 

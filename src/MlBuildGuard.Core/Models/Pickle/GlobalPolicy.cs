@@ -1,3 +1,5 @@
+using MlBuildGuard.Core.Models.Pickle.Catalogue;
+
 namespace MlBuildGuard.Core.Models.Pickle;
 
 /// <summary>How one imported name is judged.</summary>
@@ -21,72 +23,6 @@ public enum GlobalVerdict
 /// </summary>
 public sealed class GlobalPolicy
 {
-    /// <summary>Modules (and their submodules) whose every name is dangerous, with what importing from them can do.</summary>
-    private static readonly Dictionary<string, string> DangerousModules = new(StringComparer.Ordinal)
-    {
-        ["os"] = "run shell commands and access files", ["posix"] = "run shell commands and access files", ["nt"] = "run shell commands and access files",
-        ["subprocess"] = "run processes", ["_posixsubprocess"] = "run processes", ["pty"] = "run processes", ["popen2"] = "run processes",
-        ["platform"] = "run processes", ["multiprocessing"] = "run code in new processes", ["_winapi"] = "run processes",
-        ["runpy"] = "execute code", ["importlib"] = "import arbitrary code", ["imp"] = "import arbitrary code", ["pkgutil"] = "import arbitrary code",
-        ["zipimport"] = "import arbitrary code", ["code"] = "execute code", ["codeop"] = "compile and execute code", ["compileall"] = "compile code",
-        ["py_compile"] = "compile code", ["marshal"] = "load code objects", ["types"] = "build functions from code objects",
-        ["ctypes"] = "call native code", ["_ctypes"] = "call native code", ["cffi"] = "call native code", ["sys"] = "alter the interpreter",
-        ["gc"] = "reach any object in the interpreter", ["inspect"] = "reach any object in the interpreter",
-        ["pickle"] = "load another pickle", ["_pickle"] = "load another pickle", ["dill"] = "load pickled code", ["cloudpickle"] = "load pickled code",
-        ["shelve"] = "load another pickle",
-        ["socket"] = "open network connections", ["_socket"] = "open network connections", ["ssl"] = "open network connections",
-        ["http"] = "open network connections", ["urllib"] = "open network connections", ["urllib3"] = "open network connections",
-        ["requests"] = "open network connections", ["httpx"] = "open network connections", ["aiohttp"] = "open network connections",
-        ["ftplib"] = "open network connections", ["smtplib"] = "open network connections", ["poplib"] = "open network connections",
-        ["imaplib"] = "open network connections", ["nntplib"] = "open network connections", ["telnetlib"] = "open network connections",
-        ["xmlrpc"] = "open network connections", ["socketserver"] = "open network connections", ["webbrowser"] = "open URLs and run a browser",
-        ["asyncio"] = "run processes and open network connections", ["selectors"] = "open network connections",
-        ["shutil"] = "copy, move and delete files", ["tempfile"] = "create files", ["glob"] = "list files", ["fileinput"] = "read files",
-        ["pathlib"] = "read, write and delete files", ["zipfile"] = "read and write files",
-        ["tarfile"] = "read and write files", ["linecache"] = "read files", ["logging"] = "write files and reach handlers",
-        ["signal"] = "alter the interpreter", ["resource"] = "alter the interpreter", ["atexit"] = "run code at exit",
-        ["threading"] = "run code in new threads", ["_thread"] = "run code in new threads",
-        ["pydoc"] = "run a pager process and import code", ["profile"] = "execute code", ["cProfile"] = "execute code", ["pdb"] = "execute code",
-        ["bdb"] = "execute code", ["trace"] = "execute code", ["timeit"] = "execute code", ["doctest"] = "execute code", ["site"] = "alter the interpreter",
-        ["distutils"] = "run processes", ["setuptools"] = "run processes", ["pip"] = "install packages", ["venv"] = "run processes",
-        ["ensurepip"] = "install packages", ["idlelib"] = "execute code", ["lib2to3"] = "execute code", ["_interpreters"] = "execute code",
-        ["_xxsubinterpreters"] = "execute code", ["cgi"] = "run processes", ["cgitb"] = "execute code", ["mailcap"] = "run processes",
-        ["pipes"] = "run processes", ["_aix_support"] = "run processes", ["_osx_support"] = "run processes",
-        ["operator"] = "reach attributes and call methods of any object", ["_operator"] = "reach attributes and call methods of any object",
-        ["functools"] = "call functions with chosen arguments", ["copy"] = "call methods of any object",
-        ["torch.hub"] = "download and run code", ["torch.jit"] = "compile and run code", ["torch._dynamo"] = "compile and run code",
-        ["torch._inductor"] = "compile and run code", ["torch.package"] = "import packaged code", ["torch.utils.cpp_extension"] = "compile native code",
-        ["torch.distributed"] = "open network connections", ["torch.testing"] = "execute code", ["torch.utils._config_module"] = "execute code",
-        ["numpy.f2py"] = "compile and run code", ["numpy.distutils"] = "run processes", ["numpy.ctypeslib"] = "call native code",
-        ["numpy.testing"] = "execute code", ["keras"] = "load layers that run code", ["tensorflow"] = "run TensorFlow ops that touch files",
-        ["__main__"] = "run whatever the loading program defines",
-    };
-
-    /// <summary>Single names that are dangerous in modules that are otherwise fine.</summary>
-    private static readonly Dictionary<string, string> DangerousNames = new(StringComparer.Ordinal)
-    {
-        ["builtins.eval"] = "execute code", ["builtins.exec"] = "execute code", ["builtins.compile"] = "compile code",
-        ["builtins.__import__"] = "import arbitrary code", ["builtins.open"] = "open files", ["builtins.getattr"] = "reach any attribute",
-        ["builtins.setattr"] = "change any attribute", ["builtins.delattr"] = "delete any attribute", ["builtins.globals"] = "reach the interpreter's globals",
-        ["builtins.locals"] = "reach the interpreter's locals", ["builtins.vars"] = "reach any object's attributes", ["builtins.input"] = "read from the console",
-        ["builtins.breakpoint"] = "start a debugger", ["builtins.__build_class__"] = "define classes", ["builtins.type"] = "define classes",
-        ["builtins.exit"] = "end the process", ["builtins.quit"] = "end the process", ["builtins.help"] = "run a pager process",
-        ["builtins.memoryview"] = "reach raw memory", ["builtins.print"] = "write output", ["builtins.super"] = "reach base-class methods",
-        ["builtins.classmethod"] = "define methods", ["builtins.staticmethod"] = "define methods",
-        ["builtins.property"] = "define methods", ["builtins.map"] = "call functions lazily", ["builtins.filter"] = "call functions lazily",
-        ["builtins.apply"] = "call functions", ["builtins.execfile"] = "execute code", ["builtins.reload"] = "re-import code",
-        ["torch.load"] = "load another pickle", ["torch.compile"] = "compile and run code", ["torch.storage._load_from_bytes"] = "load another pickle",
-        ["torch.serialization.load"] = "load another pickle", ["torch.serialization._load"] = "load another pickle",
-        ["numpy.load"] = "load a pickle from a file", ["numpy.loadtxt"] = "read files", ["numpy.fromfile"] = "read files",
-        ["numpy.save"] = "write files", ["numpy.memmap"] = "map files", ["numpy.lib.npyio.load"] = "load a pickle from a file",
-        ["collections.namedtuple"] = "compile code", ["codecs.open"] = "open files", ["_codecs.open"] = "open files",
-        ["io.open"] = "open files", ["io.FileIO"] = "open files", ["io.open_code"] = "open files", ["_io.open"] = "open files",
-        ["_io.FileIO"] = "open files", ["_io.open_code"] = "open files", ["uuid._get_command_stdout"] = "run processes",
-        ["uuid._popen"] = "run processes", ["joblib.load"] = "load another pickle", ["joblib.numpy_pickle.load"] = "load another pickle",
-        ["joblib.numpy_pickle._unpickle"] = "load another pickle", ["joblib.numpy_pickle_compat.load"] = "load another pickle",
-        ["joblib.Parallel"] = "run code in other processes", ["joblib.delayed"] = "call functions", ["uuid._find_mac"] = "run processes", ["uuid._ifconfig_getnode"] = "run processes",
-    };
-
     private readonly HashSet<string> _exact = new(StringComparer.Ordinal);
     private readonly List<string> _modulePrefixes = new();
     private readonly List<string> _extraAllowed;
@@ -170,37 +106,38 @@ public sealed class GlobalPolicy
         return !name.Contains('.') && _modulePrefixes.Any(p => module == p || module.StartsWith(p + ".", StringComparison.Ordinal));
     }
 
-    /// <summary>Every (module, name) the import can stand for: the name as given, and each dotted step taken as a module.</summary>
+    /// <summary>
+    /// Every (module, name) the import can stand for: the name as given, and each run of its dotted steps taken as a
+    /// module (any attribute on the way may itself be a module: <c>sysconfig</c> + <c>prefix.os.system</c> may reach
+    /// <c>os.system</c>).
+    /// </summary>
     private static IEnumerable<(string Module, string Name)> Readings(string module, string name)
     {
         yield return (module, name);
         var parts = name.Split('.');
-        for (var i = 0; i < parts.Length - 1; i++)
+        for (var start = 0; start < parts.Length - 1; start++)
         {
-            // pathlib + "os.system": attribute 'os' of pathlib is the os module.
-            yield return (string.Join('.', parts[..(i + 1)]), string.Join('.', parts[(i + 1)..]));
-            yield return (module + "." + string.Join('.', parts[..(i + 1)]), string.Join('.', parts[(i + 1)..]));
+            for (var end = start; end < parts.Length - 1; end++)
+            {
+                var steps = string.Join('.', parts[start..(end + 1)]);
+                var rest = string.Join('.', parts[(end + 1)..]);
+                yield return (steps, rest);
+                if (start == 0)
+                {
+                    yield return (module + "." + steps, rest);
+                }
+            }
         }
     }
 
     /// <summary>Whether the catalogue names this very global (not only its module).</summary>
-    private static bool NamedDangerous(string module, string name) =>
-        DangerousNames.ContainsKey(module + "." + name) || DangerousNames.ContainsKey(module + "." + name.Split('.')[0]);
+    private static bool NamedDangerous(string module, string name) => DangerousCatalogue.FindName(module, name) is not null;
 
     private static string? DangerousReason(string module, string name)
     {
-        var first = name.Split('.')[0];
-        if (DangerousNames.TryGetValue(module + "." + first, out var byName) || DangerousNames.TryGetValue(module + "." + name, out byName))
+        if ((DangerousCatalogue.FindName(module, name) ?? DangerousCatalogue.FindModule(module)) is { } entry)
         {
-            return byName;
-        }
-
-        for (var m = module; m.Length > 0; m = m.Contains('.') ? m[..m.LastIndexOf('.')] : "")
-        {
-            if (DangerousModules.TryGetValue(m, out var byModule))
-            {
-                return byModule;
-            }
+            return entry.Effect;
         }
 
         // Dunder attributes reach interpreter internals whatever module they come from (__globals__, __builtins__, __subclasses__ …).

@@ -6,7 +6,7 @@ namespace MlBuildGuard.Core.Tests.Models.Pickle;
 
 public class PickleScannerTests
 {
-    private static List<Finding> Scan(byte[] bytes, ScanOptions? options = null)
+    internal static List<Finding> Scan(byte[] bytes, ScanOptions? options = null)
     {
         options ??= new ScanOptions();
         var context = new ModelScanContext("/models/m.pkl", options);
