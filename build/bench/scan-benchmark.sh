@@ -4,14 +4,17 @@
 #   build/bench/scan-benchmark.sh
 #
 # Environment: BENCH_DIR (work folder, default mktemp), BENCH_SCAN_MB (size of each model, default 1024),
-# BENCH_RUNS (timed runs, median reported, default 3).
+# BENCH_RUNS (timed runs, median reported, default 3), PICKLESCAN_SRC (a checkout of mmaitre314/picklescan: its src/
+# is run with Debian's /usr/bin/python3, and its tests/data and tests/data2 are the per-file set).
 #
 # Makes two models no test loads, times `mlguard scan` on each, and in the same run the same files through:
-#   - picklescan itself when it is importable (python3 -c 'import picklescan'): `picklescan --path FILE`;
+#   - picklescan itself, run from its source (PICKLESCAN_SRC) through its CLI's main(), or when it is importable;
 #   - otherwise a labelled stand-in with picklescan's algorithm: Python's zipfile to find the pickles, then
 #     pickletools.genops over each, collecting GLOBAL / STACK_GLOBAL imports (what picklescan's scan_pickle_bytes does);
 #   - `sha256sum FILE`, the cost of reading every byte once.
 # Reports the median wall time and the peak resident memory (GNU time) of each, and the ratios to mlguard.
+# With PICKLESCAN_SRC it also scans each of picklescan's own test files as a whole process with both tools (what a CI
+# step that checks files one by one pays, start-up included) and reports the total time and the ratio.
 set -euo pipefail
 export LC_ALL=C
 BENCH_NAME=scan-bench
@@ -91,8 +94,13 @@ else:
 print(len(imports), "imports:", ", ".join(sorted(imports)))
 PY
 
-if python3 -c 'import picklescan' 2>/dev/null; then
-  OTHER_NAME="picklescan"; OTHER=(python3 -m picklescan --path)
+if [ -n "${PICKLESCAN_SRC:-}" ]; then
+  [ -d "$PICKLESCAN_SRC/src/picklescan" ] || die "PICKLESCAN_SRC=$PICKLESCAN_SRC holds no src/picklescan"
+  # Its module entry point exits 0 whatever it finds; the CLI's main() returns 0 clean, 1 malware, 2 scan error.
+  OTHER_NAME="picklescan ($(git -C "$PICKLESCAN_SRC" describe --tags --always 2>/dev/null || echo source), from source)"
+  OTHER=(env PYTHONPATH="$PICKLESCAN_SRC/src" /usr/bin/python3 -c 'import sys; from picklescan.cli import main; sys.exit(main())' -p)
+elif python3 -c 'import picklescan' 2>/dev/null; then
+  OTHER_NAME="picklescan"; OTHER=(python3 -c 'import sys; from picklescan.cli import main; sys.exit(main())' -p)
 else
   OTHER_NAME="picklescan-style genops stand-in (picklescan is not installable here)"; OTHER=(python3 "$W/genops_scan.py")
 fi
@@ -102,7 +110,7 @@ measure() {
   local file=$2; shift 2
   local walls=() rss=0
   for ((r = 0; r < RUNS; r++)); do
-    /usr/bin/time -f '%e %M' -o "$W/time.txt" "$@" "$file" >"$W/out.txt" 2>&1 || { rc=$?; [ $rc -le 1 ] || { cat "$W/out.txt" >&2; exit 1; }; }
+    /usr/bin/time -f '%e %M' -o "$W/time.txt" "$@" "$file" >"$W/out.txt" 2>&1 || { rc=$?; [ $rc -le 2 ] || { cat "$W/out.txt" >&2; exit 1; }; }
     read -r wall kb <"$W/time.txt"
     walls+=("$wall"); (( kb > rss )) && rss=$kb
   done
@@ -124,4 +132,32 @@ for f in checkpoint.pt weights.pkl; do
 done
 echo
 echo "mlguard's verdicts: $(cat "$W"/checkpoint.pt.mlguard.txt "$W"/weights.pkl.mlguard.txt | tr '\n' ' ')"
+
+# Per file, as a whole process: picklescan's own test files, each scanned by a new process of each tool.
+if [ -n "${PICKLESCAN_SRC:-}" ] && [ -d "$PICKLESCAN_SRC/tests/data2" ]; then
+  mapfile -t FILES < <(find "$PICKLESCAN_SRC/tests/data" "$PICKLESCAN_SRC/tests/data2" -maxdepth 1 -type f | sort)
+  # total FILES... seconds for one pass of CMD over every file (exit codes 0-2 are verdicts)
+  total() {
+    local start end
+    start=$(date +%s.%N)
+    for f in "${FILES[@]}"; do "$@" "$f" >/dev/null 2>&1 || true; done
+    end=$(date +%s.%N)
+    awk "BEGIN{printf \"%.2f\", $end - $start}"
+  }
+  median_total() {
+    local t=()
+    for ((r = 0; r < RUNS; r++)); do t+=("$(total "$@")"); done
+    printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+  }
+  cat "${FILES[@]}" >/dev/null
+  mt=$(median_total "${MLGUARD[@]}" scan)
+  pt=$(median_total "${OTHER[@]}")
+  echo
+  echo "Per file as a whole process, ${#FILES[@]} files of picklescan's tests/data and tests/data2 (median of $RUNS passes):"
+  echo
+  echo "| tool | total | per file | picklescan / mlguard |"
+  echo "| --- | ---: | ---: | ---: |"
+  echo "| mlguard scan | ${mt} s | $(awk "BEGIN{printf \"%.0f ms\", 1000*$mt/${#FILES[@]}}") | $(awk "BEGIN{printf \"%.2fx\", $pt/$mt}") |"
+  echo "| $OTHER_NAME | ${pt} s | $(awk "BEGIN{printf \"%.0f ms\", 1000*$pt/${#FILES[@]}}") | 1.00x |"
+fi
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
