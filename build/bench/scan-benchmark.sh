@@ -97,7 +97,7 @@ PY
 if [ -n "${PICKLESCAN_SRC:-}" ]; then
   [ -d "$PICKLESCAN_SRC/src/picklescan" ] || die "PICKLESCAN_SRC=$PICKLESCAN_SRC holds no src/picklescan"
   # Its module entry point exits 0 whatever it finds; the CLI's main() returns 0 clean, 1 malware, 2 scan error.
-  OTHER_NAME="picklescan ($(git -C "$PICKLESCAN_SRC" describe --tags --always 2>/dev/null || echo source), from source)"
+  OTHER_NAME="picklescan $(sed -n 's/^version *= *//p' "$PICKLESCAN_SRC/setup.cfg" 2>/dev/null | head -n 1) (from source)"
   OTHER=(env PYTHONPATH="$PICKLESCAN_SRC/src" /usr/bin/python3 -c 'import sys; from picklescan.cli import main; sys.exit(main())' -p)
 elif python3 -c 'import picklescan' 2>/dev/null; then
   OTHER_NAME="picklescan"; OTHER=(python3 -c 'import sys; from picklescan.cli import main; sys.exit(main())' -p)
