@@ -69,7 +69,7 @@ internal static class PythonJson
     }
 
     /// <summary>Follows JSON text byte by byte and tells which bytes belong to a string literal (its quotes included).</summary>
-    private struct JsonStringState
+    internal struct JsonStringState
     {
         private bool _inString;
         private bool _escaped;

@@ -1,6 +1,4 @@
 using MlBuildGuard.Core.Diagnostics;
-using MlBuildGuard.Core.Models;
-using MlBuildGuard.Core.Models.Pickle;
 
 namespace MlBuildGuard.Core.Tests.Models.Pickle;
 
@@ -10,13 +8,7 @@ namespace MlBuildGuard.Core.Tests.Models.Pickle;
 /// </summary>
 public class LoaderIdiomsTests
 {
-    private static List<Finding> Scan(byte[] bytes, ScanOptions? options = null)
-    {
-        options ??= new ScanOptions();
-        var context = new ModelScanContext("m.pkl", options);
-        PickleScanner.Scan(new MemoryStream(bytes), "m.pkl", context, new GlobalPolicy(options.AllowedGlobals));
-        return context.Findings;
-    }
+    private static List<Finding> Scan(byte[] bytes) => PickleScannerTests.Scan(bytes);
 
     [Fact]
     public void Getattr_of_an_allowed_class_method_is_judged_as_that_method()

@@ -10,8 +10,7 @@ internal sealed class PythonJsonStream(Stream inner) : Containers.ReadOnlyStream
 {
     private readonly byte[] _pending = new byte[8];
     private int _pendingCount;
-    private bool _inString;
-    private bool _escaped;
+    private PythonJson.JsonStringState _strings;
     private bool _innerDone;
 
     public override int Read(byte[] buffer, int offset, int count)
@@ -44,27 +43,8 @@ internal sealed class PythonJsonStream(Stream inner) : Containers.ReadOnlyStream
         for (var i = 0; i < span.Length; i++)
         {
             var b = span[i];
-            if (_inString)
+            if (_strings.Inside(b))
             {
-                if (_escaped)
-                {
-                    _escaped = false;
-                }
-                else if (b == (byte)'\\')
-                {
-                    _escaped = true;
-                }
-                else if (b == (byte)'"')
-                {
-                    _inString = false;
-                }
-
-                continue;
-            }
-
-            if (b == (byte)'"')
-            {
-                _inString = true;
                 continue;
             }
 
