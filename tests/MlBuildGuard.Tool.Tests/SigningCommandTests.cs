@@ -112,6 +112,21 @@ public sealed class SigningCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_changed_single_file_model_is_named_by_its_file_name()
+    {
+        var model = _dir.Write("m.onnx", "onnx bytes");
+        var (priv, pub) = Keygen();
+        Assert.Equal(0, Run("sign", model, "--private-key", priv).ExitCode);
+        File.WriteAllText(model, "other bytes");
+
+        var (code, stdout, _) = Run("verify", model, "--public-key", pub);
+
+        Assert.Equal(1, code);
+        Assert.Contains("the content of m.onnx changed since it was signed", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("files: .", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Shard_size_signs_with_the_shards_method_which_verifies_and_catches_a_changed_byte()
     {
         var model = _dir.Write("big.bin", new string('w', 2500));

@@ -217,20 +217,29 @@ public static class OmsVerifier
             return new OmsVerificationResult(OmsVerificationFailure.None, "The signature is valid and matches the model.", [], [], [], statement);
         }
 
+        // A single file's resource is "." (or its shards ".:0:1048576"): name the file itself in the message.
+        string Shown(string name) => singleFile && (name == "." || name.StartsWith(".:", StringComparison.Ordinal)) ? fileName + name[1..] : name;
         var parts = new List<string>();
-        if (extra.Count > 0)
+        if (singleFile && extra.Count == 0 && missing.Count == 0 && changed.All(c => Shown(c).StartsWith(fileName, StringComparison.Ordinal)))
         {
-            parts.Add("extra files: " + string.Join(", ", extra));
+            parts.Add($"the content of {fileName} changed since it was signed");
         }
-
-        if (missing.Count > 0)
+        else
         {
-            parts.Add("missing files: " + string.Join(", ", missing));
-        }
+            if (extra.Count > 0)
+            {
+                parts.Add("extra files: " + string.Join(", ", extra.Select(Shown)));
+            }
 
-        if (changed.Count > 0)
-        {
-            parts.Add("changed files: " + string.Join(", ", changed));
+            if (missing.Count > 0)
+            {
+                parts.Add("missing files: " + string.Join(", ", missing.Select(Shown)));
+            }
+
+            if (changed.Count > 0)
+            {
+                parts.Add("changed files: " + string.Join(", ", changed.Select(Shown)));
+            }
         }
 
         return new OmsVerificationResult(OmsVerificationFailure.ContentMismatch, "The model does not match its signature (" + string.Join("; ", parts) + ").",
