@@ -52,6 +52,7 @@ public static class Sha256File
                 total += read;
             }
 
+            keys.Complete();
             return new FileDigest(hash.GetHashAndReset(), total, keys.Found);
         }
         finally
