@@ -246,6 +246,7 @@ public static class BuiltInSecretRules
         Before = 64,
         After = 16 + 4096,
         Normalize = PemBody,
+        ReportAtMatch = true,
     };
 
     /// <summary>Only the header line of a PEM private key block, for checks that need no fingerprint (the lock's hash pass).</summary>

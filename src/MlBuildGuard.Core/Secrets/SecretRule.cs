@@ -58,8 +58,9 @@ public sealed class SecretRule
     public int After { get; init; } = DefaultAfter;
 
     /// <summary>
-    /// Characters that may not touch the secret on either side (a key is not the middle of a longer token); null = no
-    /// check. Built-in rules use it where gitleaks' patterns use <c>\b</c>, which .NET would apply to Latin-1 letters too.
+    /// Characters of which two may not directly precede or follow the match (a key is not the middle of a longer token);
+    /// null = no check. Built-in rules use it where gitleaks' patterns use <c>\b</c>, which .NET would apply to Latin-1
+    /// letters too, and which would miss strings in binary formats followed by an opcode or tag that is a letter.
     /// </summary>
     public System.Buffers.SearchValues<char>? TokenCharacters { get; init; }
 
@@ -71,6 +72,9 @@ public sealed class SecretRule
 
     /// <summary>A last check of the secret's content (a JWT header that decodes, a placeholder that is not a password).</summary>
     public Func<string, bool>? Validate { get; init; }
+
+    /// <summary>Whether findings point at the start of the whole match (a PEM header) rather than at the secret in it.</summary>
+    public bool ReportAtMatch { get; init; }
 
     /// <summary>Turns the captured text into the value that is fingerprinted (e.g. a PEM body without line breaks).</summary>
     public Func<string, string>? Normalize { get; init; }

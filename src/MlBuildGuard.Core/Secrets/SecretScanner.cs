@@ -183,8 +183,9 @@ public sealed class SecretScanner
     private void AddWindow(int r, long position)
     {
         var rule = _set.Rules[r];
-        var start = Math.Max(0, position - rule.Before - 1);
-        var end = position + rule.After + 1;
+        // Two more bytes on each side show whether the match is part of a longer token (SecretRule.TokenCharacters).
+        var start = Math.Max(0, position - rule.Before - 2);
+        var end = position + rule.After + 2;
         var windows = _pending[r];
         if (windows.Count > 0)
         {
@@ -263,7 +264,7 @@ public sealed class SecretScanner
 
             _lastMatchEnd[r] = matchStart + m.Length;
             var value = rule.Normalize?.Invoke(secretGroup.Value) is { Length: > 0 } normal ? normal : secretGroup.Value;
-            _unplaced.Add(new Located(r, start + secretGroup.Index, SecretMath.Fingerprint(rule.Id, value), 0, 0));
+            _unplaced.Add(new Located(r, start + (rule.ReportAtMatch ? m.Index : secretGroup.Index), SecretMath.Fingerprint(rule.Id, value), 0, 0));
         }
     }
 
@@ -288,10 +289,11 @@ public sealed class SecretScanner
 
     private bool Accept(SecretRule rule, string text, Match m, Group secret)
     {
-        if (rule.TokenCharacters is { } token
-            && ((m.Index > 0 && token.Contains(text[m.Index - 1])) || (m.Index + m.Length < text.Length && token.Contains(text[m.Index + m.Length]))))
+        if (rule.TokenCharacters is { } token && (RunsOn(token, text, m.Index - 2, m.Index) || RunsOn(token, text, m.Index + m.Length, m.Index + m.Length + 2)))
         {
-            return false; // the middle of a longer token
+            // The middle of a longer token. Two characters, not one: in binary formats a string is often preceded by a
+            // length byte and followed by an opcode or field tag that happens to be a letter (pickle 'q', protobuf 'r').
+            return false;
         }
 
         var value = secret.Value;
@@ -326,6 +328,10 @@ public sealed class SecretScanner
 
         return true;
     }
+
+    /// <summary>Whether text[from..to) lies inside the text and is made only of token characters.</summary>
+    private static bool RunsOn(System.Buffers.SearchValues<char> token, string text, int from, int to) =>
+        from >= 0 && to <= text.Length && !text.AsSpan(from, to - from).ContainsAnyExcept(token);
 
     private static string LineAround(string text, int index, int length)
     {

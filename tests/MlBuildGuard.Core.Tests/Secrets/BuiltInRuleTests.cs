@@ -73,7 +73,7 @@ public sealed class BuiltInRuleTests
         {
             { "aws-access-key-id", "AK" + "IA" + Rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 15) + " short" },
             { "aws-access-key-id", "AK" + "IA" + "IOSFODNN7" + "EXAMPLE" },
-            { "aws-access-key-id", "xAK" + "IA" + Rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16) },
+            { "aws-access-key-id", "xyAK" + "IA" + Rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16) },
             { "aws-secret-access-key", "aws_secret_access_key = " + new string('A', 40) },
             { "aws-secret-access-key", "aws_secret_access_key = " + Rand(B62, 39) + " " },
             { "azure-storage-account-key", "AccountKey=" + Rand(B62, 80) + "==" },
@@ -82,6 +82,7 @@ public sealed class BuiltInRuleTests
             { "gcp-service-account-key", "{\"private_key_id\": \"" + Rand("0123456789abcdef", 40) + "\", \"client_email\": \"x@y\"}" },
             { "github-token", "gh" + "p_" + Rand(B62, 35) + " " },
             { "github-token", "gh" + "p_" + Rand(B62, 40) },
+            { "github-token", "ab" + "gh" + "p_" + Rand(B62, 36) },
             { "github-token", "gh" + "x_" + Rand(B62, 36) },
             { "gitlab-token", "gl" + "pat-" + Rand(B62, 19) + " " },
             { "slack-token", "xo" + "xb-not-a-token" },
