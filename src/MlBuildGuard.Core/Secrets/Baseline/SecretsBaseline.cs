@@ -124,6 +124,10 @@ public sealed class SecretsBaseline
                 throw new SecretConfigurationException("it is not valid JSON: " + FirstSentence(e.Message),
                     (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
             }
+            catch (InvalidOperationException)
+            {
+                throw Error("a string is not valid UTF-8"); // Utf8JsonReader.GetString on invalid UTF-8
+            }
         }
 
         private SecretsBaseline ParseDocument()
