@@ -81,7 +81,8 @@ public static class BuiltInSecretRules
     {
         Id = "azure-sas-token",
         Description = "an Azure shared access signature (SAS) token",
-        Pattern = Rx("[?&]sig=([A-Za-z0-9%+/]{40,90})"),
+        // An HMAC-SHA256 in base64 (43 characters and '='), URL-encoded or not.
+        Pattern = Rx("[?&]sig=((?:[A-Za-z0-9+/]|%2[BbFf]){43}(?:%3[Dd]|=))"),
         Keywords = Exact("sig="),
         Context = Rx("[?&](?:sv|se|sp|spr|st|srt|ss|sr|skoid)="),
         ContextReach = 400,

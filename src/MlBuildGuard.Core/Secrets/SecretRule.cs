@@ -58,7 +58,7 @@ public sealed class SecretRule
     public int After { get; init; } = DefaultAfter;
 
     /// <summary>
-    /// Characters of which two may not directly precede or follow the match (a key is not the middle of a longer token);
+    /// Characters of which four may not directly precede or follow the match (a key is not the middle of a longer token);
     /// null = no check. Built-in rules use it where gitleaks' patterns use <c>\b</c>, which .NET would apply to Latin-1
     /// letters too, and which would miss strings in binary formats followed by an opcode or tag that is a letter.
     /// </summary>

@@ -22,6 +22,9 @@ public sealed class SecretScanner
     /// <summary>Matches kept per scan; further ones are only counted (<see cref="Omitted"/>).</summary>
     public const int MaxMatches = 1000;
 
+    /// <summary>How many token characters next to a match make it part of a longer token.</summary>
+    private const int TokenRun = 4;
+
     /// <summary>Synthetic hits for rules without keywords are placed this far apart.</summary>
     private const int UnanchoredStep = 512;
 
@@ -183,9 +186,9 @@ public sealed class SecretScanner
     private void AddWindow(int r, long position)
     {
         var rule = _set.Rules[r];
-        // Two more bytes on each side show whether the match is part of a longer token (SecretRule.TokenCharacters).
-        var start = Math.Max(0, position - rule.Before - 2);
-        var end = position + rule.After + 2;
+        // A few more bytes on each side show whether the match is part of a longer token (SecretRule.TokenCharacters).
+        var start = Math.Max(0, position - rule.Before - TokenRun);
+        var end = position + rule.After + TokenRun;
         var windows = _pending[r];
         if (windows.Count > 0)
         {
@@ -289,10 +292,12 @@ public sealed class SecretScanner
 
     private bool Accept(SecretRule rule, string text, Match m, Group secret)
     {
-        if (rule.TokenCharacters is { } token && (RunsOn(token, text, m.Index - 2, m.Index) || RunsOn(token, text, m.Index + m.Length, m.Index + m.Length + 2)))
+        if (rule.TokenCharacters is { } token
+            && (RunsOn(token, text, m.Index - TokenRun, m.Index) || RunsOn(token, text, m.Index + m.Length, m.Index + m.Length + TokenRun)))
         {
-            // The middle of a longer token. Two characters, not one: in binary formats a string is often preceded by a
-            // length byte and followed by an opcode or field tag that happens to be a letter (pickle 'q', protobuf 'r').
+            // The middle of a longer token (a digest, a base64 blob). A run of several characters, not one: in binary
+            // formats a string is often preceded by a length byte and followed by an opcode or field tag and an index or
+            // length that happen to be letters or digits (pickle "q7X", protobuf "rJ").
             return false;
         }
 
