@@ -91,3 +91,16 @@ publish_mlguard() {
     die "the publish output has no mlguard"
   fi
 }
+
+# measure NAME FILE CMD...: runs CMD FILE $RUNS times; prints the median wall seconds and the peak RSS (MiB); an exit
+# code above 1 (0 clean, 1 findings) fails the script. Needs require_gnu_time and prepare_work_folder.
+measure() {
+  local file=$2; shift 2
+  local walls=() rss=0
+  for ((r = 0; r < RUNS; r++)); do
+    /usr/bin/time -f '%e %M' -o "$W/time.txt" "$@" "$file" >"$W/out.txt" 2>&1 || { rc=$?; [ $rc -le 1 ] || { cat "$W/out.txt" >&2; exit 1; }; }
+    read -r wall kb <"$W/time.txt"
+    walls+=("$wall"); (( kb > rss )) && rss=$kb
+  done
+  printf '%s %s\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" "$(( rss / 1024 ))"
+}

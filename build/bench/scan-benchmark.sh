@@ -97,18 +97,6 @@ else
   OTHER_NAME="picklescan-style genops stand-in (picklescan is not installable here)"; OTHER=(python3 "$W/genops_scan.py")
 fi
 
-# measure NAME FILE CMD...: median wall seconds and peak RSS (MiB) over RUNS runs, checking the exit code is 0 or 1
-measure() {
-  local file=$2; shift 2
-  local walls=() rss=0
-  for ((r = 0; r < RUNS; r++)); do
-    /usr/bin/time -f '%e %M' -o "$W/time.txt" "$@" "$file" >"$W/out.txt" 2>&1 || { rc=$?; [ $rc -le 1 ] || { cat "$W/out.txt" >&2; exit 1; }; }
-    read -r wall kb <"$W/time.txt"
-    walls+=("$wall"); (( kb > rss )) && rss=$kb
-  done
-  printf '%s %s\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" "$(( rss / 1024 ))"
-}
-
 sync; echo
 echo "| file | tool | median wall | peak memory | time / mlguard | memory / mlguard |"
 echo "| --- | --- | ---: | ---: | ---: | ---: |"
