@@ -102,9 +102,9 @@ echo "| file | tool | median wall | peak memory | time / mlguard | memory / mlgu
 echo "| --- | --- | ---: | ---: | ---: | ---: |"
 for f in checkpoint.pt weights.pkl; do
   cat "$W/$f" >/dev/null   # warm the page cache for every tool alike
-  read -r mw mm < <(measure mlguard "$W/$f" "${MLGUARD[@]}" scan)
-  read -r ow om < <(measure other "$W/$f" "${OTHER[@]}")
-  read -r sw sm < <(measure sha256sum "$W/$f" sha256sum)
+  read -r mw mm _ < <(measure mlguard "$W/$f" "${MLGUARD[@]}" scan)
+  read -r ow om _ < <(measure other "$W/$f" "${OTHER[@]}")
+  read -r sw sm _ < <(measure sha256sum "$W/$f" sha256sum)
   "${MLGUARD[@]}" scan "$W/$f" >"$W/$f.mlguard.txt" 2>&1 || true
   echo "| \`$f\` (${MB} MiB) | mlguard scan | ${mw} s | ${mm} MiB | 1.00x | 1.00x |"
   echo "| | $OTHER_NAME | ${ow} s | ${om} MiB | $(awk "BEGIN{printf \"%.2fx\", $ow/($mw>0?$mw:0.01)}") | $(awk "BEGIN{printf \"%.2fx\", $om/$mm}") |"

@@ -2,18 +2,16 @@ using System.Diagnostics;
 using System.Text.Json;
 using MlBuildGuard.Core.Hashing;
 using MlBuildGuard.Core.Secrets;
-using MlBuildGuard.Testing;
 using MlBuildGuard.Testing.Secrets;
 
-// SecretsBench generate DIR                          the scoring corpus and DIR/manifest.json
+// SecretsBench generate DIR ONNX                     the scoring corpus (ONNX: a model to add metadata to) and DIR/manifest.json
 // SecretsBench bulk DIR MIB                          MIB of CSV (16 MiB files, one planted credential each)
 // SecretsBench score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON   recall and false alarms, as Markdown
 // SecretsBench hash [--secrets] DIR                  the training-input hashing pass over DIR, with or without secrets
 switch (args.FirstOrDefault())
 {
     case "generate":
-        var onnx = File.ReadAllBytes(RepositoryPaths.Combine("tests", "corpus", "real", "files", "onnx_matmul_add.onnx"));
-        SecretCorpus.Generate(args[1], onnx, copies: 2).Write(Path.Combine(args[1], "manifest.json"));
+        SecretCorpus.Generate(args[1], File.ReadAllBytes(args[2]), copies: 2).Write(Path.Combine(args[1], "manifest.json"));
         return 0;
     case "bulk":
         Console.WriteLine(SecretCorpus.GenerateBulk(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) << 20));
@@ -23,7 +21,7 @@ switch (args.FirstOrDefault())
     case "hash":
         return HashPass.Run(args.Contains("--secrets"), args[^1]);
     default:
-        Console.Error.WriteLine("usage: SecretsBench generate DIR | bulk DIR MIB | score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON | hash [--secrets] DIR");
+        Console.Error.WriteLine("usage: SecretsBench generate DIR ONNX | bulk DIR MIB | score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON | hash [--secrets] DIR");
         return 2;
 }
 

@@ -216,7 +216,7 @@ public static class BuiltInSecretRules
         Id = "connection-string-password",
         Description = "a password in a connection string (Password= or Pwd= beside a server, host, user or database key)",
         Pattern = Rx("(?i:password|pwd)[ \\t]{0,3}=[ \\t]{0,3}(?:\"([^\"\\r\\n]{3,128})\"|'([^'\\r\\n]{3,128})'|([^;\"'\\s]{3,128}))"),
-        Keywords = AnyCase("password", "pwd"),
+        Keywords = AnyCase("password", "pwd="),
         Context = Rx("(?i:server|data source|host|user id|uid|user|username|database|initial catalog|address|addr)[ \\t]{0,3}="),
         ContextReach = 256,
         TokenCharacters = Base62Underscore,

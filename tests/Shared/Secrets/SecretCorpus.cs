@@ -83,8 +83,8 @@ public static class SecretCorpus
             writer.Write("id,text,score,digest,uuid,blob\n");
             var benign = fakes.Benign(1_000_000).GetEnumerator();
             long written = 0;
-            var plantAt = random.Next(1000, 100_000);
             var size = Math.Min(FileBytes, totalBytes - (long)f * FileBytes);
+            var plantAt = random.Next(0, (int)Math.Max(1, size / 400)); // rows are about 200 bytes: within the file
             for (var row = 0; written < size; row++)
             {
                 var text = row == plantAt ? fakes.Makers[f % fakes.Makers.Count].Make().Text.Replace("\"", "\"\"", StringComparison.Ordinal)

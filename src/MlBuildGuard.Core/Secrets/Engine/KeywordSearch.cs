@@ -13,15 +13,16 @@ public readonly record struct KeywordHit(int Position, int Keyword);
 
 /// <summary>
 /// Finds many short keywords in bytes at once, fast enough to run beside SHA-256 in the same pass (SPEC §8). It is the
-/// "Teddy" technique: the keywords are spread over 8 buckets (one bit each), and for every 32-byte block three SIMD
-/// nibble-table lookups per fingerprint byte say which buckets' first three bytes could start at each position. Only those
+/// "Teddy" technique: the keywords are spread over 8 buckets (one bit each), and for every 32-byte block two SIMD
+/// nibble-table lookups per fingerprint byte say which buckets' first four bytes could start at each position (keywords
+/// are spread so that each bucket's tables stay tight). Only those
 /// few candidates are compared with the keywords themselves. .NET's <c>SearchValues&lt;string&gt;</c> does the same for
 /// UTF-16 text; secrets are scanned as raw bytes, and widening every byte to a char first costs more than the search.
 /// Without SIMD a table-driven scalar loop gives the same answers.
 /// </summary>
 public sealed class KeywordSearch
 {
-    private const int Fingerprint = 3;
+    private const int Fingerprint = 4;
     private const int Buckets = 8;
 
     private readonly byte[][] _lower; // keyword bytes, letters lowered where the keyword ignores case
@@ -55,12 +56,17 @@ public sealed class KeywordSearch
             MaxLength = Math.Max(MaxLength, text.Length);
         }
 
-        // Sorted keywords share prefixes (ghp_, gho_, ...): neighbours go into the same bucket, which keeps its masks tight.
-        var order = Enumerable.Range(0, keywords.Count).OrderBy(i => keywords[i].Text.ToLowerInvariant(), StringComparer.Ordinal).ToArray();
+        // Each bucket admits the nibble combinations of all its keywords, so a bucket of unlike keywords lets through
+        // much more than its keywords: put each keyword (the least specific first) where it widens a bucket least.
         var bucketLists = Enumerable.Range(0, Buckets).Select(_ => new List<int>()).ToArray();
-        for (var n = 0; n < order.Length; n++)
+        var order = Enumerable.Range(0, keywords.Count).OrderByDescending(i => Admitted([i])).ThenBy(i => keywords[i].Text, StringComparer.Ordinal);
+        foreach (var keyword in order)
         {
-            bucketLists[Math.Min(Buckets - 1, n * Buckets / Math.Max(1, order.Length))].Add(order[n]);
+            var best = Enumerable.Range(0, Buckets)
+                .OrderBy(b => Admitted([.. bucketLists[b], keyword]) - Admitted(bucketLists[b]))
+                .ThenBy(b => bucketLists[b].Count)
+                .First();
+            bucketLists[best].Add(keyword);
         }
 
         _bucketKeywords = bucketLists.Select(l => l.ToArray()).ToArray();
@@ -101,6 +107,49 @@ public sealed class KeywordSearch
     /// <summary>The length of the longest keyword: a hit may need this many bytes from its position.</summary>
     public int MaxLength { get; }
 
+    /// <summary>
+    /// The expected share of positions of ordinary text that a bucket of these keywords lets through its nibble tables:
+    /// over the fingerprint positions, the product of the frequencies of the bytes whose low and high nibbles the bucket
+    /// admits there. Text is modelled roughly (lowercase letters common, then spaces, digits, capitals, punctuation).
+    /// </summary>
+    private double Admitted(IReadOnlyCollection<int> bucket)
+    {
+        if (bucket.Count == 0)
+        {
+            return 0;
+        }
+
+        double product = 1;
+        for (var k = 0; k < Fingerprint; k++)
+        {
+            var values = bucket.SelectMany(i => Variants(_lower[i], k, _ignoreCase[i])).ToArray();
+            var lows = values.Select(v => v & 15).ToHashSet();
+            var highs = values.Select(v => v >> 4).ToHashSet();
+            double share = 0;
+            for (var b = 0; b < 256; b++)
+            {
+                if (lows.Contains(b & 15) && highs.Contains(b >> 4))
+                {
+                    share += TextFrequency((byte)b);
+                }
+            }
+
+            product *= share;
+        }
+
+        return product;
+    }
+
+    private static double TextFrequency(byte b) => b switch
+    {
+        >= (byte)'a' and <= (byte)'z' => 0.03,
+        (byte)' ' => 0.1,
+        >= (byte)'0' and <= (byte)'9' => 0.02,
+        >= (byte)'A' and <= (byte)'Z' => 0.01,
+        < 0x20 or >= 0x7F => 0.0005,
+        _ => 0.004,
+    };
+
     /// <summary>The byte values a keyword may have at position <paramref name="k"/>: any byte past its end.</summary>
     private static IEnumerable<int> Variants(byte[] bytes, int k, bool ignoreCase)
     {
@@ -131,7 +180,13 @@ public sealed class KeywordSearch
 
         for (; i < data.Length; i++)
         {
-            if ((_table[0][data[i]] & (i + 1 < data.Length ? _table[1][data[i + 1]] : 0xFF) & (i + 2 < data.Length ? _table[2][data[i + 2]] : 0xFF)) is var m and not 0)
+            var m = 0xFF;
+            for (var k = 0; k < Fingerprint && i + k < data.Length; k++)
+            {
+                m &= _table[k][data[i + k]];
+            }
+
+            if (m != 0)
             {
                 Verify(data, i, (uint)m, hits);
             }
@@ -146,6 +201,8 @@ public sealed class KeywordSearch
         var hi0 = Vector256.Create(_hi[0], _hi[0]);
         var hi1 = Vector256.Create(_hi[1], _hi[1]);
         var hi2 = Vector256.Create(_hi[2], _hi[2]);
+        var lo3 = Vector256.Create(_lo[3], _lo[3]);
+        var hi3 = Vector256.Create(_hi[3], _hi[3]);
         var nibble = Vector256.Create((byte)15);
         ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
         var last = data.Length - 32 - (Fingerprint - 1);
@@ -154,9 +211,11 @@ public sealed class KeywordSearch
             var v0 = Vector256.LoadUnsafe(ref start, (nuint)i);
             var v1 = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
             var v2 = Vector256.LoadUnsafe(ref start, (nuint)(i + 2));
+            var v3 = Vector256.LoadUnsafe(ref start, (nuint)(i + 3));
             var m = Avx2.Shuffle(lo0, v0 & nibble) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & nibble)
                 & Avx2.Shuffle(lo1, v1 & nibble) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & nibble)
-                & Avx2.Shuffle(lo2, v2 & nibble) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & nibble);
+                & Avx2.Shuffle(lo2, v2 & nibble) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & nibble)
+                & Avx2.Shuffle(lo3, v3 & nibble) & Avx2.Shuffle(hi3, Vector256.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & nibble);
             if (m == Vector256<byte>.Zero)
             {
                 continue;
