@@ -136,7 +136,7 @@ public static class SecretsCommand
             else
             {
                 var scanned = files.Select(f => BaselineMatcher.KeyOf(f, baselineFolder)).OfType<string>().ToHashSet(StringComparer.Ordinal);
-                var kept = baseline.Entries.Where(e => !scanned.Contains(e.File) && !scanned.Any(s => e.File.StartsWith(s + "!", StringComparison.Ordinal)));
+                var kept = baseline.Entries.Where(e => !scanned.Contains(e.File)); // other files' reviews stay
                 try
                 {
                     var changed = SecretsBaseline.Write(baselinePath, kept.Concat(entries));
