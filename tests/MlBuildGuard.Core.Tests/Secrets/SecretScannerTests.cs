@@ -157,3 +157,36 @@ public sealed class SecretScannerTests
         }
     }
 }
+
+/// <summary>The integration point for the training-input guard: the hashing pass feeding a scanner.</summary>
+public sealed class HashingPassSecretTests
+{
+    [Fact]
+    public void Hashing_with_a_scanner_gives_the_same_digest_and_finds_secrets_across_slices_and_buffers()
+    {
+        using var dir = new MlBuildGuard.Testing.TempDirectory();
+        var fakes = new FakeSecrets(31);
+        var path = dir.Combine("train.csv");
+        var planted = new List<FakeSecret>();
+        using (var stream = File.Create(path))
+        {
+            foreach (var boundary in new[] { 128 << 10, 1 << 20, (1 << 20) + (128 << 10) })
+            {
+                var fake = fakes.Makers[planted.Count % fakes.Makers.Count].Make();
+                var text = Encoding.ASCII.GetBytes("\n" + fake.Text + "\n");
+                stream.Write(Encoding.ASCII.GetBytes(new string('z', boundary - 10 - (int)stream.Position).Replace("zzzzzzzzzz", "zzzzzzzzz\n")));
+                stream.Write(text);
+                planted.Add(fake);
+            }
+        }
+
+        var plain = Hashing.Sha256File.Compute(path);
+        var scanner = new SecretScanner(SecretRuleSet.BuiltIn);
+        var scanned = Hashing.Sha256File.Compute(path, scanner);
+
+        Assert.Equal(plain.Hex, scanned.Hex);
+        Assert.Equal(plain.Size, scanned.Size);
+        Assert.False(scanned.HoldsPrivateKey);
+        Assert.Equal(planted.Select(p => SecretMath.Fingerprint(p.RuleId, p.Secret)), scanner.Complete().Select(m => m.Fingerprint));
+    }
+}
