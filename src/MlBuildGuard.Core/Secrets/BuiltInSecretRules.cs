@@ -18,8 +18,8 @@ public static class BuiltInSecretRules
     private static readonly SearchValues<char> Base64Url = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
     private static readonly SearchValues<char> Base64 = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
 
-    private static Regex Rx(string pattern) =>
-        new(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+    /// <summary>A non-backtracking regex, built when a rule first needs it.</summary>
+    private static Func<Regex> Rx(string pattern) => () => new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
 
     private static Keyword[] Exact(params string[] words) => words.Select(w => new Keyword(w, false)).ToArray();
 
@@ -29,7 +29,7 @@ public static class BuiltInSecretRules
     {
         Id = "aws-access-key-id",
         Description = "an AWS access key id",
-        Pattern = Rx("(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"),
+        PatternFactory = Rx("(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"),
         Keywords = Exact("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
         Entropy = 3.0,
         TokenCharacters = Base62,
@@ -43,7 +43,7 @@ public static class BuiltInSecretRules
         Id = "aws-secret-access-key",
         Description = "an AWS secret access key",
         // Named (aws_secret_access_key = ..., "SecretAccessKey": "...") or right after its access key id (credentials CSV).
-        Pattern = Rx("(?i:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"']?[ \\t]{0,5}(?::=|[:=]|=>)[ \\t]{0,5}[\"']?([A-Za-z0-9/+]{40})"
+        PatternFactory = Rx("(?i:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"']?[ \\t]{0,5}(?::=|[:=]|=>)[ \\t]{0,5}[\"']?([A-Za-z0-9/+]{40})"
             + "|(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}[\"']?[ \\t]{0,3}[,;|\\t:][ \\t]{0,3}[\"']?([A-Za-z0-9/+]{40})"),
         Keywords = [.. AnyCase("secret_access_key", "secretaccesskey", "aws_secret_key", "awssecretkey"), .. Exact("AKIA", "ASIA", "ABIA", "ACCA", "A3T")],
         Entropy = 4.0,
@@ -57,7 +57,7 @@ public static class BuiltInSecretRules
     {
         Id = "azure-storage-account-key",
         Description = "an Azure storage account key",
-        Pattern = Rx("(?i:accountkey)[\"']?[ \\t]{0,3}[=:][ \\t]{0,3}[\"']?([A-Za-z0-9+/]{86}==)"),
+        PatternFactory = Rx("(?i:accountkey)[\"']?[ \\t]{0,3}[=:][ \\t]{0,3}[\"']?([A-Za-z0-9+/]{86}==)"),
         Keywords = AnyCase("accountkey"),
         Entropy = 4.5,
         TokenCharacters = Base64,
@@ -69,7 +69,7 @@ public static class BuiltInSecretRules
     {
         Id = "azure-shared-access-key",
         Description = "an Azure Service Bus / Event Hubs shared access key",
-        Pattern = Rx("(?i:sharedaccesskey)[ \\t]{0,3}=[ \\t]{0,3}([A-Za-z0-9+/]{43}=)"),
+        PatternFactory = Rx("(?i:sharedaccesskey)[ \\t]{0,3}=[ \\t]{0,3}([A-Za-z0-9+/]{43}=)"),
         Keywords = AnyCase("sharedaccesskey="),
         Entropy = 4.0,
         TokenCharacters = Base64,
@@ -82,9 +82,9 @@ public static class BuiltInSecretRules
         Id = "azure-sas-token",
         Description = "an Azure shared access signature (SAS) token",
         // An HMAC-SHA256 in base64 (43 characters and '='), URL-encoded or not.
-        Pattern = Rx("[?&]sig=((?:[A-Za-z0-9+/]|%2[BbFf]){43}(?:%3[Dd]|=))"),
+        PatternFactory = Rx("[?&]sig=((?:[A-Za-z0-9+/]|%2[BbFf]){43}(?:%3[Dd]|=))"),
         Keywords = Exact("sig="),
-        Context = Rx("[?&](?:sv|se|sp|spr|st|srt|ss|sr|skoid)="),
+        ContextFactory = Rx("[?&](?:sv|se|sp|spr|st|srt|ss|sr|skoid)="),
         ContextReach = 400,
         Entropy = 4.0,
         Before = 400, // the other parameters may come first
@@ -97,9 +97,9 @@ public static class BuiltInSecretRules
         Id = "gcp-service-account-key",
         Description = "a Google Cloud service-account key (JSON with private_key_id and private_key)",
         // Quotes may be escaped (JSON inside JSON: \") or doubled (a CSV field: "").
-        Pattern = Rx("private_key_id[\\\\\"]{1,3}[ \\t]{0,5}:[ \\t]{0,5}[\\\\\"]{1,3}([0-9a-f]{40})[\\\\\"]"),
+        PatternFactory = Rx("private_key_id[\\\\\"]{1,3}[ \\t]{0,5}:[ \\t]{0,5}[\\\\\"]{1,3}([0-9a-f]{40})[\\\\\"]"),
         Keywords = Exact("private_key_id"),
-        Context = Rx("private_key[\\\\\"]{1,3}[ \\t\\r\\n]{0,5}:[ \\t\\r\\n]{0,5}[\\\\\"]{1,3}-----BEGIN"),
+        ContextFactory = Rx("private_key[\\\\\"]{1,3}[ \\t\\r\\n]{0,5}:[ \\t\\r\\n]{0,5}[\\\\\"]{1,3}-----BEGIN"),
         ContextReach = 4096,
         Before = 4096,
         After = 4096,
@@ -109,7 +109,7 @@ public static class BuiltInSecretRules
     {
         Id = "github-token",
         Description = "a GitHub token (personal access, OAuth, user-to-server, server-to-server, refresh, fine-grained)",
-        Pattern = Rx("gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82}"),
+        PatternFactory = Rx("gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82}"),
         Keywords = Exact("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
         Entropy = 3.0,
         TokenCharacters = Base62Underscore,
@@ -121,7 +121,7 @@ public static class BuiltInSecretRules
     {
         Id = "gitlab-token",
         Description = "a GitLab personal access token",
-        Pattern = Rx("glpat-[A-Za-z0-9_-]{20}[A-Za-z0-9_.-]*"),
+        PatternFactory = Rx("glpat-[A-Za-z0-9_-]{20}[A-Za-z0-9_.-]*"),
         Keywords = Exact("glpat-"),
         Entropy = 3.0,
         TokenCharacters = Base64Url,
@@ -133,7 +133,7 @@ public static class BuiltInSecretRules
     {
         Id = "slack-token",
         Description = "a Slack token (bot, user, app, refresh, configuration)",
-        Pattern = Rx("xox[abeoprs]-(?:[0-9]{8,14}-){1,3}[A-Za-z0-9]{16,64}"),
+        PatternFactory = Rx("xox[abeoprs]-(?:[0-9]{8,14}-){1,3}[A-Za-z0-9]{16,64}"),
         Keywords = Exact("xoxa-", "xoxb-", "xoxe-", "xoxo-", "xoxp-", "xoxr-", "xoxs-"),
         TokenCharacters = Base64Url,
         Before = 0,
@@ -144,7 +144,7 @@ public static class BuiltInSecretRules
     {
         Id = "slack-webhook",
         Description = "a Slack incoming webhook URL",
-        Pattern = Rx("hooks\\.slack\\.com/(?:services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}|(?:workflows|triggers)/[A-Za-z0-9+/]{43,56})"),
+        PatternFactory = Rx("hooks\\.slack\\.com/(?:services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}|(?:workflows|triggers)/[A-Za-z0-9+/]{43,56})"),
         Keywords = Exact("hooks.slack.com/"),
         Before = 0,
         After = 128,
@@ -154,7 +154,7 @@ public static class BuiltInSecretRules
     {
         Id = "stripe-live-key",
         Description = "a Stripe live secret or restricted key",
-        Pattern = Rx("[sr]k_live_[A-Za-z0-9]{24}[A-Za-z0-9]*"),
+        PatternFactory = Rx("[sr]k_live_[A-Za-z0-9]{24}[A-Za-z0-9]*"),
         Keywords = Exact("sk_live_", "rk_live_"),
         Entropy = 3.0,
         TokenCharacters = Base62Underscore,
@@ -167,7 +167,7 @@ public static class BuiltInSecretRules
         Id = "openai-api-key",
         Description = "an OpenAI API key",
         // Every OpenAI key carries "T3BlbkFJ" (base64 of "OpenAI") between two random parts.
-        Pattern = Rx("sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"),
+        PatternFactory = Rx("sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"),
         Keywords = Exact("T3BlbkFJ"),
         TokenCharacters = Base64Url,
         Entropy = 3.5,
@@ -179,7 +179,7 @@ public static class BuiltInSecretRules
     {
         Id = "anthropic-api-key",
         Description = "an Anthropic API key",
-        Pattern = Rx("sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{93}AA"),
+        PatternFactory = Rx("sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{93}AA"),
         Keywords = Exact("sk-ant-"),
         TokenCharacters = Base64Url,
         Entropy = 3.5,
@@ -191,7 +191,7 @@ public static class BuiltInSecretRules
     {
         Id = "huggingface-token",
         Description = "a Hugging Face access token",
-        Pattern = Rx("(?:hf_|api_org_)[A-Za-z]{34}"),
+        PatternFactory = Rx("(?:hf_|api_org_)[A-Za-z]{34}"),
         Keywords = Exact("hf_", "api_org_"),
         TokenCharacters = Base64Url,
         Entropy = 3.5,
@@ -203,7 +203,7 @@ public static class BuiltInSecretRules
     {
         Id = "jwt",
         Description = "a JSON Web Token (a signed bearer token)",
-        Pattern = Rx("eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{16,}"),
+        PatternFactory = Rx("eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{16,}"),
         Keywords = Exact("eyJ"),
         TokenCharacters = Base64Url,
         Before = 0,
@@ -215,9 +215,9 @@ public static class BuiltInSecretRules
     {
         Id = "connection-string-password",
         Description = "a password in a connection string (Password= or Pwd= beside a server, host, user or database key)",
-        Pattern = Rx("(?i:password|pwd)[ \\t]{0,3}=[ \\t]{0,3}(?:\"([^\"\\r\\n]{3,128})\"|'([^'\\r\\n]{3,128})'|([^;\"'\\s]{3,128}))"),
+        PatternFactory = Rx("(?i:password|pwd)[ \\t]{0,3}=[ \\t]{0,3}(?:\"([^\"\\r\\n]{3,128})\"|'([^'\\r\\n]{3,128})'|([^;\"'\\s]{3,128}))"),
         Keywords = AnyCase("password", "pwd="),
-        Context = Rx("(?i:server|data source|host|user id|uid|user|username|database|initial catalog|address|addr)[ \\t]{0,3}="),
+        ContextFactory = Rx("(?i:server|data source|host|user id|uid|user|username|database|initial catalog|address|addr)[ \\t]{0,3}="),
         ContextReach = 256,
         TokenCharacters = Base62Underscore,
         Before = 256,
@@ -229,7 +229,7 @@ public static class BuiltInSecretRules
     {
         Id = "url-password",
         Description = "a password in a URL (scheme://user:password@host)",
-        Pattern = Rx("[A-Za-z][A-Za-z0-9+.-]{1,20}://[^:/?#@\\s\"'<>]{1,64}:([^:/?#@\\s\"'<>]{3,128})@(?:[A-Za-z0-9-]{1,63}\\.?)+"),
+        PatternFactory = Rx("[A-Za-z][A-Za-z0-9+.-]{1,20}://[^:/?#@\\s\"'<>]{1,64}:([^:/?#@\\s\"'<>]{3,128})@(?:[A-Za-z0-9-]{1,63}\\.?)+"),
         Keywords = Exact("://"),
         Before = 24,
         After = 512,
@@ -242,7 +242,7 @@ public static class BuiltInSecretRules
         Id = "private-key",
         Description = "a PEM private key block",
         Kind = SecretKind.PrivateKey,
-        Pattern = Rx("-----BEGIN [^\\n]{0,53}PRIVATE KEY-----([A-Za-z0-9+/=\\\\\\r\\n\\t ]*)"),
+        PatternFactory = Rx("-----BEGIN [^\\n]{0,53}PRIVATE KEY-----([A-Za-z0-9+/=\\\\\\r\\n\\t ]*)"),
         Keywords = Exact("PRIVATE KEY-----"),
         Before = 64,
         After = 16 + 4096,
@@ -256,7 +256,7 @@ public static class BuiltInSecretRules
         Id = "private-key",
         Description = "a PEM private key block",
         Kind = SecretKind.PrivateKey,
-        Pattern = Rx("-----BEGIN [^\\n]{0,53}PRIVATE KEY-----"),
+        PatternFactory = Rx("-----BEGIN [^\\n]{0,53}PRIVATE KEY-----"),
         Keywords = Exact("PRIVATE KEY-----"),
         Before = 64,
         After = 16,

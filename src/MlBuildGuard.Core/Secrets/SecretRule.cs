@@ -34,8 +34,27 @@ public sealed class SecretRule
 
     public SecretKind Kind { get; init; } = SecretKind.Credential;
 
+    private Lazy<Regex>? _pattern;
+    private Lazy<Regex>? _context;
+
     /// <summary>The pattern; null for a path-only rule (gitleaks: a rule with <c>path</c> and no <c>regex</c> reports the file).</summary>
-    public Regex? Pattern { get; init; }
+    public Regex? Pattern
+    {
+        get => _pattern?.Value;
+        init => _pattern = value is null ? null : new Lazy<Regex>(value);
+    }
+
+    /// <summary>
+    /// Builds the pattern on first use instead: a non-backtracking regex costs milliseconds to construct, and a scan of
+    /// data without any keyword of a rule never needs that rule's regex.
+    /// </summary>
+    public Func<Regex> PatternFactory
+    {
+        init => _pattern = new Lazy<Regex>(value);
+    }
+
+    /// <summary>Whether the rule has a pattern (false for a path-only rule), without building it.</summary>
+    public bool HasPattern => _pattern is not null;
 
     /// <summary>The capture group that holds the secret; 0 = the first non-empty group, or the whole match without groups.</summary>
     public int SecretGroup { get; init; }
@@ -65,7 +84,13 @@ public sealed class SecretRule
     public System.Buffers.SearchValues<char>? TokenCharacters { get; init; }
 
     /// <summary>Something that must also appear near the match (e.g. another connection-string key); null = nothing.</summary>
-    public Regex? Context { get; init; }
+    public Regex? Context => _context?.Value;
+
+    /// <summary>Builds <see cref="Context"/> on first use.</summary>
+    public Func<Regex> ContextFactory
+    {
+        init => _context = new Lazy<Regex>(value);
+    }
 
     /// <summary>How far around the match <see cref="Context"/> is looked for.</summary>
     public int ContextReach { get; init; } = 256;

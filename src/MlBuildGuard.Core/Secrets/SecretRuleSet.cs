@@ -45,7 +45,7 @@ public sealed class SecretRuleSet
 
         Search = new KeywordSearch(keywords);
         RulesOfKeyword = rulesOf.Select(l => l.ToArray()).ToArray();
-        Unanchored = Enumerable.Range(0, Rules.Count).Where(r => Rules[r].Keywords.Count == 0 && Rules[r].Pattern is not null).ToArray();
+        Unanchored = Enumerable.Range(0, Rules.Count).Where(r => Rules[r].Keywords.Count == 0 && Rules[r].HasPattern).ToArray();
         MaxReach = Rules.Count == 0 ? 0 : Rules.Max(r => r.Before + r.After);
     }
 

@@ -139,7 +139,7 @@ public sealed class SecretScanner
             for (var r = 0; r < _set.Rules.Count; r++)
             {
                 var rule = _set.Rules[r];
-                if (rule.Pattern is null && rule.PathPattern is not null && _path is not null && _active[r])
+                if (!rule.HasPattern && rule.PathPattern is not null && _path is not null && _active[r])
                 {
                     Record(r, 0, SecretMath.Fingerprint(rule.Id, _path), line: 0, column: 0);
                 }

@@ -29,6 +29,9 @@ public sealed class KeywordSearch
     private readonly bool[] _ignoreCase;
     private readonly int[][] _bucketKeywords;
 
+    // Per keyword and fingerprint position, the sets of low and high nibbles it admits (bit n = nibble n).
+    private readonly (int Low, int High)[][] _nibbles;
+
     // Nibble tables per fingerprint position: lo[k][n] / hi[k][n] hold the buckets whose keywords may have a byte with that
     // low / high nibble at position k. A byte's buckets at position k are lo[k][b & 15] & hi[k][b >> 4].
     private readonly Vector128<byte>[] _lo = new Vector128<byte>[Fingerprint];
@@ -55,6 +58,18 @@ public sealed class KeywordSearch
             _lower[i] = text.Select(c => (byte)(keywords[i].IgnoreCase ? char.ToLowerInvariant(c) : c)).ToArray();
             MaxLength = Math.Max(MaxLength, text.Length);
         }
+
+        _nibbles = _lower.Select((bytes, i) => Enumerable.Range(0, Fingerprint).Select(k =>
+        {
+            int low = 0, high = 0;
+            foreach (var value in Variants(bytes, k, _ignoreCase[i]))
+            {
+                low |= 1 << (value & 15);
+                high |= 1 << (value >> 4);
+            }
+
+            return (low, high);
+        }).ToArray()).ToArray();
 
         // Each bucket admits the nibble combinations of all its keywords, so a bucket of unlike keywords lets through
         // much more than its keywords: put each keyword (the least specific first) where it widens a bucket least.
@@ -122,15 +137,28 @@ public sealed class KeywordSearch
         double product = 1;
         for (var k = 0; k < Fingerprint; k++)
         {
-            var values = bucket.SelectMany(i => Variants(_lower[i], k, _ignoreCase[i])).ToArray();
-            var lows = values.Select(v => v & 15).ToHashSet();
-            var highs = values.Select(v => v >> 4).ToHashSet();
-            double share = 0;
-            for (var b = 0; b < 256; b++)
+            // The low and high nibbles admitted at k, as 16-bit sets.
+            int lows = 0, highs = 0;
+            foreach (var i in bucket)
             {
-                if (lows.Contains(b & 15) && highs.Contains(b >> 4))
+                lows |= _nibbles[i][k].Low;
+                highs |= _nibbles[i][k].High;
+            }
+
+            double share = 0;
+            for (var high = 0; high < 16; high++)
+            {
+                if ((highs & (1 << high)) == 0)
                 {
-                    share += TextFrequency((byte)b);
+                    continue;
+                }
+
+                for (var low = 0; low < 16; low++)
+                {
+                    if ((lows & (1 << low)) != 0)
+                    {
+                        share += Frequencies[(high << 4) | low];
+                    }
                 }
             }
 
@@ -139,6 +167,8 @@ public sealed class KeywordSearch
 
         return product;
     }
+
+    private static readonly double[] Frequencies = Enumerable.Range(0, 256).Select(b => TextFrequency((byte)b)).ToArray();
 
     private static double TextFrequency(byte b) => b switch
     {
