@@ -91,3 +91,18 @@ publish_mlguard() {
     die "the publish output has no mlguard"
   fi
 }
+
+# measure NAME FILE CMD...: runs CMD FILE $RUNS times; prints the median wall seconds, the peak RSS (MiB) and the median
+# CPU seconds (user + system; less disturbed than wall time when other work shares the machine); an exit code above 1
+# (0 clean, 1 findings) fails the script. Needs require_gnu_time and prepare_work_folder.
+measure() {
+  local file=$2; shift 2
+  local walls=() cpus=() rss=0 wall kb user sys
+  for ((r = 0; r < RUNS; r++)); do
+    /usr/bin/time -f '%e %M %U %S' -o "$W/time.txt" "$@" "$file" >"$W/out.txt" 2>&1 || { rc=$?; [ $rc -le 1 ] || { cat "$W/out.txt" >&2; exit 1; }; }
+    read -r wall kb user sys < <(tail -n 1 "$W/time.txt") # GNU time puts "Command exited with non-zero status N" first
+    walls+=("$wall"); cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"); (( kb > rss )) && rss=$kb
+  done
+  local mid=$(( (RUNS + 1) / 2 ))
+  printf '%s %s %s\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "${mid}p")" "$(( rss / 1024 ))" "$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "${mid}p")"
+}

@@ -105,26 +105,14 @@ else
   OTHER_NAME="picklescan-style genops stand-in (picklescan is not installable here)"; OTHER=(python3 "$W/genops_scan.py")
 fi
 
-# measure NAME FILE CMD...: median wall seconds and peak RSS (MiB) over RUNS runs, checking the exit code is 0 or 1
-measure() {
-  local file=$2; shift 2
-  local walls=() rss=0
-  for ((r = 0; r < RUNS; r++)); do
-    /usr/bin/time -f '%e %M' -o "$W/time.txt" "$@" "$file" >"$W/out.txt" 2>&1 || { rc=$?; [ $rc -le 2 ] || { cat "$W/out.txt" >&2; exit 1; }; }
-    read -r wall kb <"$W/time.txt"
-    walls+=("$wall"); (( kb > rss )) && rss=$kb
-  done
-  printf '%s %s\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" "$(( rss / 1024 ))"
-}
-
 sync; echo
 echo "| file | tool | median wall | peak memory | time / mlguard | memory / mlguard |"
 echo "| --- | --- | ---: | ---: | ---: | ---: |"
 for f in checkpoint.pt weights.pkl; do
   cat "$W/$f" >/dev/null   # warm the page cache for every tool alike
-  read -r mw mm < <(measure mlguard "$W/$f" "${MLGUARD[@]}" scan)
-  read -r ow om < <(measure other "$W/$f" "${OTHER[@]}")
-  read -r sw sm < <(measure sha256sum "$W/$f" sha256sum)
+  read -r mw mm _ < <(measure mlguard "$W/$f" "${MLGUARD[@]}" scan)
+  read -r ow om _ < <(measure other "$W/$f" "${OTHER[@]}")
+  read -r sw sm _ < <(measure sha256sum "$W/$f" sha256sum)
   "${MLGUARD[@]}" scan "$W/$f" >"$W/$f.mlguard.txt" 2>&1 || true
   echo "| \`$f\` (${MB} MiB) | mlguard scan | ${mw} s | ${mm} MiB | 1.00x | 1.00x |"
   echo "| | $OTHER_NAME | ${ow} s | ${om} MiB | $(awk "BEGIN{printf \"%.2fx\", $ow/($mw>0?$mw:0.01)}") | $(awk "BEGIN{printf \"%.2fx\", $om/$mm}") |"

@@ -196,6 +196,20 @@ public static class RuleCatalog
         "MLG606", "Private key material where it must not be", Severity.Error,
         "'{0}' holds private key material ({1}), where only {2} belongs. Remove it from there, treat the key as compromised, and make a new key pair (mlguard keygen).");
 
+    // ---- secrets and personal data ------------------------------------------------------------------------------------
+
+    public static readonly Rule CredentialFound = new(
+        "MLG801", "Credential or token found", Severity.Error,
+        "'{0}' holds {1} at {2} (rule {3}, fingerprint {4}); the value is not shown. Remove it, and revoke or rotate it where it was issued: anyone who got the file has it. If it is a reviewed, harmless value (a test token), accept its fingerprint in the secrets baseline (mlguard secrets --update-baseline).");
+
+    public static readonly Rule PersonalDataFound = new(
+        "MLG802", "Personal data in a training input", Severity.Error,
+        "'{0}' column '{1}' holds {2} in {3} of its {4} non-empty values ({5}); the values are not shown. Remove or pseudonymise the column before training (a model can memorise and repeat it), or declare the input Pii=\"allow\" when it may hold personal data (for example a consented data set).");
+
+    public static readonly Rule SecretConfigurationInvalid = new(
+        "MLG803", "Secret rule file or secrets baseline invalid", Severity.Error,
+        "'{0}' cannot be used as {1}: {2}", suppressible: false);
+
     /// <summary>Every distinct code, in code order, each with its primary rule (the first declared for that code).</summary>
     public static IReadOnlyList<Rule> All { get; } = typeof(RuleCatalog)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

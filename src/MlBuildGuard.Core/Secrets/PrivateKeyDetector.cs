@@ -2,99 +2,31 @@ namespace MlBuildGuard.Core.Secrets;
 
 /// <summary>
 /// Notices a PEM private key block (<c>-----BEGIN … PRIVATE KEY-----</c>: PKCS#8, encrypted PKCS#8, SEC1, RSA, OpenSSH)
-/// in bytes that arrive in chunks, so a file can be checked in the same pass that hashes it. The search is a vectorised
-/// scan for the 16-byte marker <c>PRIVATE KEY-----</c>; only a hit is looked at more closely. Blocks split across chunks
-/// are found: the last bytes of each chunk are kept and searched together with the start of the next one.
+/// in bytes that arrive in chunks, so a file can be checked in the same pass that hashes it (MLG606). It is the secret
+/// engine (<see cref="SecretScanner"/>) with only the private-key header rule: a vectorised search for the marker
+/// <c>PRIVATE KEY-----</c>, and the header regex only around a hit. Blocks split across chunks are found.
 /// </summary>
 public sealed class PrivateKeyDetector
 {
-    private static ReadOnlySpan<byte> Marker => "PRIVATE KEY-----"u8;
+    private readonly SecretScanner _scanner = new(SecretRuleSet.PrivateKeyHeaderOnly);
 
-    private static ReadOnlySpan<byte> Begin => "-----BEGIN "u8;
-
-    /// <summary>How far before the marker the <c>-----BEGIN </c> may start (labels are short: "ENCRYPTED ", "OPENSSH ").</summary>
-    private const int LookBack = 64;
-
-    /// <summary>Bytes kept from the previous chunk: enough for a whole header that straddles the boundary.</summary>
-    private const int Carry = LookBack + 16 - 1;
-
-    private readonly byte[] _tail = new byte[Carry];
-    private int _tailLength;
-
-    /// <summary>Whether a private key block has been seen in the bytes given so far.</summary>
-    public bool Found { get; private set; }
+    /// <summary>
+    /// Whether a private key block has been seen in the bytes given so far. A header in the last 17 bytes given is only
+    /// decided by <see cref="Complete"/> (its end may still be on its way).
+    /// </summary>
+    public bool Found => _scanner.HasMatches;
 
     public void Append(ReadOnlySpan<byte> chunk)
     {
-        if (Found || chunk.IsEmpty)
+        if (!Found)
         {
-            return;
-        }
-
-        // Across the boundary: the carried tail plus the start of this chunk.
-        if (_tailLength > 0)
-        {
-            Span<byte> window = stackalloc byte[Carry + Carry + 1];
-            _tail.AsSpan(0, _tailLength).CopyTo(window);
-            var head = chunk[..Math.Min(chunk.Length, Carry + 1)];
-            head.CopyTo(window[_tailLength..]);
-            if (Contains(window[..(_tailLength + head.Length)]))
-            {
-                Found = true;
-                return;
-            }
-        }
-
-        if (Contains(chunk))
-        {
-            Found = true;
-            return;
-        }
-
-        // Keep the last bytes of everything seen so far.
-        if (chunk.Length >= Carry)
-        {
-            chunk[^Carry..].CopyTo(_tail);
-            _tailLength = Carry;
-        }
-        else
-        {
-            var keep = Math.Min(_tailLength, Carry - chunk.Length);
-            _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
-            chunk.CopyTo(_tail.AsSpan(keep));
-            _tailLength = keep + chunk.Length;
+            _scanner.Append(chunk);
         }
     }
+
+    /// <summary>Ends the input: a header in the very last bytes is decided now.</summary>
+    public void Complete() => _scanner.Complete();
 
     /// <summary>Whether <paramref name="data"/> holds a whole private key header line.</summary>
-    public static bool Contains(ReadOnlySpan<byte> data)
-    {
-        var offset = 0;
-        while (offset < data.Length)
-        {
-            var hit = data[offset..].IndexOf(Marker);
-            if (hit < 0)
-            {
-                return false;
-            }
-
-            var at = offset + hit;
-            var from = Math.Max(0, at - LookBack);
-            var before = data[from..at];
-            var lineStart = before.LastIndexOf((byte)'\n');
-            if (lineStart >= 0)
-            {
-                before = before[(lineStart + 1)..];
-            }
-
-            if (before.IndexOf(Begin) >= 0)
-            {
-                return true;
-            }
-
-            offset = at + 1;
-        }
-
-        return false;
-    }
+    public static bool Contains(ReadOnlySpan<byte> data) => SecretScanner.Scan(SecretRuleSet.PrivateKeyHeaderOnly, data).Count > 0;
 }

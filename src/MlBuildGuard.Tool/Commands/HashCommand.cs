@@ -32,7 +32,7 @@ public static class HashCommand
             {
                 try
                 {
-                    files.AddRange(EnumerateFolder(argument, stderr));
+                    files.AddRange(FileWalk.Files(argument, stderr));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -79,43 +79,5 @@ public static class HashCommand
 
         var escaped = path.Replace("\\", "\\\\").Replace("\n", "\\n").Replace("\r", "\\r");
         return $"\\{hex}  {escaped}";
-    }
-
-    /// <summary>
-    /// Every file below <paramref name="folder"/>, named as <c>folder/relative/path</c>. Links to files are hashed as the
-    /// file they point to (as sha256sum does); links to folders are not entered, so a walk can neither loop nor leave.
-    /// </summary>
-    private static List<string> EnumerateFolder(string folder, TextWriter stderr)
-    {
-        var separator = OperatingSystem.IsWindows() ? "\\" : "/";
-        var prefix = folder.EndsWith('/') || folder.EndsWith(Path.DirectorySeparatorChar) ? folder : folder + separator;
-        var files = new List<string>();
-        var pending = new Stack<string>();
-        pending.Push(folder);
-        while (pending.Count > 0)
-        {
-            var dir = new DirectoryInfo(pending.Pop());
-            foreach (var entry in dir.EnumerateFileSystemInfos())
-            {
-                if (entry is DirectoryInfo sub)
-                {
-                    if (sub.LinkTarget is null)
-                    {
-                        pending.Push(sub.FullName);
-                    }
-                    else
-                    {
-                        stderr.WriteLine($"mlguard: {prefix}{Path.GetRelativePath(folder, sub.FullName)}: a link to a folder; not followed");
-                    }
-
-                    continue;
-                }
-
-                files.Add(prefix + Path.GetRelativePath(folder, entry.FullName));
-            }
-        }
-
-        files.Sort(StringComparer.Ordinal);
-        return files;
     }
 }

@@ -1,22 +1,3 @@
 #!/usr/bin/env bash
-# Installs the schema validators (pinned by package-lock.json) into ./node_modules.
-# Idempotent and quiet: does nothing when node_modules is newer than package-lock.json.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")"
-
-for tool in node npm; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "setup.sh: '$tool' is not installed; the schema validation tests need Node.js 20.18 or later with npm." >&2
-    exit 3
-  fi
-done
-
-if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
-  exit 0
-fi
-
-if ! output=$(npm ci --no-audit --no-fund 2>&1); then
-  echo "setup.sh: 'npm ci' failed in $(pwd):" >&2
-  echo "$output" >&2
-  exit 1
-fi
+# Installs the schema validators (pinned by package-lock.json) into ./node_modules. Idempotent and quiet.
+exec bash "$(dirname "${BASH_SOURCE[0]}")/../npm-install.sh" "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)" "the schema validation tests"

@@ -1,0 +1,84 @@
+using MlBuildGuard.Core.Secrets.Engine;
+
+namespace MlBuildGuard.Core.Secrets;
+
+/// <summary>
+/// Rules ready to scan with: the built-in ones plus a user's, their global allowlists, and one keyword search over every
+/// rule's keywords. Immutable and thread-safe: build it once and give it to any number of <see cref="SecretScanner"/>s.
+/// </summary>
+public sealed class SecretRuleSet
+{
+    private static readonly Lazy<SecretRuleSet> BuiltInSet = new(() => new SecretRuleSet(BuiltInSecretRules.All));
+    private static readonly Lazy<SecretRuleSet> PrivateKeyHeaderSet = new(() => new SecretRuleSet([BuiltInSecretRules.PrivateKeyHeader]));
+
+    public SecretRuleSet(IEnumerable<SecretRule> rules, IEnumerable<SecretAllowlist>? globalAllowlists = null)
+    {
+        Rules = rules.ToArray();
+        GlobalAllowlists = globalAllowlists?.ToArray() ?? [];
+        var duplicate = Rules.GroupBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"two rules have the id '{duplicate.Key}'", nameof(rules));
+        }
+
+        var keywords = new List<Keyword>();
+        var index = new Dictionary<(string, bool), int>();
+        var rulesOf = new List<List<int>>();
+        for (var r = 0; r < Rules.Count; r++)
+        {
+            foreach (var keyword in Rules[r].Keywords)
+            {
+                var key = (keyword.IgnoreCase ? keyword.Text.ToLowerInvariant() : keyword.Text, keyword.IgnoreCase);
+                if (!index.TryGetValue(key, out var k))
+                {
+                    index[key] = k = keywords.Count;
+                    keywords.Add(keyword);
+                    rulesOf.Add([]);
+                }
+
+                if (!rulesOf[k].Contains(r))
+                {
+                    rulesOf[k].Add(r);
+                }
+            }
+        }
+
+        Search = new KeywordSearch(keywords);
+        RulesOfKeyword = rulesOf.Select(l => l.ToArray()).ToArray();
+        Unanchored = Enumerable.Range(0, Rules.Count).Where(r => Rules[r].Keywords.Count == 0 && Rules[r].HasPattern).ToArray();
+        MaxReach = Rules.Count == 0 ? 0 : Rules.Max(r => r.Before + r.After);
+    }
+
+    /// <summary>The built-in rules (docs/secrets.md), shared.</summary>
+    public static SecretRuleSet BuiltIn => BuiltInSet.Value;
+
+    /// <summary>Only the PEM private-key header (MLG606), as the training-input hash pass has always looked for it.</summary>
+    public static SecretRuleSet PrivateKeyHeaderOnly => PrivateKeyHeaderSet.Value;
+
+    /// <summary>The built-in rules plus <paramref name="user"/>'s rules and global allowlists (a user rule may not reuse a built-in id).</summary>
+    public static SecretRuleSet WithUserRules(UserSecretRules? user) => user is null || (user.Rules.Count == 0 && user.GlobalAllowlists.Count == 0)
+        ? BuiltIn
+        : new SecretRuleSet(BuiltInSecretRules.All.Concat(user.Rules), user.GlobalAllowlists);
+
+    public IReadOnlyList<SecretRule> Rules { get; }
+
+    public IReadOnlyList<SecretAllowlist> GlobalAllowlists { get; }
+
+    internal KeywordSearch Search { get; }
+
+    /// <summary>For each keyword of <see cref="Search"/>, the rules (indexes into <see cref="Rules"/>) it belongs to.</summary>
+    internal int[][] RulesOfKeyword { get; }
+
+    /// <summary>Rules without keywords: their regex runs over every byte.</summary>
+    internal int[] Unanchored { get; }
+
+    /// <summary>The largest Before + After of any rule: how much of the past a scanner must keep.</summary>
+    internal int MaxReach { get; }
+
+    /// <summary>Which rules apply to a file at <paramref name="path"/> (null = a text with no path: all).</summary>
+    internal bool[] ActiveFor(string? path)
+    {
+        var globallyAllowed = path is not null && GlobalAllowlists.Any(a => a.TargetRules.Count == 0 && a.AllowsPathAlone(path));
+        return Rules.Select(r => !globallyAllowed && r.AppliesTo(path)).ToArray();
+    }
+}

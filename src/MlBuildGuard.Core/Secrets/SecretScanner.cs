@@ -1,0 +1,435 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using MlBuildGuard.Core.Secrets.Engine;
+
+namespace MlBuildGuard.Core.Secrets;
+
+/// <summary>
+/// Scans bytes that arrive in chunks for secrets, so a file is checked in the same pass that hashes it. Per chunk, a
+/// vectorised keyword search (<see cref="KeywordSearch"/>) finds where any rule's keyword occurs; only windows around
+/// those hits are decoded and given to the rules' regexes. Secrets that straddle chunk boundaries are found: the last
+/// bytes of the stream are kept (bounded by the rules' reach), keywords split by a boundary are searched across it, and
+/// a window that needs bytes not yet seen waits for them. Memory stays bounded whatever the input (huge lines, binary
+/// data): the kept tail, one window, and at most <see cref="MaxMatches"/> matches.
+/// </summary>
+/// <remarks>
+/// Positions are byte positions: a match's line counts '\n' bytes before it (plus one) and its column counts bytes from
+/// the start of its line (1-based). Bytes are decoded one to one (Latin-1), so invalid UTF-8 cannot fail a scan, and
+/// rules see ASCII exactly as written.
+/// </remarks>
+public sealed class SecretScanner
+{
+    /// <summary>Matches kept per scan; further ones are only counted (<see cref="Omitted"/>).</summary>
+    public const int MaxMatches = 1000;
+
+    /// <summary>How many token characters next to a match make it part of a longer token.</summary>
+    private const int TokenRun = 4;
+
+    /// <summary>Synthetic hits for rules without keywords are placed this far apart.</summary>
+    private const int UnanchoredStep = 512;
+
+    private readonly SecretRuleSet _set;
+    private readonly bool[] _active;
+    private readonly string? _path;
+    private readonly string? _view;
+    private readonly int _maxWindow;
+    private readonly byte[] _tail;
+    private readonly byte[] _scratch;
+    private readonly List<KeywordHit> _hits = new();
+    private readonly List<(long Start, long End)>[] _pending;
+    private readonly long[] _lastMatchEnd;
+    private readonly List<Located> _found = new();
+    private readonly List<Located> _unplaced = new();
+    private int _tailLength;
+    private long _tailStart;
+    private long _end;
+    private long _newlinesBeforeTail;
+    private long _lastNewlineBeforeTail = -1;
+    private long _nextUnanchored;
+    private bool _completed;
+
+    public SecretScanner(SecretRuleSet rules, string? path = null, string? view = null)
+    {
+        _set = rules ?? throw new ArgumentNullException(nameof(rules));
+        _path = path;
+        _view = view;
+        _active = rules.ActiveFor(path);
+        _maxWindow = Math.Max(16 * 1024, rules.MaxReach + 2);
+        _tail = new byte[_maxWindow + rules.Search.MaxLength];
+        _scratch = new byte[_maxWindow + 2];
+        _pending = rules.Rules.Select(_ => new List<(long, long)>()).ToArray();
+        _lastMatchEnd = new long[rules.Rules.Count];
+    }
+
+    /// <summary>Whether a secret has been found in the bytes so far (more may be found once later bytes arrive).</summary>
+    public bool HasMatches => _found.Count > 0;
+
+    /// <summary>Matches found beyond <see cref="MaxMatches"/>, not kept.</summary>
+    public int Omitted { get; private set; }
+
+    /// <summary>Bytes given so far.</summary>
+    public long Length => _end;
+
+    /// <summary>Scans <paramref name="data"/> in one piece.</summary>
+    public static IReadOnlyList<SecretMatch> Scan(SecretRuleSet rules, ReadOnlySpan<byte> data, string? path = null, string? view = null)
+    {
+        var scanner = new SecretScanner(rules, path, view);
+        scanner.Append(data);
+        return scanner.Complete();
+    }
+
+    /// <summary>
+    /// Scans a string that a reader took out of a file (a model's metadata value, a pickle string constant, a config), as
+    /// UTF-8; lines and columns are within that text. <paramref name="view"/> names where it came from, e.g.
+    /// <c>model.onnx!metadata_props[author]</c>.
+    /// </summary>
+    public static IReadOnlyList<SecretMatch> ScanText(SecretRuleSet rules, string text, string view, string? path = null) =>
+        Scan(rules, Encoding.UTF8.GetBytes(text ?? string.Empty), path, view);
+
+    public void Append(ReadOnlySpan<byte> chunk)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("the scan is complete");
+        }
+
+        if (chunk.IsEmpty)
+        {
+            return;
+        }
+
+        var chunkStart = _end;
+        _end += chunk.Length;
+        FindHits(chunk);
+        foreach (var hit in _hits)
+        {
+            foreach (var r in _set.RulesOfKeyword[hit.Keyword])
+            {
+                if (_active[r])
+                {
+                    AddWindow(r, chunkStart + hit.Position);
+                }
+            }
+        }
+
+        for (; _nextUnanchored < _end; _nextUnanchored += UnanchoredStep)
+        {
+            foreach (var r in _set.Unanchored)
+            {
+                if (_active[r])
+                {
+                    AddWindow(r, _nextUnanchored);
+                }
+            }
+        }
+
+        ProcessWindows(chunk, chunkStart, final: false);
+        PlaceFound(chunk, chunkStart);
+        Slide(chunk, chunkStart);
+    }
+
+    /// <summary>Ends the scan: windows still waiting are scanned with what there is, and every match is returned in file order.</summary>
+    public IReadOnlyList<SecretMatch> Complete()
+    {
+        if (!_completed)
+        {
+            ProcessWindows([], _end, final: true);
+            PlaceFound([], _end);
+            _completed = true;
+            for (var r = 0; r < _set.Rules.Count; r++)
+            {
+                var rule = _set.Rules[r];
+                if (!rule.HasPattern && rule.PathPattern is not null && _path is not null && _active[r])
+                {
+                    Record(r, 0, SecretMath.Fingerprint(rule.Id, _path), line: 0, column: 0);
+                }
+            }
+        }
+
+        return _found.OrderBy(f => f.Offset).ThenBy(f => f.Rule)
+            .Select(f => new SecretMatch(_set.Rules[f.Rule].Id, _set.Rules[f.Rule].Kind, _set.Rules[f.Rule].Description, f.Line, f.Column, f.Offset, f.Fingerprint, _view))
+            .ToArray();
+    }
+
+    private void FindHits(ReadOnlySpan<byte> chunk)
+    {
+        _hits.Clear();
+        var search = _set.Search;
+        if (search.Keywords.Count == 0)
+        {
+            return;
+        }
+
+        // Keywords that start in the kept tail and end in this chunk.
+        var fromTail = Math.Min(_tailLength, search.MaxLength - 1);
+        if (fromTail > 0)
+        {
+            var fromChunk = Math.Min(chunk.Length, search.MaxLength - 1);
+            var stitch = new byte[fromTail + fromChunk];
+            _tail.AsSpan(_tailLength - fromTail, fromTail).CopyTo(stitch);
+            chunk[..fromChunk].CopyTo(stitch.AsSpan(fromTail));
+            var across = new List<KeywordHit>();
+            search.FindAll(stitch, 0, across);
+            foreach (var hit in across)
+            {
+                if (hit.Position < fromTail && hit.Position + search.Keywords[hit.Keyword].Text.Length > fromTail)
+                {
+                    _hits.Add(new KeywordHit(hit.Position - fromTail, hit.Keyword)); // before the chunk: negative
+                }
+            }
+        }
+
+        search.FindAll(chunk, 0, _hits);
+    }
+
+    /// <summary>Asks for rule <paramref name="r"/> to run around a keyword at <paramref name="position"/>; overlapping requests merge.</summary>
+    private void AddWindow(int r, long position)
+    {
+        var rule = _set.Rules[r];
+        // A few more bytes on each side show whether the match is part of a longer token (SecretRule.TokenCharacters).
+        var start = Math.Max(0, position - rule.Before - TokenRun);
+        var end = position + rule.After + TokenRun;
+        var windows = _pending[r];
+        if (windows.Count > 0)
+        {
+            var last = windows[^1];
+            if (start <= last.End && Math.Max(end, last.End) - last.Start <= _maxWindow)
+            {
+                windows[^1] = (last.Start, Math.Max(end, last.End));
+                return;
+            }
+        }
+
+        windows.Add((start, end));
+    }
+
+    private void ProcessWindows(ReadOnlySpan<byte> chunk, long chunkStart, bool final)
+    {
+        for (var r = 0; r < _pending.Length; r++)
+        {
+            var windows = _pending[r];
+            var done = 0;
+            while (done < windows.Count && (final || windows[done].End <= _end))
+            {
+                var (start, end) = windows[done];
+                ScanWindow(r, Math.Max(start, _tailStart), Math.Min(end, _end), chunk, chunkStart);
+                done++;
+            }
+
+            windows.RemoveRange(0, done);
+        }
+    }
+
+    /// <summary>Copies bytes [start, end) of the stream (all within the kept tail and the current chunk) to the scratch buffer.</summary>
+    private int Gather(long start, long end, ReadOnlySpan<byte> chunk, long chunkStart)
+    {
+        var length = checked((int)(end - start));
+        var at = 0;
+        if (start < chunkStart)
+        {
+            var fromTail = (int)(Math.Min(end, chunkStart) - start);
+            _tail.AsSpan((int)(start - _tailStart), fromTail).CopyTo(_scratch);
+            at = fromTail;
+        }
+
+        if (end > chunkStart)
+        {
+            var from = (int)Math.Max(0, start - chunkStart);
+            chunk.Slice(from, (int)(end - chunkStart) - from).CopyTo(_scratch.AsSpan(at));
+        }
+
+        return length;
+    }
+
+    private void ScanWindow(int r, long start, long end, ReadOnlySpan<byte> chunk, long chunkStart)
+    {
+        if (end <= start)
+        {
+            return;
+        }
+
+        var rule = _set.Rules[r];
+        var length = Gather(start, end, chunk, chunkStart);
+        var text = Encoding.Latin1.GetString(_scratch, 0, length);
+        foreach (Match m in rule.Pattern!.Matches(text))
+        {
+            var matchStart = start + m.Index;
+            if (matchStart < _lastMatchEnd[r])
+            {
+                continue; // found already, from an overlapping window
+            }
+
+            var secretGroup = SecretGroupOf(rule, m);
+            if (secretGroup is null || !Accept(rule, text, m, secretGroup))
+            {
+                continue;
+            }
+
+            _lastMatchEnd[r] = matchStart + m.Length;
+            var value = rule.Normalize?.Invoke(secretGroup.Value) is { Length: > 0 } normal ? normal : secretGroup.Value;
+            _unplaced.Add(new Located(r, start + (rule.ReportAtMatch ? m.Index : secretGroup.Index), SecretMath.Fingerprint(rule.Id, value), 0, 0));
+        }
+    }
+
+    /// <summary>The group that holds the secret (gitleaks: the given group, else the first non-empty one, else the match).</summary>
+    private static Group? SecretGroupOf(SecretRule rule, Match m)
+    {
+        if (rule.SecretGroup > 0)
+        {
+            return rule.SecretGroup < m.Groups.Count && m.Groups[rule.SecretGroup].Success ? m.Groups[rule.SecretGroup] : null;
+        }
+
+        for (var g = 1; g < m.Groups.Count; g++)
+        {
+            if (m.Groups[g].Success && m.Groups[g].Length > 0)
+            {
+                return m.Groups[g];
+            }
+        }
+
+        return m;
+    }
+
+    private bool Accept(SecretRule rule, string text, Match m, Group secret)
+    {
+        if (rule.TokenCharacters is { } token
+            && (RunsOn(token, text, m.Index - TokenRun, m.Index) || RunsOn(token, text, m.Index + m.Length, m.Index + m.Length + TokenRun)))
+        {
+            // The middle of a longer token (a digest, a base64 blob). A run of several characters, not one: in binary
+            // formats a string is often preceded by a length byte and followed by an opcode or field tag and an index or
+            // length that happen to be letters or digits (pickle "q7X", protobuf "rJ").
+            return false;
+        }
+
+        var value = secret.Value;
+        if (rule.Entropy > 0 && SecretMath.ShannonEntropy(value) <= rule.Entropy)
+        {
+            return false;
+        }
+
+        if (rule.Validate is not null && !rule.Validate(value))
+        {
+            return false;
+        }
+
+        if (rule.Context is not null)
+        {
+            var from = Math.Max(0, m.Index - rule.ContextReach);
+            var to = Math.Min(text.Length, m.Index + m.Length + rule.ContextReach);
+            if (!rule.Context.IsMatch(text.AsSpan(from, to - from)))
+            {
+                return false;
+            }
+        }
+
+        var allowlists = rule.Allowlists.Concat(_set.GlobalAllowlists.Where(a => a.Targets(rule.Id)));
+        foreach (var allowlist in allowlists)
+        {
+            if (allowlist.Allows(_path, value, m.Value, LineAround(text, m.Index, m.Length)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether text[from..to) lies inside the text and is made only of token characters.</summary>
+    private static bool RunsOn(System.Buffers.SearchValues<char> token, string text, int from, int to) =>
+        from >= 0 && to <= text.Length && !text.AsSpan(from, to - from).ContainsAnyExcept(token);
+
+    private static string LineAround(string text, int index, int length)
+    {
+        var from = text.LastIndexOf('\n', Math.Max(0, index - 1)) + 1;
+        var to = text.IndexOf('\n', index + length);
+        return text[from..(to < 0 ? text.Length : to)];
+    }
+
+    /// <summary>Gives the matches found in this chunk their line and column, counting '\n' from the start of the kept tail.</summary>
+    private void PlaceFound(ReadOnlySpan<byte> chunk, long chunkStart)
+    {
+        if (_unplaced.Count == 0)
+        {
+            return;
+        }
+
+        _unplaced.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        var cursor = _tailStart;
+        var lines = _newlinesBeforeTail;
+        var lastNewline = _lastNewlineBeforeTail;
+        foreach (var found in _unplaced)
+        {
+            var target = Math.Max(found.Offset, _tailStart);
+            CountNewlines(cursor, target, chunk, chunkStart, ref lines, ref lastNewline);
+            cursor = target;
+            Record(found.Rule, found.Offset, found.Fingerprint, checked((int)Math.Min(int.MaxValue, lines + 1)),
+                checked((int)Math.Min(int.MaxValue, found.Offset - lastNewline)));
+        }
+
+        _unplaced.Clear();
+    }
+
+    private void CountNewlines(long from, long to, ReadOnlySpan<byte> chunk, long chunkStart, ref long lines, ref long lastNewline)
+    {
+        if (to <= from)
+        {
+            return;
+        }
+
+        if (from < chunkStart)
+        {
+            var part = _tail.AsSpan((int)(from - _tailStart), (int)(Math.Min(to, chunkStart) - from));
+            Count(part, from, ref lines, ref lastNewline);
+        }
+
+        if (to > chunkStart)
+        {
+            var begin = (int)Math.Max(0, from - chunkStart);
+            Count(chunk[begin..(int)(to - chunkStart)], chunkStart + begin, ref lines, ref lastNewline);
+        }
+
+        static void Count(ReadOnlySpan<byte> part, long offset, ref long lines, ref long lastNewline)
+        {
+            var n = part.Count((byte)'\n');
+            if (n > 0)
+            {
+                lines += n;
+                lastNewline = offset + part.LastIndexOf((byte)'\n');
+            }
+        }
+    }
+
+    private void Record(int rule, long offset, string fingerprint, int line, int column)
+    {
+        if (_found.Count >= MaxMatches)
+        {
+            Omitted++;
+            return;
+        }
+
+        _found.Add(new Located(rule, offset, fingerprint, line, column));
+    }
+
+    /// <summary>Keeps the last bytes of the stream as the new tail, and counts the lines of what is let go.</summary>
+    private void Slide(ReadOnlySpan<byte> chunk, long chunkStart)
+    {
+        var keep = (int)Math.Min(_tail.Length, _end - _tailStart);
+        var newStart = _end - keep;
+        CountNewlines(_tailStart, newStart, chunk, chunkStart, ref _newlinesBeforeTail, ref _lastNewlineBeforeTail);
+        if (chunk.Length >= keep)
+        {
+            chunk[^keep..].CopyTo(_tail);
+        }
+        else
+        {
+            var fromOldTail = keep - chunk.Length;
+            _tail.AsSpan(_tailLength - fromOldTail, fromOldTail).CopyTo(_tail);
+            chunk.CopyTo(_tail.AsSpan(fromOldTail));
+        }
+
+        _tailLength = keep;
+        _tailStart = newStart;
+    }
+
+    private readonly record struct Located(int Rule, long Offset, string Fingerprint, int Line, int Column);
+}

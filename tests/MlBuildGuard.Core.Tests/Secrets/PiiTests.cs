@@ -1,0 +1,114 @@
+using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Secrets.PersonalData;
+
+namespace MlBuildGuard.Core.Tests.Secrets;
+
+/// <summary>MLG802: value validators, and the per-column aggregation that a tabular reader feeds.</summary>
+public sealed class PiiTests
+{
+    [Theory]
+    [InlineData("jane.doe@example.com", PiiKind.Email)]
+    [InlineData("a+tag@mail.example.co.uk", PiiKind.Email)]
+    [InlineData("+14155550123", PiiKind.Phone)]
+    [InlineData("+44 20 7946 0958", PiiKind.Phone)]
+    [InlineData("(415) 555-0123", PiiKind.Phone)]
+    [InlineData("030-123 4567", PiiKind.Phone)]
+    [InlineData("4111 1111 1111 1111", PiiKind.PaymentCard)]
+    [InlineData("5555-5555-5555-4444", PiiKind.PaymentCard)]
+    [InlineData("378282246310005", PiiKind.PaymentCard)]
+    [InlineData("6011111111111117", PiiKind.PaymentCard)]
+    [InlineData("GB82 WEST 1234 5698 7654 32", PiiKind.Iban)]
+    [InlineData("DE89370400440532013000", PiiKind.Iban)]
+    [InlineData("NL91ABNA0417164300", PiiKind.Iban)]
+    [InlineData("123-45-6789", PiiKind.UsSsn)]
+    [InlineData("AB 12 34 56 C", PiiKind.UkNino)]
+    [InlineData("QQ123456C", null)] // Q is not a valid first letter
+    [InlineData("111222333", PiiKind.NlBsn)]
+    [InlineData("12345678Z", PiiKind.EsDni)]
+    [InlineData("X1234567L", PiiKind.EsDni)]
+    public void Values_are_classified_by_their_structure(string value, PiiKind? kind)
+    {
+        Assert.Equal(kind, PiiValidators.Classify(value));
+    }
+
+    [Theory]
+    [InlineData("12345")]
+    [InlineData("1234567")]           // a bare integer is never a phone number
+    [InlineData("4111111111111112")]  // Luhn fails
+    [InlineData("1234567812345670")]  // Luhn passes, but no issuer starts with 1
+    [InlineData("2024-01-05")]        // a date
+    [InlineData("05/01/2024")]
+    [InlineData("192.168.10.20")]     // an IPv4 address
+    [InlineData("3.14159")]
+    [InlineData("GB82 WEST 1234 5698 7654 33")] // mod-97 fails
+    [InlineData("DE8937040044053201300")]       // wrong length for DE
+    [InlineData("000-12-3456")]       // area 000
+    [InlineData("666-12-3456")]
+    [InlineData("923-12-3456")]
+    [InlineData("123-00-6789")]
+    [InlineData("078-05-1120")]       // the advertised sample number
+    [InlineData("123456789")]         // fails the BSN 11-test
+    [InlineData("12345678A")]         // wrong DNI letter
+    [InlineData("not an email@")]
+    [InlineData("user@localhost")]
+    [InlineData("3fa85f64-5717-4562-b3fc-2c963f66afa6")]
+    [InlineData("")]
+    public void Ids_amounts_dates_and_near_misses_are_not_personal_data(string value)
+    {
+        Assert.Null(PiiValidators.Classify(value));
+    }
+
+    [Fact]
+    public void A_column_is_reported_when_its_share_reaches_the_threshold_and_ids_columns_are_not()
+    {
+        var scanner = new PiiColumnScanner();
+        var random = new Random(3);
+        for (var i = 0; i < 1000; i++)
+        {
+            scanner.Observe("email", i % 10 == 0 ? "" : $"user{i}@example.org");
+            scanner.Observe("id", random.NextInt64(4_000_000_000_000_000, 4_999_999_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            scanner.Observe("bsn_like", random.Next(100_000_000, 999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            scanner.Observe("notes", i < 150 ? "+1 415 555 0199" : "fine");
+            scanner.Observe("contact", i % 2 == 0 ? "+31 20 555 0100" : "x@example.org");
+        }
+
+        var results = scanner.Results();
+
+        Assert.Equal([("email", PiiKind.Email, 900L, 900L), ("contact", PiiKind.Email, 500L, 1000L), ("contact", PiiKind.Phone, 500L, 1000L)],
+            results.Select(r => (r.Column, r.Kind, r.Count, r.NonEmpty)));
+        Assert.Equal(["email", "phone"], scanner.KindsFound());
+    }
+
+    [Fact]
+    public void Findings_name_file_column_kind_and_count_never_values_and_allow_makes_them_warnings()
+    {
+        var scanner = new PiiColumnScanner();
+        scanner.Observe("card", "4111 1111 1111 1111");
+        scanner.Observe("card", "5555555555554444");
+        scanner.Observe("card", "n/a");
+
+        var denied = Assert.Single(scanner.Findings("data/train.csv", allowed: false, c => new SourceLocation("data/train.csv", 1, 3)));
+        var allowed = Assert.Single(scanner.Findings("data/train.csv", allowed: true));
+
+        Assert.Equal(("MLG802", Severity.Error), (denied.Code, denied.Severity));
+        Assert.Equal(Severity.Warning, allowed.Severity);
+        Assert.Equal(new SourceLocation("data/train.csv", 1, 3), denied.Location);
+        Assert.Contains("'data/train.csv' column 'card' holds payment card numbers in 2 of its 3 non-empty values (67%)", denied.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111", denied.Message, StringComparison.Ordinal);
+        Assert.Empty(new PiiColumnScanner().Findings("x.csv", allowed: false));
+    }
+
+    [Fact]
+    public void The_threshold_is_configurable_and_checked()
+    {
+        var strict = new PiiColumnScanner(minShare: 0.05);
+        for (var i = 0; i < 100; i++)
+        {
+            strict.Observe("notes", i < 6 ? "someone@example.org" : "text");
+        }
+
+        Assert.Single(strict.Results());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PiiColumnScanner(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PiiColumnScanner(1.5));
+    }
+}

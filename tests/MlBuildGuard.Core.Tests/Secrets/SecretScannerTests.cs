@@ -1,0 +1,192 @@
+using System.Text;
+using MlBuildGuard.Core.Secrets;
+using MlBuildGuard.Core.Secrets.Engine;
+using MlBuildGuard.Testing.Secrets;
+
+namespace MlBuildGuard.Core.Tests.Secrets;
+
+/// <summary>The streaming engine: chunk boundaries, positions, bounded work on bad input, text views.</summary>
+public sealed class SecretScannerTests
+{
+    private static IReadOnlyList<SecretMatch> Chunked(byte[] data, params int[] cuts)
+    {
+        var scanner = new SecretScanner(SecretRuleSet.BuiltIn);
+        var from = 0;
+        foreach (var cut in cuts.Append(data.Length))
+        {
+            scanner.Append(data.AsSpan(from, cut - from));
+            from = cut;
+        }
+
+        return scanner.Complete();
+    }
+
+    [Fact]
+    public void Secrets_split_across_two_chunks_at_every_offset_are_found_the_same()
+    {
+        var fakes = new FakeSecrets(21);
+        var text = string.Join("\n", fakes.Makers.Select(m => "row," + m.Make().Text)) + "\n";
+        var data = Encoding.UTF8.GetBytes(text);
+        var whole = SecretScanner.Scan(SecretRuleSet.BuiltIn, data);
+        Assert.Equal(fakes.Makers.Count + 1, whole.Count); // the GCP key also holds a private key
+
+        for (var cut = 1; cut < data.Length; cut += 7)
+        {
+            Assert.Equal(whole, Chunked(data, cut));
+        }
+    }
+
+    [Fact]
+    public void Secrets_fed_one_byte_at_a_time_or_in_odd_chunks_are_found_the_same()
+    {
+        var fakes = new FakeSecrets(22);
+        var data = Encoding.UTF8.GetBytes(string.Join(" ; ", fakes.Makers.Select(m => m.Make().Text)));
+        var whole = SecretScanner.Scan(SecretRuleSet.BuiltIn, data);
+
+        Assert.Equal(whole, Chunked(data, Enumerable.Range(1, data.Length - 1).ToArray()));
+        Assert.Equal(whole, Chunked(data, Enumerable.Range(1, data.Length / 13).Select(i => i * 13).ToArray()));
+    }
+
+    [Fact]
+    public void A_secret_deep_in_a_large_stream_after_many_lines_has_its_line_and_column()
+    {
+        var fake = new FakeSecrets(3).GitHubToken();
+        var scanner = new SecretScanner(SecretRuleSet.BuiltIn);
+        var line = Encoding.ASCII.GetBytes(new string('a', 99) + "\n");
+        for (var i = 0; i < 30_000; i++)
+        {
+            scanner.Append(line);
+        }
+
+        scanner.Append(Encoding.ASCII.GetBytes("12345 " + fake.Secret + "\n"));
+
+        var match = Assert.Single(scanner.Complete());
+        Assert.Equal(30_001, match.Line);
+        Assert.Equal(7, match.Column);
+    }
+
+    [Fact]
+    public void A_secret_on_one_huge_line_is_found_with_bounded_memory()
+    {
+        var fake = new FakeSecrets(4).StripeLiveKey();
+        var scanner = new SecretScanner(SecretRuleSet.BuiltIn);
+        var filler = Encoding.ASCII.GetBytes(new string('q', 1 << 20).Replace("qqqq", "q q "));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 64; i++)
+        {
+            scanner.Append(filler);
+        }
+
+        scanner.Append(Encoding.ASCII.GetBytes(" " + fake.Text + " "));
+        var match = Assert.Single(scanner.Complete());
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(1, match.Line);
+        Assert.Equal(64L * filler.Length + 1 + fake.Text.IndexOf(fake.Secret, StringComparison.Ordinal) + 1, match.Column);
+        Assert.True(allocated < 8 << 20, $"allocated {allocated} bytes for 64 MiB");
+    }
+
+    [Fact]
+    public void Invalid_utf8_and_nul_bytes_around_a_secret_do_not_hide_it()
+    {
+        var fake = new FakeSecrets(5).HuggingFaceToken();
+        byte[] data = [0xFF, 0xFE, 0x00, 0xC3, (byte)' ', .. Encoding.ASCII.GetBytes(fake.Secret), 0x80, 0x00];
+
+        var match = Assert.Single(SecretScanner.Scan(SecretRuleSet.BuiltIn, data));
+
+        Assert.Equal("huggingface-token", match.RuleId);
+        Assert.Equal(5, match.Offset);
+    }
+
+    [Fact]
+    public void A_flood_of_keywords_stays_linear_and_matches_are_capped()
+    {
+        var fake = new FakeSecrets(6).SlackToken();
+        var data = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(fake.Secret + " password= :// eyJ ", 3_000)));
+        var scanner = new SecretScanner(SecretRuleSet.BuiltIn);
+        scanner.Append(data);
+
+        var matches = scanner.Complete();
+
+        Assert.Equal(SecretScanner.MaxMatches, matches.Count);
+        Assert.Equal(2_000, scanner.Omitted);
+    }
+
+    [Fact]
+    public void Text_from_a_model_view_is_scanned_and_carries_the_view()
+    {
+        var fake = new FakeSecrets(8).OpenAiApiKey();
+
+        var match = Assert.Single(SecretScanner.ScanText(SecretRuleSet.BuiltIn, "author note: " + fake.Secret, "model.onnx!metadata_props[author]"));
+
+        Assert.Equal("model.onnx!metadata_props[author]", match.View);
+        Assert.Equal(14, match.Column);
+        Assert.Empty(SecretScanner.ScanText(SecretRuleSet.BuiltIn, "a plain doc string", "model.onnx!doc_string"));
+    }
+
+    [Fact]
+    public void The_keyword_search_finds_exactly_what_a_naive_search_finds()
+    {
+        var random = new Random(99);
+        const string Alphabet = "ghp_PaSsWoRd:/xabAB \n\0\xff";
+        var keywords = new[] { new Keyword("ghp_", false), new Keyword("password", true), new Keyword("://", false), new Keyword("x", false), new Keyword("ab", true) };
+        var search = new KeywordSearch(keywords);
+        for (var round = 0; round < 50; round++)
+        {
+            var data = new byte[random.Next(0, 600)];
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = (byte)Alphabet[random.Next(Alphabet.Length)];
+            }
+
+            var hits = new List<KeywordHit>();
+            search.FindAll(data, 0, hits);
+            var expected = new List<KeywordHit>();
+            for (var at = 0; at < data.Length; at++)
+            {
+                for (var k = 0; k < keywords.Length; k++)
+                {
+                    if (search.Matches(data, at, k))
+                    {
+                        expected.Add(new KeywordHit(at, k));
+                    }
+                }
+            }
+
+            Assert.Equal(expected.OrderBy(h => h.Position).ThenBy(h => h.Keyword), hits.OrderBy(h => h.Position).ThenBy(h => h.Keyword));
+        }
+    }
+}
+
+/// <summary>The integration point for the training-input guard: the hashing pass feeding a scanner.</summary>
+public sealed class HashingPassSecretTests
+{
+    [Fact]
+    public void Hashing_with_a_scanner_gives_the_same_digest_and_finds_secrets_across_slices_and_buffers()
+    {
+        using var dir = new MlBuildGuard.Testing.TempDirectory();
+        var fakes = new FakeSecrets(31);
+        var path = dir.Combine("train.csv");
+        var planted = new List<FakeSecret>();
+        using (var stream = File.Create(path))
+        {
+            foreach (var boundary in new[] { 128 << 10, 1 << 20, (1 << 20) + (128 << 10) })
+            {
+                var fake = fakes.Makers[planted.Count % fakes.Makers.Count].Make();
+                var text = Encoding.ASCII.GetBytes("\n" + fake.Text + "\n");
+                stream.Write(Encoding.ASCII.GetBytes(new string('z', boundary - 10 - (int)stream.Position).Replace("zzzzzzzzzz", "zzzzzzzzz\n")));
+                stream.Write(text);
+                planted.Add(fake);
+            }
+        }
+
+        var plain = Hashing.Sha256File.Compute(path);
+        var scanner = new SecretScanner(SecretRuleSet.BuiltIn);
+        var scanned = Hashing.Sha256File.Compute(path, scanner);
+
+        Assert.Equal(plain.Hex, scanned.Hex);
+        Assert.Equal(plain.Size, scanned.Size);
+        Assert.False(scanned.HoldsPrivateKey);
+        Assert.Equal(planted.Select(p => SecretMath.Fingerprint(p.RuleId, p.Secret)), scanner.Complete().Select(m => m.Fingerprint));
+    }
+}
