@@ -105,6 +105,7 @@ public sealed class DependencyFuzzTests : IDisposable
     public void The_package_integrity_cache_only_saves_time()
     {
         var cache = _root.Combine("app", "obj", "mlguard", "package-integrity.cache");
+        Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
         var expected = Codes(DependencyGuard.Run(Request()));
         DependencyGuard.Run(Request(integrityCache: cache));
         var sample = File.Exists(cache) ? File.ReadAllBytes(cache) : "/nowhere\tfingerprint hash\n"u8.ToArray();
