@@ -1,111 +1,139 @@
 using MlBuildGuard.Core.IO;
-using MlBuildGuard.Core.Locking;
 
-namespace MlBuildGuard.Core.TrainingInputs;
+namespace MlBuildGuard.Core.Locking;
+
+/// <summary>What committing a build's staged parts did to the lock.</summary>
+public enum LockCommitOutcome
+{
+    /// <summary>No part: the build had nothing to record.</summary>
+    NothingStaged,
+
+    /// <summary>The parts changed nothing the lock does not already say (another build recorded the same).</summary>
+    Unchanged,
+
+    /// <summary>The lock did not exist and was written.</summary>
+    Created,
+
+    /// <summary>The lock was rewritten.</summary>
+    Updated,
+}
+
+/// <summary>The outcome and the parts that made it, for the build's one message about the lock.</summary>
+public sealed record LockCommitResult(LockCommitOutcome Outcome, IReadOnlyList<StagedLockPart> Parts)
+{
+    /// <summary>
+    /// The build's one story about the lock, or nothing: "wrote LOCK: training inputs: …; model outputs (net9.0): ….
+    /// Commit it." followed by a line per changed entry.
+    /// </summary>
+    public IReadOnlyList<string> Story(string lockName)
+    {
+        if (Outcome is LockCommitOutcome.NothingStaged or LockCommitOutcome.Unchanged)
+        {
+            return [];
+        }
+
+        var created = Outcome == LockCommitOutcome.Created ? " (created)" : "";
+        var summary = string.Join("; ", Parts.Select(p => $"{p.Name}: {p.Summary}"));
+        return [$"wrote {lockName}{created}: {summary}. Commit it.", .. Parts.SelectMany(p => p.Changes)];
+    }
+}
 
 /// <summary>
-/// Two-step writing of <c>mlguard.lock.json</c> from a build: the guard stages the new bytes under <c>obj/</c> while
-/// the build is still running; only after the build has succeeded are they written over the lock (atomically). A build
-/// that fails anywhere later, in another guard or in compilation, therefore never changes the lock.
+/// Writes <c>mlguard.lock.json</c> from a build, all at once. While the build runs, each guard that records something
+/// in the lock stages its part under <c>obj/</c> (<see cref="StagedLockPart"/>); only once the whole build has succeeded
+/// are all of its parts applied to the lock together and written in one atomic replacement. A build that fails anywhere,
+/// in a guard, in compilation or in a step after the seal, never reaches the commit and changes nothing: the lock never
+/// holds a new model beside the data of an older training.
 /// <para>
-/// Several builds of one project may stage at once (each framework of a multi-targeted project, in parallel with -m).
-/// So a staged lock carries the lock it was made from (its base), and committing applies only what this build changed
-/// against that base to the lock as it is on disk then: a change another build committed meanwhile is kept.
+/// A part carries the lock it was made from (its base), and committing applies only what the part changed against its
+/// base, entry by entry, to the lock as it is on disk then, under a lock shared by all processes. So parallel builds of
+/// one project (each framework of a multi-targeted project with -m, or several builds at once) never undo each other's
+/// entries, and a lock that became malformed meanwhile is refused (<see cref="LockFileException"/>), never replaced.
+/// </para>
+/// <para>
+/// A new section of the lock joins by getting a line in <see cref="Merge"/> (and its guard staging a part); the commit,
+/// the one-story message and the all-or-nothing rule need nothing else.
 /// </para>
 /// </summary>
 public static class LockCommit
 {
-    private const string Suffix = ".staged";
-    private const string BaseSuffix = ".base";
-    private static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(2);
 
-    /// <summary>
-    /// Writes the new lock to a fresh file in <paramref name="stagingDirectory"/> and returns its path.
-    /// <paramref name="baseLock"/> is the lock the new one was made from (null: there was none).
-    /// </summary>
-    public static string Stage(string stagingDirectory, ReadOnlySpan<byte> bytes, LockFile? baseLock)
+    /// <summary>Applies every staged part to <paramref name="lockPath"/> in one write, then removes the parts.</summary>
+    /// <exception cref="LockFileException">The lock on disk is malformed; it is left as it is.</exception>
+    /// <exception cref="InvalidDataException">A staged part cannot be read; nothing is written.</exception>
+    public static LockCommitResult Commit(IReadOnlyList<string> partPaths, string lockPath, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(stagingDirectory);
-        foreach (var old in Directory.EnumerateFiles(stagingDirectory, "mlguard.lock.*" + Suffix))
+        var paths = partPaths.Distinct(StringComparer.Ordinal).Where(File.Exists).ToList();
+        if (paths.Count == 0)
         {
-            // Left by builds that failed or were cancelled; never committed, so nothing depends on them.
-            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(old) > StaleAfter)
-            {
-                Discard(old);
-            }
+            return new LockCommitResult(LockCommitOutcome.NothingStaged, []);
         }
 
-        var path = Path.Combine(stagingDirectory, $"mlguard.lock.{Guid.NewGuid():N}{Suffix}");
-        AtomicFile.WriteAllBytes(path + BaseSuffix, LockFileWriter.ToBytes(baseLock ?? new LockFile()));
-        AtomicFile.WriteAllBytes(path, bytes);
-        return path;
-    }
-
-    /// <summary>The lock a staged lock was made from (empty when it was made without one).</summary>
-    public static LockFile BaseOf(string stagedPath) =>
-        File.Exists(stagedPath + BaseSuffix) ? LockFileReader.Read(stagedPath + BaseSuffix) : new LockFile();
-
-    /// <summary>Applies a staged lock's changes to <paramref name="lockPath"/> and removes the staged files.</summary>
-    /// <exception cref="LockFileException">The lock on disk became malformed meanwhile; it is never replaced silently.</exception>
-    public static void Commit(string stagedPath, string lockPath)
-    {
-        using (CrossProcessLock.Acquire(lockPath, TimeSpan.FromMinutes(2)))
+        var parts = paths.Select(StagedLockPart.Read).ToList();
+        LockCommitOutcome outcome;
+        using (CrossProcessLock.Acquire(lockPath, LockTimeout, cancellationToken))
         {
-            var mine = LockFileReader.Read(stagedPath);
-            var result = File.Exists(lockPath) ? Merge(LockFileReader.Read(lockPath), mine, BaseOf(stagedPath)) : mine;
-            AtomicFile.WriteIfChanged(lockPath, LockFileWriter.ToBytes(result));
+            var exists = File.Exists(lockPath);
+            var current = exists ? LockFileReader.Read(lockPath) : null;
+            var bytes = LockFileWriter.ToBytes(Apply(current, parts));
+            outcome = !AtomicFile.WriteIfChanged(lockPath, bytes) ? LockCommitOutcome.Unchanged
+                : exists ? LockCommitOutcome.Updated : LockCommitOutcome.Created;
         }
 
-        Discard(stagedPath);
-    }
+        foreach (var path in paths)
+        {
+            StagedLockPart.Discard(path);
+        }
 
-    /// <summary>Drops a staged lock that must not be committed (the build failed, or a newer one replaces it).</summary>
-    public static void Discard(string stagedPath)
-    {
-        TryDelete(stagedPath);
-        TryDelete(stagedPath + BaseSuffix);
+        return new LockCommitResult(outcome, parts);
     }
 
     /// <summary>
-    /// <paramref name="current"/> with what <paramref name="mine"/> changed against <paramref name="baseLock"/>: the
-    /// training inputs as a whole (one guard decides them for the project), model outputs entry by entry.
+    /// The lock these parts would make of <paramref name="lockPath"/> as it is now, without writing anything (what the
+    /// build's provenance records as the lock it commits).
     /// </summary>
-    internal static LockFile Merge(LockFile current, LockFile mine, LockFile baseLock)
+    public static LockFile Preview(IReadOnlyList<string> partPaths, string lockPath)
     {
-        var inputs = SameSection(mine.TrainingInputs, baseLock.TrainingInputs) ? current.TrainingInputs : mine.TrainingInputs;
-        var outputs = new SortedDictionary<string, LockedFile>(current.ModelOutputs, Utf8OrdinalComparer.Instance);
-        foreach (var (key, entry) in mine.ModelOutputs)
+        var current = File.Exists(lockPath) ? LockFileReader.Read(lockPath) : null;
+        return Apply(current, [.. partPaths.Distinct(StringComparer.Ordinal).Where(File.Exists).Select(StagedLockPart.Read)]);
+    }
+
+    private static LockFile Apply(LockFile? current, IEnumerable<StagedLockPart> parts) =>
+        parts.Aggregate(current ?? new LockFile(), (result, part) => Merge(result, part.Proposed, part.Base ?? new LockFile()));
+
+    /// <summary>
+    /// <paramref name="current"/> with what <paramref name="mine"/> changed against <paramref name="baseLock"/>, entry by
+    /// entry in every section: an entry mine added, changed or removed is taken from mine; every other entry stays as
+    /// <paramref name="current"/> has it (another build may have written it since).
+    /// </summary>
+    internal static LockFile Merge(LockFile current, LockFile mine, LockFile baseLock) => new LockFile()
+        .WithTrainingInputs(MergeSection(current.TrainingInputs, mine.TrainingInputs, baseLock.TrainingInputs, Same))
+        .WithModelOutputs(MergeSection(current.ModelOutputs, mine.ModelOutputs, baseLock.ModelOutputs, Same));
+
+    /// <summary>One section of <see cref="Merge"/>, for any kind of entry.</summary>
+    internal static SortedDictionary<string, T> MergeSection<T>(SortedDictionary<string, T> current, SortedDictionary<string, T> mine,
+        SortedDictionary<string, T> baseSection, Func<T, T, bool> same)
+    {
+        var result = new SortedDictionary<string, T>(current, Utf8OrdinalComparer.Instance);
+        foreach (var (key, entry) in mine)
         {
-            if (!baseLock.ModelOutputs.TryGetValue(key, out var before) || !Same(before, entry))
+            if (!baseSection.TryGetValue(key, out var before) || !same(before, entry))
             {
-                outputs[key] = entry;
+                result[key] = entry;
             }
         }
 
-        foreach (var key in baseLock.ModelOutputs.Keys.Where(k => !mine.ModelOutputs.ContainsKey(k)))
+        foreach (var key in baseSection.Keys.Where(k => !mine.ContainsKey(k)))
         {
-            outputs.Remove(key);
+            result.Remove(key);
         }
 
-        return new LockFile().WithTrainingInputs(inputs).WithModelOutputs(outputs);
+        return result;
     }
-
-    private static bool SameSection(SortedDictionary<string, LockedFile> a, SortedDictionary<string, LockedFile> b) =>
-        a.Count == b.Count && a.All(e => b.TryGetValue(e.Key, out var other) && Same(e.Value, other));
 
     private static bool Same(LockedFile a, LockedFile b) =>
         a.Sha256 == b.Sha256 && a.Size == b.Size && a.Source == b.Source
         && (a.Entries is null ? b.Entries is null : b.Entries is not null && a.Entries.Count == b.Entries.Count
             && a.Entries.All(e => b.Entries.TryGetValue(e.Key, out var digest) && digest == e.Value));
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
 }
