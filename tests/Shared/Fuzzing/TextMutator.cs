@@ -42,13 +42,13 @@ internal static class TextMutator
                     lines[at] = [.. lines[at][..where], .. Bytes[random.Next(Bytes.Length)], .. lines[at][where..]];
                     break;
                 case 6 when lines.Count > 0:
-                    lines[at] = [.. lines[at], .. Enumerable.Repeat((byte)'a', new[] { 300, 10_000, 200_000 }[random.Next(3)])];
+                    lines[at] = [.. lines[at], .. Enumerable.Repeat((byte)'a', new[] { 300, 10_000, 100_000 }[random.Next(3)])];
                     break;
                 case 7 when lines.Count > 0:
                     lines[at] = lines[at][..random.Next(lines[at].Length + 1)];
                     break;
                 default:
-                    lines.Insert(at, Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(tokens[random.Next(tokens.Count)], new[] { 2, 50, 2000 }[random.Next(3)]))));
+                    lines.Insert(at, Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(tokens[random.Next(tokens.Count)], new[] { 2, 50, 500 }[random.Next(3)]))));
                     break;
             }
         }
