@@ -7,12 +7,16 @@ namespace MlBuildGuard.Core.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>A temporary file this old was left by a writer that died (killed, power lost): no write takes this long without touching it.</summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
+
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        RemoveLeftovers(full, AbandonedAfter);
+        var temp = TemporaryFor(full);
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
@@ -60,7 +64,8 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        RemoveLeftovers(full, AbandonedAfter);
+        var temp = TemporaryFor(full);
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.None))
@@ -89,6 +94,33 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Removes the temporary files that writers of <paramref name="path"/> left behind when they died before renaming them
+    /// (a killed build), once they are <paramref name="olderThan"/> old. A caller that holds the only right to write the
+    /// file (a cross-process lock) may pass zero.
+    /// </summary>
+    public static void RemoveLeftovers(string path, TimeSpan olderThan)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            foreach (var temp in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".????????????.tmp"))
+            {
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(temp) >= olderThan)
+                {
+                    TryDelete(temp);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only tidying: the write itself reports what matters.
+        }
+    }
+
+    private static string TemporaryFor(string full) =>
+        Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
 
     private static bool SameBytes(string a, string b)
     {

@@ -70,23 +70,29 @@ public static class LockCommit
             return new LockCommitResult(LockCommitOutcome.NothingStaged, []);
         }
 
-        var parts = paths.Select(StagedLockPart.Read).ToList();
-        LockCommitOutcome outcome;
-        using (CrossProcessLock.Acquire(lockPath, LockTimeout, cancellationToken))
+        try
         {
-            var exists = File.Exists(lockPath);
-            var current = exists ? LockFileReader.Read(lockPath) : null;
-            var bytes = LockFileWriter.ToBytes(Apply(current, parts));
-            outcome = !AtomicFile.WriteIfChanged(lockPath, bytes) ? LockCommitOutcome.Unchanged
-                : exists ? LockCommitOutcome.Updated : LockCommitOutcome.Created;
+            var parts = paths.Select(StagedLockPart.Read).ToList();
+            using (CrossProcessLock.Acquire(lockPath, LockTimeout, cancellationToken))
+            {
+                // Every writer of the lock holds this lock: a temporary file of it now is one a killed build left.
+                AtomicFile.RemoveLeftovers(lockPath, TimeSpan.Zero);
+                var exists = File.Exists(lockPath);
+                var current = exists ? LockFileReader.Read(lockPath) : null;
+                var bytes = LockFileWriter.ToBytes(Apply(current, parts));
+                var outcome = !AtomicFile.WriteIfChanged(lockPath, bytes) ? LockCommitOutcome.Unchanged
+                    : exists ? LockCommitOutcome.Updated : LockCommitOutcome.Created;
+                return new LockCommitResult(outcome, parts);
+            }
         }
-
-        foreach (var path in paths)
+        finally
         {
-            StagedLockPart.Discard(path);
+            // Committed, or refused with the build failing: either way no later build may apply these parts.
+            foreach (var path in paths)
+            {
+                StagedLockPart.Discard(path);
+            }
         }
-
-        return new LockCommitResult(outcome, parts);
     }
 
     /// <summary>
