@@ -65,7 +65,7 @@ public static class FindingStore
         }
 
         var all = new List<FindingRecord>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             try
             {
