@@ -44,6 +44,18 @@ public sealed class MlGuardCommitLock : MlGuardTask
 
         var lockPath = FullPath(LockFile);
         var lockName = Path.GetRelativePath(ProjectDirectory, lockPath).Replace('\\', '/') is var relative && !relative.StartsWith("../", StringComparison.Ordinal) ? relative : lockPath;
+        if (PromotedWarnings() is { Count: > 0 } promoted)
+        {
+            // The build fails (MSBuild turned these warnings into errors when it printed them), and a failing build writes nothing.
+            foreach (var part in LockParts)
+            {
+                StagedLockPart.Discard(FullPath(part.ItemSpec));
+            }
+
+            Log.LogMessage(MessageImportance.High, $"MlBuildGuard: {lockName} was not written: the build counts the warnings {string.Join(", ", promoted)} as errors.");
+            return;
+        }
+
         try
         {
             var result = LockCommit.Commit([.. LockParts.Select(p => FullPath(p.ItemSpec))], lockPath, CancellationToken);
@@ -74,5 +86,27 @@ public sealed class MlGuardCommitLock : MlGuardTask
                 MlGuardClaimLockCommit.Release(BuildEngine, ProjectFile);
             }
         }
+    }
+
+    /// <summary>
+    /// MlBuildGuard warnings of this build that the build counts as errors. A warning the build promotes through
+    /// <c>WarningsAsErrors</c> or <c>-warnaserror:CODE</c> already failed its guard; a bare <c>-warnaserror</c> is applied by
+    /// MSBuild only when it prints the warning and is not reported to tasks once the project names warnings of its own to
+    /// promote (the SDK names NU1605), so it is read from the command line of this build.
+    /// </summary>
+    private List<string> PromotedWarnings()
+    {
+        if (string.IsNullOrEmpty(FindingsDirectory))
+        {
+            return [];
+        }
+
+        var warnings = Core.Reporting.FindingStore.ReadAll(SarifSources(FullPath(FindingsDirectory)))
+            .Where(r => r.Level == Core.Reporting.FindingRecord.LevelWarning)
+            .Select(r => r.Code)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return warnings.Count == 0 ? [] : CommandLine.PromotesAllWarnings(Environment.GetCommandLineArgs()) ? warnings : warnings.Where(WarningIsError).ToList();
     }
 }

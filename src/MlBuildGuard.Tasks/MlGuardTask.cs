@@ -148,7 +148,7 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
     /// The folder whose findings files make the project's SARIF log: the project's own, of which each framework of a
     /// multi-targeted project has a subfolder (<c>findings/net9.0/</c>), so the frameworks' guards do not overwrite each other.
     /// </summary>
-    private static string SarifSources(string folder)
+    protected static string SarifSources(string folder)
     {
         var trimmed = Path.TrimEndingDirectorySeparator(folder);
         return Path.GetFileName(trimmed) == "findings" ? trimmed : Path.GetDirectoryName(trimmed)!;
