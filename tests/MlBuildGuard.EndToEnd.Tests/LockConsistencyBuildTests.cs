@@ -83,7 +83,7 @@ public sealed class LockConsistencyBuildTests(PackagesFixture packages)
         Assert.Empty(LockStory(promoted));
 
         Assert.True(update.ExitCode == 0, update.ToString());
-        Assert.Equal(["MLG406"], update.Codes("warning"));
+        Assert.Contains("MLG406", update.Codes("warning"));
         Assert.Equal(Sha256Of(Path.Combine(p.Directory, "data", "train.tsv")), Locked(p, "trainingInputs", "data/train.tsv"));
         Assert.Equal(Sha256Of(model), Locked(p, "modelOutputs", "bin/Debug/net10.0/model.pt"));
         var story = Assert.Single(LockStory(update));
