@@ -5,6 +5,7 @@ using System.Text.Json;
 using MlBuildGuard.Core.Locking;
 using MlBuildGuard.Core.Signing;
 using MlBuildGuard.EndToEnd.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace MlBuildGuard.EndToEnd.Tests;
 
@@ -13,7 +14,7 @@ namespace MlBuildGuard.EndToEnd.Tests;
 /// output folder. Whatever happens, every file MlBuildGuard writes is the previous one or the new one, whole.
 /// </summary>
 [Collection(PackagesCollection.Name)]
-public sealed class FaultInjectionBuildTests(PackagesFixture packages)
+public sealed class FaultInjectionBuildTests(PackagesFixture packages, ITestOutputHelper log)
 {
     /// <summary>Kills per run: a handful in CI; MLGUARD_KILL_ITERATIONS for many (docs/fuzzing.md records a long run).</summary>
     private static readonly int KillIterations =
@@ -86,6 +87,9 @@ public sealed class FaultInjectionBuildTests(PackagesFixture packages)
         }
 
         var random = new Random(20261126);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Count(string what) => seen[what] = seen.GetValueOrDefault(what) + 1;
+        var killClock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < KillIterations; i++)
         {
             var next = versions[i % 2];
@@ -102,8 +106,9 @@ public sealed class FaultInjectionBuildTests(PackagesFixture packages)
             // The lock: whole, and either as it was or with the new data and the new model together, never a mix.
             var locked = LockFileReader.Read(p.LockFile);
             var pair = (locked.TrainingInputs["data/train.tsv"].Sha256, locked.ModelOutputs["models/out.pt"].Sha256);
-            Assert.True(pair == (previous.TrainingInputs["data/train.tsv"].Sha256, previous.ModelOutputs["models/out.pt"].Sha256)
-                || pair == (next.DataDigest, next.ModelDigest), $"kill #{i}: the lock holds {pair}\n{killed.Output}");
+            var wasPrevious = pair == (previous.TrainingInputs["data/train.tsv"].Sha256, previous.ModelOutputs["models/out.pt"].Sha256);
+            Assert.True(wasPrevious || pair == (next.DataDigest, next.ModelDigest), $"kill #{i}: the lock holds {pair}\n{killed.Output}");
+            Count(wasPrevious ? "lock previous" : "lock new");
 
             // The model: the one written before the build, or its normalized form; its signature verifies one version.
             using (var whole = ZipFile.OpenRead(model))
@@ -111,6 +116,8 @@ public sealed class FaultInjectionBuildTests(PackagesFixture packages)
                 Assert.True(whole.Entries.Count == 2, $"kill #{i}: the model is torn");
             }
 
+            Count(Sha256Of(model) == next.ModelDigest ? "model normalized" : "model as written");
+            Count(OmsVerifier.VerifyFile(next.NormalizedModel, model + ".sig", publicKey, new OmsVerifyOptions()).IsValid ? "signature new" : "signature previous");
             Assert.Contains(versions, v => OmsVerifier.VerifyFile(v.NormalizedModel, model + ".sig", publicKey, new OmsVerifyOptions()).IsValid);
 
             // Provenance, ML-BOM, SARIF and staged parts: whole documents.
@@ -124,6 +131,9 @@ public sealed class FaultInjectionBuildTests(PackagesFixture packages)
                 StagedLockPart.Read(part);
             }
         }
+
+        log.WriteLine($"{KillIterations} builds killed in {killClock.Elapsed.TotalSeconds:0} s (seal and commit take up to {sealTakes.TotalMilliseconds:0} ms): "
+            + string.Join(", ", seen.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key} {e.Value}")));
 
         // The next build cleans up after the killed ones and records the state it built.
         var after = p.Build("--no-restore", "-p:MlGuardUpdateLock=true");
