@@ -26,20 +26,25 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
-    public void Temporary_files_a_killed_writer_left_are_removed_once_abandoned_and_others_stay()
+    public void Temporary_files_a_killed_writer_left_are_removed_and_a_live_writer_s_stay()
     {
         var path = _dir.Write("mlguard.lock.json", "{}");
-        var abandoned = _dir.Write(".mlguard.lock.json.0123456789ab.tmp", "torn");
+        // Named by a process that no longer runs (pid 2^31-2 is never given out), written more than two seconds ago.
+        var killed = _dir.Write($".mlguard.lock.json.{int.MaxValue - 1}-0123abcd.tmp", "torn");
+        File.SetLastWriteTimeUtc(killed, DateTime.UtcNow.AddSeconds(-10));
+        var abandoned = _dir.Write($".mlguard.lock.json.{Environment.ProcessId}-89abcdef.tmp", "left by this process long ago");
         File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
-        var inFlight = _dir.Write(".mlguard.lock.json.ba9876543210.tmp", "being written");
-        var unrelated = _dir.Write(".other.json.0123456789ab.tmp", "not ours");
+        var inFlight = _dir.Write($".mlguard.lock.json.{Environment.ProcessId}-ba987654.tmp", "being written");
+        var unrelated = _dir.Write($".other.json.{int.MaxValue - 1}-0123abcd.tmp", "not ours");
         File.SetLastWriteTimeUtc(unrelated, DateTime.UtcNow.AddHours(-2));
 
         AtomicFile.WriteAllBytes(path, "{ \"new\": true }"u8);
 
+        Assert.False(File.Exists(killed));
         Assert.False(File.Exists(abandoned));
-        Assert.True(File.Exists(inFlight)); // another writer may still rename it
+        Assert.True(File.Exists(inFlight)); // its writer may still rename it
         Assert.True(File.Exists(unrelated));
+        Assert.Equal("{ \"new\": true }", File.ReadAllText(path));
         AtomicFile.RemoveLeftovers(path, TimeSpan.Zero); // a writer that holds the file's only lock
         Assert.False(File.Exists(inFlight));
     }
