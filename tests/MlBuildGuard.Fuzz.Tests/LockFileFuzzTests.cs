@@ -57,4 +57,19 @@ public sealed class LockFileFuzzTests(ITestOutputHelper output)
             Oracle.NoInternalFailure(outputs.Findings);
         }, JsonMutator.Mutate);
     }
+
+    /// <summary>A staged part under obj/ that something changed during the build: read back or refused, never guessed at.</summary>
+    [Fact]
+    public void A_staged_lock_part_is_read_back_or_refused()
+    {
+        using var folder = new TempDirectory("mlguard-fuzz-part");
+        var lockFile = LockFileReader.Parse(Samples.Lock());
+        var sample = File.ReadAllBytes(new StagedLockPart("training inputs", lockFile, lockFile, "1 changed", ["  ~ data/train.tsv"]).Stage(folder.Path));
+        var path = folder.Combine("fuzzed.lockpart");
+        Fuzzer.Run(output, "staged lock part", [sample], input =>
+        {
+            File.WriteAllBytes(path, input);
+            Oracle.OnlyThrows<InvalidDataException>(() => StagedLockPart.Read(path));
+        }, JsonMutator.Mutate);
+    }
 }
