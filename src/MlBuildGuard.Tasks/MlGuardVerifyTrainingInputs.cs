@@ -35,6 +35,9 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
     /// </summary>
     public string? LockRole { get; set; }
 
+    /// <summary><c>obj/mlguard/</c>, where the outer build of a multi-targeted project holds its claim.</summary>
+    public string? StateDirectory { get; set; }
+
     /// <summary>The staged part to commit after a successful build (<c>MlGuardCommitLock</c>); empty when nothing is to be written.</summary>
     [Output]
     public string? StagedLockFile { get; set; }
@@ -71,7 +74,7 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
             Suppressions = ActiveSuppressions(),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
             StagingDirectory = string.IsNullOrEmpty(StagingDirectory) ? null : FullPath(StagingDirectory),
-            RecordsLock = LockRoles.RecordsTrainingInputs(LockRole, StagingDirectory is null ? null : FullPath(StagingDirectory)),
+            RecordsLock = LockRoles.RecordsTrainingInputs(LockRole, string.IsNullOrEmpty(StateDirectory) ? null : FullPath(StateDirectory)),
         };
 
         var result = TrainingInputGuard.Run(request, CancellationToken);

@@ -151,9 +151,13 @@ public sealed class LockConsistencyBuildTests(PackagesFixture packages)
 
         var story = Assert.Single(LockStory(update));
         Assert.StartsWith("MlBuildGuard: wrote mlguard.lock.json", story, StringComparison.Ordinal);
-        Assert.Contains("~ bin/Debug/net10.0/model.pt", update.Output, StringComparison.Ordinal);
-        Assert.Contains("~ bin/Debug/net9.0/model.pt", update.Output, StringComparison.Ordinal);
-        Assert.Contains("~ data/train.tsv", update.Output, StringComparison.Ordinal);
+        // Each part once: the outer build's training inputs and each framework's models (a framework build on another node
+        // checks the inputs again but leaves recording them to the outer build).
+        Assert.Contains("training inputs: 0 added, 1 changed, 0 removed; model outputs (net10.0): 0 added, 1 changed; model outputs (net9.0): 0 added, 1 changed.", story, StringComparison.Ordinal);
+        foreach (var change in new[] { "~ bin/Debug/net10.0/model.pt", "~ bin/Debug/net9.0/model.pt", "~ data/train.tsv" })
+        {
+            Assert.Single(update.Output.Split('\n'), l => l.Contains(change, StringComparison.Ordinal));
+        }
 
         Assert.Equal(1, failed.ExitCode);
         Assert.Contains("The net9.0 model's evaluation failed.", failed.Output, StringComparison.Ordinal);
