@@ -44,7 +44,7 @@ public sealed class MlGuardCommitLock : MlGuardTask
 
         var lockPath = FullPath(LockFile);
         var lockName = Path.GetRelativePath(ProjectDirectory, lockPath).Replace('\\', '/') is var relative && !relative.StartsWith("../", StringComparison.Ordinal) ? relative : lockPath;
-        if (PromotedWarnings() is { Count: > 0 } promoted)
+        if (LockParts.Length > 0 && PromotedWarnings() is { Count: > 0 } promoted)
         {
             // The build fails (MSBuild turned these warnings into errors when it printed them), and a failing build writes nothing.
             foreach (var part in LockParts)
