@@ -27,16 +27,17 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
     /// <summary><c>$(MlGuardReproducibleOutputs)</c>: false only hashes the outputs (for provenance).</summary>
     public string? ReproducibleOutputs { get; set; }
 
-    /// <summary>The lock staged earlier in this build, if any.</summary>
-    public string? StagedLockFile { get; set; }
-
+    /// <summary>Folder under <c>obj/</c> where this guard's part of a new lock waits until the build has succeeded.</summary>
     public string? StagingDirectory { get; set; }
+
+    /// <summary><c>$(TargetFramework)</c>: names this framework's part of the lock in the build's message.</summary>
+    public string? TargetFramework { get; set; }
 
     public string? CacheFile { get; set; }
 
-    /// <summary>The lock to commit after the build (this run's, or the one passed in).</summary>
+    /// <summary>The staged part to commit after a successful build (<c>MlGuardCommitLock</c>); empty when nothing is to be written.</summary>
     [Output]
-    public string? CommitLockFile { get; set; }
+    public string? StagedLockFile { get; set; }
 
     /// <summary>Each produced file: ItemSpec the project-relative key, metadata <c>Sha256</c>, <c>Size</c>, <c>FullPath</c> is implied.</summary>
     [Output]
@@ -46,7 +47,6 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
 
     protected override void Run(List<Finding> findings)
     {
-        CommitLockFile = NullIfEmpty(StagedLockFile);
         var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
         var result = ModelOutputGuard.Run(new ModelOutputRequest
         {
@@ -56,17 +56,13 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
             Mode = mode,
             Outputs = Outputs.Select(o => o.ItemSpec).ToArray(),
             Record = !string.Equals(ReproducibleOutputs, "false", StringComparison.OrdinalIgnoreCase),
-            StagedLockPath = CommitLockFile is null ? null : FullPath(CommitLockFile),
             StagingDirectory = string.IsNullOrEmpty(StagingDirectory) ? null : FullPath(StagingDirectory),
+            TargetFramework = NullIfEmpty(TargetFramework),
             CacheFilePath = string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         }, CancellationToken);
 
-        if (result.StagedLock is not null)
-        {
-            CommitLockFile = result.StagedLock;
-        }
-
+        StagedLockFile = result.StagedLock;
         foreach (var note in result.Notes)
         {
             Log.LogMessage(MessageImportance.High, "MlBuildGuard: " + note);

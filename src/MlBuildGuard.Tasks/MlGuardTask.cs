@@ -129,13 +129,29 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
         if (!string.IsNullOrEmpty(FindingsDirectory))
         {
             var folder = FullPath(FindingsDirectory);
-            FindingStore.Write(folder, GuardName, records);
-            if (!string.IsNullOrEmpty(SarifFile))
+            // Parallel builds of the project (each framework, -m, several builds at once) take turns, so the SARIF log
+            // written last was made from every findings file written before it.
+            var sarifPath = string.IsNullOrEmpty(SarifFile) ? null : FullPath(SarifFile);
+            using (Core.IO.CrossProcessLock.Acquire(sarifPath ?? folder, TimeSpan.FromMinutes(2), CancellationToken))
             {
-                var sarif = SarifWriter.ToBytes(FindingStore.ReadAll(folder), ProjectDirectory, ToolVersion);
-                Core.IO.AtomicFile.WriteAllBytes(FullPath(SarifFile), sarif);
+                FindingStore.Write(folder, GuardName, records);
+                if (sarifPath is not null)
+                {
+                    var sarif = SarifWriter.ToBytes(FindingStore.ReadAll(SarifSources(folder)), ProjectDirectory, ToolVersion);
+                    Core.IO.AtomicFile.WriteAllBytes(sarifPath, sarif);
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// The folder whose findings files make the project's SARIF log: the project's own, of which each framework of a
+    /// multi-targeted project has a subfolder (<c>findings/net9.0/</c>), so the frameworks' guards do not overwrite each other.
+    /// </summary>
+    protected static string SarifSources(string folder)
+    {
+        var trimmed = Path.TrimEndingDirectorySeparator(folder);
+        return Path.GetFileName(trimmed) == "findings" ? trimmed : Path.GetDirectoryName(trimmed)!;
     }
 
     /// <summary>Logs one finding; returns the severity the build will count it at.</summary>

@@ -26,10 +26,19 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
     /// <summary>MSBuild files in which <c>MlTrainingInput</c> items may be declared (for patterns and line numbers).</summary>
     public string[] DeclaringFiles { get; set; } = [];
 
-    /// <summary>Folder under <c>obj/</c> where a new lock waits until the build has succeeded.</summary>
+    /// <summary>Folder under <c>obj/</c> where this guard's part of a new lock waits until the build has succeeded.</summary>
     public string? StagingDirectory { get; set; }
 
-    /// <summary>The staged lock to commit after a successful build (<c>MlGuardCommitLock</c>); empty when nothing is to be written.</summary>
+    /// <summary>
+    /// Which build records the lock (<c>$(_MlGuardLockRole)</c>): <c>self</c>, the <c>outer</c> build of a multi-targeted
+    /// project, or a <c>framework</c> build of one, which leaves the training inputs to its outer build when one runs.
+    /// </summary>
+    public string? LockRole { get; set; }
+
+    /// <summary><c>obj/mlguard/</c>, where the outer build of a multi-targeted project holds its claim.</summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>The staged part to commit after a successful build (<c>MlGuardCommitLock</c>); empty when nothing is to be written.</summary>
     [Output]
     public string? StagedLockFile { get; set; }
 
@@ -63,9 +72,9 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
             Declarations = ItemDeclarations.Find(DeclaringFiles.Select(FullPath), "MlTrainingInput"),
             CacheFilePath = string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile),
             Suppressions = ActiveSuppressions(),
-            SilencedCodes = SilencedCodes(),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
             StagingDirectory = string.IsNullOrEmpty(StagingDirectory) ? null : FullPath(StagingDirectory),
+            RecordsLock = LockRoles.RecordsTrainingInputs(LockRole, string.IsNullOrEmpty(StateDirectory) ? null : FullPath(StateDirectory)),
         };
 
         var result = TrainingInputGuard.Run(request, CancellationToken);

@@ -21,8 +21,8 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     /// <summary>The produced files from <c>MlGuardCheckModelOutputs</c> (key, <c>Sha256</c>, <c>Size</c>).</summary>
     public ITaskItem[] ProducedFiles { get; set; } = [];
 
-    /// <summary>The lock this build will commit (staged), else the lock file.</summary>
-    public string? CommitLockFile { get; set; }
+    /// <summary>The lock parts this build staged (<c>@(_MlGuardLockPart)</c>): the provenance records the lock the build commits.</summary>
+    public ITaskItem[] LockParts { get; set; } = [];
 
     [Required]
     public string LockFile { get; set; } = "";
@@ -126,16 +126,11 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
         return null;
     }
 
-    /// <summary>The training inputs of the lock this build commits (the staged one when the build changed it).</summary>
+    /// <summary>The training inputs of the lock this build commits (the lock with this build's staged parts applied).</summary>
     private IReadOnlyList<TrainingInputMaterial> TrainingInputs()
     {
-        var path = !string.IsNullOrEmpty(CommitLockFile) && File.Exists(FullPath(CommitLockFile)) ? FullPath(CommitLockFile) : FullPath(LockFile);
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-
-        var locked = LockFileReader.Read(path); // the training-input guard has already shown it well-formed
+        // The training-input guard has already shown the lock well-formed.
+        var locked = LockCommit.Preview([.. LockParts.Select(p => FullPath(p.ItemSpec))], FullPath(LockFile));
         return [.. locked.TrainingInputs.Select(e => new TrainingInputMaterial(e.Key, e.Value.Sha256, e.Value.Size, e.Value.Source))];
     }
 

@@ -34,6 +34,17 @@ public static class Program
             return UsageOrIoError;
         }
 
-        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The last resort, as MLG004 is in the build: one line with the cause, never a stack trace.
+            var rule = Core.Diagnostics.RuleCatalog.InternalFailure;
+            var cause = $"{e.GetType().Name}: {e.Message}".Split('\n')[0].TrimEnd('\r');
+            stderr.WriteLine($"mlguard: error {rule.Code}: {rule.FormatMessage("mlguard " + (args.Length > 0 ? args[0] : ""), cause)}");
+            return UsageOrIoError;
+        }
     }
 }

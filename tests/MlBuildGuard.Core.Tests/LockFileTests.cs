@@ -142,8 +142,18 @@ public class LockFileTests
 
         var e = Assert.Throws<LockFileException>(() => LockFileReader.Parse(bytes));
 
-        Assert.Contains("invalid JSON", e.Reason, StringComparison.Ordinal);
-        Assert.Equal(1, e.Line);
+        Assert.Equal(("it is not valid UTF-8", 1, 37), (e.Reason, e.Line, e.Column));
+    }
+
+    [Theory]
+    [InlineData("{\"version\": 1, \"trainingInputs\": {\"\\ud800\": {}}}", 1, 35)]
+    [InlineData("{\"version\": 1,\n \"modelOutputs\": {\"m\": {\"sha256\": \"\\udc00\"}}}", 2, 35)]
+    public void A_string_that_is_not_valid_Unicode_is_refused_at_its_place(string json, int line, int column)
+    {
+        var e = Assert.Throws<LockFileException>(() => LockFileReader.Parse(Encoding.UTF8.GetBytes(json)));
+
+        Assert.StartsWith("a string is not valid Unicode", e.Reason, StringComparison.Ordinal);
+        Assert.Equal((line, column), (e.Line, e.Column));
     }
 
     [Fact]

@@ -27,12 +27,11 @@ public sealed class TrainingInputGuardTests : IDisposable
 
     private string Data(string relative, string content) => _dir.Write(Path.Combine("proj", relative), content);
 
-    private TrainingInputResult Run(LockMode mode, params TrainingInputItem[] items) => Run(mode, SuppressionSet.Empty, new HashSet<string>(), items);
+    private TrainingInputResult Run(LockMode mode, params TrainingInputItem[] items) => Run(mode, SuppressionSet.Empty, items);
 
-    private TrainingInputResult Run(LockMode mode, SuppressionSet suppressions, IReadOnlySet<string> silenced, params TrainingInputItem[] items) => TrainingInputGuard.Run(new TrainingInputRequest
+    private TrainingInputResult Run(LockMode mode, SuppressionSet suppressions, params TrainingInputItem[] items) => TrainingInputGuard.Run(new TrainingInputRequest
     {
         Suppressions = suppressions,
-        SilencedCodes = silenced,
         ProjectDirectory = _project,
         ProjectFile = ProjectFile,
         LockFilePath = LockPath,
@@ -187,7 +186,7 @@ public sealed class TrainingInputGuardTests : IDisposable
         Assert.Equal("MLG406", finding.Code);
         Assert.Equal("extra/**/*.csv", finding.Subject);
         Assert.Equal(new SourceLocation(ProjectFile, 3, 6), finding.Location);
-        Assert.False(File.Exists(LockPath), "only a clean run writes the lock");
+        Assert.True(File.Exists(LockPath), "a warning does not hold the lock back");
     }
 
     [Fact]
@@ -228,17 +227,49 @@ public sealed class TrainingInputGuardTests : IDisposable
     }
 
     [Fact]
-    public void Only_a_clean_run_writes_the_lock_and_a_silenced_warning_counts_as_clean()
+    public void A_warning_does_not_hold_the_lock_back_and_an_error_does()
     {
         Data("data/a.tsv", "a");
 
         var warned = Run(LockMode.Auto, Item("data/a.tsv"), Item("data/typo.tsv"));
+        File.Delete(LockPath);
+        _dir.Write("outside.tsv", "o");
+        var failed = Run(LockMode.Auto, Item("data/a.tsv"), Item("../outside.tsv"));
 
         Assert.Equal("MLG406", Assert.Single(warned.Findings).Code);
+        Assert.True(warned.LockWritten);
+        Assert.Equal("MLG405", Assert.Single(failed.Findings).Code);
+        Assert.False(failed.LockWritten);
         Assert.False(File.Exists(LockPath));
-        Assert.Contains(warned.Notes, n => n.Contains("was not written", StringComparison.Ordinal));
-        var silenced = Run(LockMode.Auto, SuppressionSet.Empty, new HashSet<string> { "MLG406" }, Item("data/a.tsv"), Item("data/typo.tsv"));
-        Assert.True(silenced.LockWritten);
+        Assert.Contains(failed.Notes, n => n.Contains("was not written: fix the errors above first", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void In_a_build_a_change_is_staged_as_a_part_and_a_framework_build_whose_outer_build_records_the_inputs_stages_nothing()
+    {
+        Data("data/a.tsv", "a");
+        var staging = Path.Combine(_project, "obj", "mlguard", "lock-parts");
+        TrainingInputResult Staged(bool recordsLock) => TrainingInputGuard.Run(new TrainingInputRequest
+        {
+            ProjectDirectory = _project,
+            ProjectFile = ProjectFile,
+            LockFilePath = LockPath,
+            Mode = LockMode.Auto,
+            Items = [Item("data/a.tsv")],
+            StagingDirectory = staging,
+            RecordsLock = recordsLock,
+        });
+
+        var framework = Staged(recordsLock: false);
+        var own = Staged(recordsLock: true);
+
+        Assert.Null(framework.StagedLock);
+        Assert.False(File.Exists(LockPath));
+        var part = StagedLockPart.Read(own.StagedLock!);
+        Assert.Equal(("training inputs", "1 added, 0 changed, 0 removed"), (part.Name, part.Summary));
+        Assert.Null(part.Base);
+        Assert.Equal(["data/a.tsv"], part.Proposed.TrainingInputs.Keys);
+        Assert.Empty(own.Notes); // the build's one message about the lock comes from the commit
     }
 
     [Fact]
@@ -249,7 +280,7 @@ public sealed class TrainingInputGuardTests : IDisposable
         var suppressions = SuppressionSet.Parse([new SuppressionDeclaration("MLG405", "../outside.tsv", "shared corpus, verified upstream", "2099-01-01")],
             new DateOnly(2026, 11, 26), new List<Finding>());
 
-        var result = Run(LockMode.Auto, suppressions, new HashSet<string>(), Item("data/a.tsv"), Item("../outside.tsv"));
+        var result = Run(LockMode.Auto, suppressions, Item("data/a.tsv"), Item("../outside.tsv"));
 
         Assert.Equal("MLG405", Assert.Single(result.Findings).Code);
         Assert.True(result.LockWritten);

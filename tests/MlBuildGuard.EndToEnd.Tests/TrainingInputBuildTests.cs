@@ -30,8 +30,8 @@ public sealed class TrainingInputBuildTests(PackagesFixture packages)
         var first = p.Build();
 
         Assert.True(first.ExitCode == 0, first.ToString());
-        Assert.Contains("mlguard.lock.json will be created with 1 training input(s) when the build succeeds.", first.Output, StringComparison.Ordinal);
-        Assert.Contains($"MlBuildGuard: wrote {p.LockFile}. Commit it.", first.Output, StringComparison.Ordinal);
+        Assert.Contains("MlBuildGuard: wrote mlguard.lock.json (created): training inputs: 1 added, 0 changed, 0 removed. Commit it.", first.Output, StringComparison.Ordinal);
+        Assert.Contains("  + data/train.tsv  sha256 ", first.Output, StringComparison.Ordinal);
         Assert.Empty(first.Diagnostics);
         var lockText = File.ReadAllText(p.LockFile);
         Assert.Contains("\"data/train.tsv\"", lockText, StringComparison.Ordinal);
@@ -113,10 +113,11 @@ public sealed class TrainingInputBuildTests(PackagesFixture packages)
             """);
 
         var plain = p.Build();
-        Assert.False(File.Exists(p.LockFile), "only a clean run writes the lock");
-        Assert.Contains("mlguard.lock.json was not written", plain.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(p.LockFile), "a warning does not hold the lock back");
+        File.Delete(p.LockFile);
         var promoted = p.Build("--no-restore", "-warnaserror");
         var asErrorByCode = p.Build("--no-restore", "-p:WarningsAsErrors=MLG406");
+        var writtenByFailedBuilds = File.Exists(p.LockFile);
         var silenced = p.Build("--no-restore", "-warnaserror", "-p:NoWarn=MLG406");
 
         Assert.Equal(0, plain.ExitCode);
@@ -126,6 +127,7 @@ public sealed class TrainingInputBuildTests(PackagesFixture packages)
         Assert.Equal(["MLG406"], promoted.Codes("error"));
         Assert.Equal(1, asErrorByCode.ExitCode);
         Assert.Equal(["MLG406"], asErrorByCode.Codes("error"));
+        Assert.False(writtenByFailedBuilds, "a warning the build counts as an error fails it, and a failing build writes no lock");
         Assert.True(silenced.ExitCode == 0, silenced.ToString());
         Assert.Empty(silenced.Diagnostics);
     }
@@ -173,7 +175,7 @@ public sealed class TrainingInputBuildTests(PackagesFixture packages)
         var update = p.Build("--no-restore", "-p:MlGuardUpdateLock=true");
 
         Assert.True(update.ExitCode == 0, update.ToString());
-        Assert.Contains("mlguard.lock.json will be updated when the build succeeds: 0 added, 1 changed, 0 removed", update.Output, StringComparison.Ordinal);
+        Assert.Contains("MlBuildGuard: wrote mlguard.lock.json: training inputs: 0 added, 1 changed, 0 removed. Commit it.", update.Output, StringComparison.Ordinal);
         Assert.Contains("~ data/train.tsv", update.Output, StringComparison.Ordinal);
         var ci = p.Build("--no-restore", "-p:ContinuousIntegrationBuild=true", "-p:RestoreLockedMode=true");
         Assert.True(ci.ExitCode == 0, ci.ToString());

@@ -72,7 +72,7 @@ public sealed class ReproducibilityTaskTests : IDisposable
             Outputs = outputs,
             LockFile = "mlguard.lock.json",
             LockMode = mode,
-            StagingDirectory = "obj/mlguard",
+            StagingDirectory = "obj/mlguard/lock-parts",
         };
 
         Assert.True(normalize.Execute());
@@ -85,7 +85,7 @@ public sealed class ReproducibilityTaskTests : IDisposable
             ProjectDirectory = _dir.Path,
             ProjectFile = ProjectFile,
             ProducedFiles = check.ProducedFiles,
-            CommitLockFile = check.CommitLockFile,
+            LockParts = [new TaskItem(check.StagedLockFile)],
             LockFile = "mlguard.lock.json",
             ProvenanceFile = "bin/mlguard.provenance.json",
             SbomFile = "bin/mlguard.cdx.json",
@@ -100,7 +100,7 @@ public sealed class ReproducibilityTaskTests : IDisposable
         }
 
         Assert.Equal("bin/model.zip", produced.ItemSpec);
-        Assert.NotNull(check.CommitLockFile); // staged: the build writes the lock only when it succeeds
+        Assert.NotNull(check.StagedLockFile); // staged: the build writes the lock only when it succeeds
         Assert.False(File.Exists(_dir.Combine("mlguard.lock.json")));
         using (var statement = JsonDocument.Parse(File.ReadAllBytes(_dir.Combine("bin", "mlguard.provenance.json"))))
         {
@@ -110,7 +110,18 @@ public sealed class ReproducibilityTaskTests : IDisposable
         Assert.True(File.Exists(_dir.Combine("bin", "mlguard.cdx.json")));
         Assert.Empty(_engine.Errors);
 
-        File.Move(check.CommitLockFile!, _dir.Combine("mlguard.lock.json"));
+        var commit = new MlGuardCommitLock
+        {
+            BuildEngine = _engine,
+            ProjectDirectory = _dir.Path,
+            ProjectFile = ProjectFile,
+            LockParts = [new TaskItem(check.StagedLockFile)],
+            LockFile = "mlguard.lock.json",
+        };
+        Assert.True(commit.Execute());
+        var story = Assert.Single(_engine.Messages, m => m.Importance == MessageImportance.High && m.Message!.Contains("mlguard.lock.json", StringComparison.Ordinal));
+        Assert.Equal("MlBuildGuard: wrote mlguard.lock.json (created): model outputs: 1 added, 0 changed. Commit it.", story.Message);
+        Assert.False(File.Exists(check.StagedLockFile)); // committed parts are removed
         Zip("bin/model.zip", "weights-2");
         Assert.True(normalize.Execute());
         var locked = Check("Locked");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlBuildGuard.Core.IO;
 using MlBuildGuard.Core.Diagnostics;
 using NuGet.Common;
 using NuGet.ProjectModel;
@@ -15,7 +16,7 @@ internal static class LockFileConsistency
         var name = Path.GetFileName(path);
         try
         {
-            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 16 });
+            using var document = JsonInput.Parse(bytes, maxDepth: 16);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number
@@ -26,11 +27,10 @@ internal static class LockFileConsistency
                 return null;
             }
         }
-        catch (JsonException e)
+        catch (JsonInputException e)
         {
-            findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync,
-                new SourceLocation(path, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1), name,
-                name, "it is not valid JSON"));
+            findings.Add(Finding.Create(RuleCatalog.NuGetLockFileOutOfSync, new SourceLocation(path, e.Line, e.Column), name,
+                name, $"it cannot be read ({e.Message})"));
             return null;
         }
 
@@ -65,8 +65,9 @@ internal static class LockFileConsistency
         var packages = new List<LockedPackage>();
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 16 });
-            if (!document.RootElement.TryGetProperty("dependencies", out var targets) || targets.ValueKind != JsonValueKind.Object)
+            using var document = JsonInput.Parse(File.ReadAllBytes(path), maxDepth: 16);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("dependencies", out var targets) || targets.ValueKind != JsonValueKind.Object)
             {
                 return packages;
             }
@@ -85,9 +86,9 @@ internal static class LockFileConsistency
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonInputException || JsonInput.IsShapeError(e))
         {
-            // Not JSON at all: nothing can be read from it (MLG104 already says so).
+            // Not JSON, or not of this shape: what was read so far is verified (MLG104 already says the lock is broken).
         }
 
         return packages.DistinctBy(p => (p.Id.ToLowerInvariant(), p.Version)).ToList();

@@ -67,8 +67,10 @@ public sealed class NuGetPackageFeeds : IPackageFeeds
             var audit = provider.LoadAuditSources().Where(s => s.IsEnabled).ToList();
             return new NuGetPackageFeeds(sources, audit, PackageSourceMapping.GetPackageSourceMapping(settings).IsEnabled);
         }
-        catch (NuGetConfigurationException e)
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
+            // NuGet.Configuration reports most damage as NuGetConfigurationException, but not all of it (an element without
+            // the attribute it needs can surface as KeyNotFoundException): whatever it throws, the file cannot be read.
             throw new DependencyDataException($"the NuGet configuration cannot be read: {e.Message}");
         }
     }

@@ -185,7 +185,7 @@ internal static class PackageIntegrity
     }
 
     /// <summary>A digest of every file's path and stamp in the package folder: no file is read.</summary>
-    private static string Fingerprint(string folder)
+    internal static string Fingerprint(string folder)
     {
         var lines = new List<string>();
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))

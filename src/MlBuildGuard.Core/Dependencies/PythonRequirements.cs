@@ -16,25 +16,46 @@ public static partial class PythonRequirements
         "--config-settings", "--global-option",
     ];
 
+    /// <summary>Far above any real requirements file; a larger one (or a device that never ends) is not read.</summary>
+    private const long MaxFileSize = 16L << 20;
+
     public static void Check(string file, List<Finding> findings) => Check(Path.GetFullPath(file), findings, new HashSet<string>(StringComparer.Ordinal));
 
     private static void Check(string file, List<Finding> findings, HashSet<string> visited)
     {
         // A file is visited once however it is reached (a folder link can give it endless names).
-        var identity = IO.FileStamp.TryGet(file, out var stamp) && stamp.FileId != 0 ? $"{stamp.Device}:{stamp.FileId}" : file;
+        var kind = IO.FileStamp.Probe(file, out var stamp);
+        var identity = kind == IO.FileKind.Regular && stamp.FileId != 0 ? $"{stamp.Device}:{stamp.FileId}" : file;
         if (!visited.Add(identity))
         {
             return;
         }
 
-        if (!File.Exists(file))
+        var problem = kind switch
         {
-            findings.Add(Finding.Create(RuleCatalog.UnpinnedPythonRequirement, new SourceLocation(file), Path.GetFileName(file),
-                Path.GetFileName(file), "names a requirements file that does not exist, so what it installs cannot be shown pinned"));
+            IO.FileKind.Missing => "names a requirements file that does not exist, so what it installs cannot be shown pinned",
+            IO.FileKind.Regular when stamp.Size > MaxFileSize => $"is larger than {MaxFileSize >> 20} MiB and was not read, so what it installs cannot be shown pinned",
+            IO.FileKind.Regular or IO.FileKind.Unknown => null,
+            _ => "is not a regular file (a folder, FIFO or device is never read), so what it installs cannot be shown pinned",
+        };
+        string[] lines;
+        try
+        {
+            lines = problem is null ? File.ReadAllLines(file) : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = $"cannot be read ({e.Message.TrimEnd('.')}), so what it installs cannot be shown pinned";
+            lines = [];
+        }
+
+        if (problem is not null)
+        {
+            findings.Add(Finding.Create(RuleCatalog.UnpinnedPythonRequirement, new SourceLocation(file), Path.GetFileName(file), Path.GetFileName(file), problem));
             return;
         }
 
-        foreach (var (line, text) in LogicalLines(File.ReadAllLines(file)))
+        foreach (var (line, text) in LogicalLines(lines))
         {
             var at = new SourceLocation(file, line, 1);
             var tokens = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
@@ -43,7 +64,14 @@ public static partial class PythonRequirements
                 var (option, value) = SplitOption(tokens);
                 if (option is "-r" or "--requirement")
                 {
-                    Check(Path.GetFullPath(value ?? "", Path.GetDirectoryName(file)!), findings, visited);
+                    if (IncludedPath(value, file) is { } included)
+                    {
+                        Check(included, findings, visited);
+                    }
+                    else
+                    {
+                        findings.Add(Finding.Create(RuleCatalog.UnpinnedPythonRequirement, at, value, text, "names a requirements file by a path that cannot be resolved"));
+                    }
                 }
                 else if (option is "-e" or "--editable")
                 {
@@ -58,6 +86,19 @@ public static partial class PythonRequirements
             }
 
             CheckRequirement(text, at, findings);
+        }
+    }
+
+    /// <summary>An included file's full path (relative to the including file), or null when the text is no usable path.</summary>
+    private static string? IncludedPath(string? value, string includingFile)
+    {
+        try
+        {
+            return string.IsNullOrWhiteSpace(value) ? null : Path.GetFullPath(value, Path.GetDirectoryName(includingFile)!);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null;
         }
     }
 

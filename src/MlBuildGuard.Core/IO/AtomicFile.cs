@@ -7,12 +7,16 @@ namespace MlBuildGuard.Core.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>A temporary file this old was left by a writer that died (killed, power lost): no write takes this long without touching it.</summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
+
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        RemoveLeftovers(full, AbandonedAfter);
+        var temp = TemporaryFor(full);
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
@@ -60,7 +64,8 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        RemoveLeftovers(full, AbandonedAfter);
+        var temp = TemporaryFor(full);
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.None))
@@ -87,6 +92,63 @@ public static class AtomicFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes the temporary files that writers of <paramref name="path"/> left behind when they died before renaming them
+    /// (a killed build): at once when the process that wrote one (named in it) has ended, else once it is
+    /// <paramref name="olderThan"/> old. A caller that holds the only right to write the file (a cross-process lock) may pass
+    /// zero.
+    /// </summary>
+    public static void RemoveLeftovers(string path, TimeSpan olderThan)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            foreach (var temp in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".*-????????.tmp"))
+            {
+                var age = DateTime.UtcNow - File.GetLastWriteTimeUtc(temp);
+                if (age >= olderThan || (age >= WriterGrace && WriterHasEnded(temp)))
+                {
+                    TryDelete(temp);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only tidying: the write itself reports what matters.
+        }
+    }
+
+    /// <summary>A temporary file younger than this may belong to a writer that is still starting; it is left alone.</summary>
+    private static readonly TimeSpan WriterGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary><c>.NAME.PID-RANDOM.tmp</c>: the writing process is named, so a leftover of a dead one is recognised.</summary>
+    private static string TemporaryFor(string full) =>
+        Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}.tmp");
+
+    private static bool WriterHasEnded(string temp)
+    {
+        var name = Path.GetFileNameWithoutExtension(temp);
+        var id = name[(name.LastIndexOf('.') + 1)..].Split('-')[0];
+        if (!int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+        {
+            return false; // not named by a writer of this version: its age decides
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using MlBuildGuard.Core.IO;
 
 namespace MlBuildGuard.Core.Locking;
 
@@ -34,6 +35,12 @@ public static class LockFileReader
     public static LockFile Parse(ReadOnlySpan<byte> utf8)
     {
         var offset = utf8.StartsWith("\uFEFF"u8) ? 3 : 0;
+        // The JSON reader decodes strings only when asked: bytes that are not UTF-8 are refused here, with their place.
+        if (JsonInput.FirstInvalidUtf8(utf8[offset..]) is { } invalid)
+        {
+            throw new LockFileException("it is not valid UTF-8", invalid.Line, invalid.Column);
+        }
+
         var lines = new LineTable(utf8, offset);
         var reader = new Utf8JsonReader(utf8[offset..], Options);
         try
@@ -44,21 +51,14 @@ public static class LockFileReader
         {
             var line = (int)(e.LineNumber ?? -1) + 1;
             var column = lines.ColumnOfLineByte(line, (int)(e.BytePositionInLine ?? 0));
-            throw new LockFileException(Describe(e), line, column);
+            throw new LockFileException("invalid JSON: " + JsonInput.FirstSentence(e.Message), line, column);
         }
-    }
-
-    private static string Describe(JsonException e)
-    {
-        // The runtime's message ends with its own position text; ours gives the position, so keep the first sentence.
-        var message = e.Message;
-        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (cut > 0)
+        catch (InvalidOperationException e)
         {
-            message = message[..cut];
+            // A string whose escapes are not valid Unicode (a lone surrogate such as \ud800), met when it is decoded.
+            var (line, column) = lines.Position(reader.TokenStartIndex);
+            throw new LockFileException("a string is not valid Unicode: " + JsonInput.FirstSentence(e.Message), line, column);
         }
-
-        return "invalid JSON: " + message.TrimEnd('.', ' ');
     }
 
     private static LockFile ParseDocument(ref Utf8JsonReader reader, LineTable lines)

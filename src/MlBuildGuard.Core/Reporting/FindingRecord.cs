@@ -65,13 +65,20 @@ public static class FindingStore
         }
 
         var all = new List<FindingRecord>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             try
             {
-                all.AddRange(JsonSerializer.Deserialize<FindingRecord[]>(File.ReadAllBytes(file), Json) ?? []);
+                var records = JsonSerializer.Deserialize<FindingRecord[]>(File.ReadAllBytes(file), Json) ?? [];
+                // The file is ours, but it lies under obj/: an entry without the fields every finding has is damage, not a finding.
+                if (records.Any(r => r is null || r.Code is null || r.Level is null || r.Message is null))
+                {
+                    throw new JsonException("an entry lacks its code, level or message");
+                }
+
+                all.AddRange(records);
             }
-            catch (Exception e) when (e is JsonException or IOException)
+            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException || IO.JsonInput.IsShapeError(e))
             {
                 // A damaged part cannot be trusted: say so in the log rather than drop it silently.
                 all.Add(new FindingRecord(RuleCatalog.InternalFailure.Code, FindingRecord.LevelError,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlBuildGuard.Core.IO;
 using System.Text.RegularExpressions;
 using MlBuildGuard.Core.Diagnostics;
 
@@ -82,7 +83,7 @@ public static class BuildSettingsRules
         }
 
         location = new SourceLocation(path, 1, 1);
-        string text;
+        byte[] bytes;
         try
         {
             var info = new FileInfo(path);
@@ -91,29 +92,35 @@ public static class BuildSettingsRules
                 return $"'{path}' is larger than 1 MiB and was not read";
             }
 
-            text = File.ReadAllText(path);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return $"'{path}' cannot be read ({e.Message.TrimEnd('.')})";
         }
 
-        JsonElement sdk;
         try
         {
-            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("sdk", out var found)
-                || found.ValueKind != JsonValueKind.Object)
-            {
-                return $"'{path}' has no \"sdk\" section";
-            }
-
-            sdk = found.Clone();
+            // The SDK reads global.json with comments and trailing commas allowed; so does this check.
+            using var document = JsonInput.Parse(bytes, allowComments: true);
+            return SdkPinProblem(path, System.Text.Encoding.UTF8.GetString(bytes), document.RootElement, ref location);
         }
-        catch (JsonException e)
+        catch (JsonInputException e)
         {
-            location = new SourceLocation(path, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
-            return $"'{path}' is not valid JSON";
+            location = new SourceLocation(path, Math.Max(e.Line, 1), Math.Max(e.Column, 1));
+            return $"'{path}' is not valid JSON ({e.Message})";
+        }
+        catch (Exception e) when (JsonInput.IsShapeError(e))
+        {
+            return $"'{path}' cannot be read: {JsonInput.Describe(e)}";
+        }
+    }
+
+    private static string? SdkPinProblem(string path, string text, JsonElement root, ref SourceLocation? location)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sdk", out var sdk) || sdk.ValueKind != JsonValueKind.Object)
+        {
+            return $"'{path}' has no \"sdk\" section";
         }
 
         location = new SourceLocation(path, LineOf(text, "\"sdk\""), 1);

@@ -3,7 +3,6 @@ using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Hashing;
 using MlBuildGuard.Core.IO;
 using MlBuildGuard.Core.Locking;
-using MlBuildGuard.Core.TrainingInputs;
 
 namespace MlBuildGuard.Core.Reproducibility;
 
@@ -23,11 +22,14 @@ public sealed class ModelOutputRequest
     /// <summary>Compare with and record in the lock (<c>MlGuardReproducibleOutputs</c>); false only hashes, for provenance.</summary>
     public bool Record { get; init; } = true;
 
-    /// <summary>A lock staged earlier in this build (by the training-input guard); it is what the build will commit.</summary>
-    public string? StagedLockPath { get; init; }
-
-    /// <summary>Where a changed lock is staged until the build succeeds; null writes the lock at once (the command line).</summary>
+    /// <summary>
+    /// Where a changed lock is staged (a <see cref="StagedLockPart"/>) until the build succeeds and commits all its parts
+    /// together; null writes the lock at once (tests, tools).
+    /// </summary>
     public string? StagingDirectory { get; init; }
+
+    /// <summary>The framework whose models these are, in a multi-targeted project (names the part in the build's message).</summary>
+    public string? TargetFramework { get; init; }
 
     /// <summary>Stamp cache of output digests, so a build that changed nothing reads no model (not used in Locked mode).</summary>
     public string? CacheFilePath { get; init; }
@@ -48,7 +50,7 @@ public sealed class ModelOutputResult
     /// <summary>Every produced file with its digest (for provenance and the ML-BOM), in key order.</summary>
     public List<ProducedFile> Files { get; } = new();
 
-    /// <summary>The lock to commit after the build, when this run changed it.</summary>
+    /// <summary>The staged part to commit after the build, when this run changed the lock.</summary>
     public string? StagedLock { get; set; }
 }
 
@@ -115,14 +117,14 @@ public static class ModelOutputGuard
             return result;
         }
 
-        // 3. The lock this build would commit.
-        var readPath = request.StagedLockPath is { } staged && File.Exists(staged) ? staged : lockPath;
+        // 3. The lock as committed.
         LockFile locked;
-        if (File.Exists(readPath))
+        var lockExists = File.Exists(lockPath);
+        if (lockExists)
         {
             try
             {
-                locked = LockFileReader.Read(readPath);
+                locked = LockFileReader.Read(lockPath);
             }
             catch (LockFileException e)
             {
@@ -151,6 +153,7 @@ public static class ModelOutputGuard
         // 4. Compare, and decide what the lock should say.
         var severity = request.Mode == LockMode.Locked ? Severity.Error : Severity.Warning;
         var updated = new SortedDictionary<string, LockedFile>(locked.ModelOutputs, Utf8OrdinalComparer.Instance);
+        int added = 0, changed = 0;
         foreach (var file in result.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -166,6 +169,7 @@ public static class ModelOutputGuard
 
                 updated[file.Key] = now with { Entries = EntriesOf(file.FullPath, cancellationToken) };
                 result.Notes.Add($"  + {file.Key}  sha256 {file.Sha256} ({file.Size} bytes)");
+                added++;
             }
             else if (!then.SameContent(now))
             {
@@ -174,6 +178,7 @@ public static class ModelOutputGuard
                 {
                     updated[file.Key] = now with { Entries = entries };
                     result.Notes.Add($"  ~ {file.Key}  sha256 {then.Sha256} -> {file.Sha256}; {DescribeEntries(then.Entries, entries)}");
+                    changed++;
                     continue;
                 }
 
@@ -193,8 +198,9 @@ public static class ModelOutputGuard
             return result;
         }
 
-        var bytes = LockFileWriter.ToBytes(locked.WithModelOutputs(updated));
-        if (File.Exists(readPath) && File.ReadAllBytes(readPath).AsSpan().SequenceEqual(bytes))
+        var proposed = locked.WithModelOutputs(updated);
+        var bytes = LockFileWriter.ToBytes(proposed);
+        if (lockExists && File.ReadAllBytes(lockPath).AsSpan().SequenceEqual(bytes))
         {
             result.Notes.Clear();
             return result;
@@ -202,16 +208,10 @@ public static class ModelOutputGuard
 
         if (request.StagingDirectory is { } staging)
         {
-            // The base is the lock on disk this build started from: a lock staged earlier in the build keeps its base.
-            var readStaged = request.StagedLockPath is { } previous && File.Exists(previous) && readPath == previous;
-            var baseLock = readStaged ? LockCommit.BaseOf(readPath) : File.Exists(lockPath) ? locked : null;
-            result.StagedLock = LockCommit.Stage(staging, bytes, baseLock);
-            if (readStaged)
-            {
-                LockCommit.Discard(readPath); // replaced by the one staged here, which carries its training inputs too
-            }
-
-            result.Notes.Insert(0, $"{relativeLock} will record these model outputs when the build succeeds:");
+            // Committed with the build's other parts once the whole build has succeeded (LockCommit).
+            var name = request.TargetFramework is { Length: > 0 } framework ? $"model outputs ({framework})" : "model outputs";
+            result.StagedLock = new StagedLockPart(name, lockExists ? locked : null, proposed, $"{added} added, {changed} changed", [.. result.Notes]).Stage(staging);
+            result.Notes.Clear();
         }
         else
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using MlBuildGuard.Core.IO;
 
 namespace MlBuildGuard.Core.Signing;
 
@@ -81,9 +82,12 @@ public sealed record InTotoStatement(string SubjectName, string RootDigest, OmsM
     /// <summary>Parses and checks a payload; any deviation from OMS v1.0 is an <see cref="OmsFormatException"/>.</summary>
     public static InTotoStatement Parse(ReadOnlySpan<byte> json)
     {
-        var document = Json.Parse(json, "The signed payload is not valid JSON.");
+        using var document = Json.Parse(json, "The signed payload");
+        return Json.Read("The signed payload", () => FromDocument(document));
+    }
 
-        using (document)
+    private static InTotoStatement FromDocument(JsonDocument document)
+    {
         {
             var root = Json.Object(document.RootElement, "statement");
             var type = Json.String(root, "_type");
@@ -233,16 +237,38 @@ public sealed class OmsFormatException(string message) : Exception(message);
 /// <summary>Small JSON accessors that turn every shape error into an <see cref="OmsFormatException"/>.</summary>
 internal static class Json
 {
-    /// <summary>Strict parsing: bounded depth, no duplicate keys (a second value for a key must not pass unseen).</summary>
-    public static JsonDocument Parse(ReadOnlySpan<byte> json, string whenInvalid)
+    /// <summary>
+    /// Strict parsing: valid UTF-8 without a byte-order mark, bounded depth, no duplicate keys (a second value for a key
+    /// must not pass unseen).
+    /// </summary>
+    public static JsonDocument Parse(ReadOnlySpan<byte> json, string what)
+    {
+        if (json.IsEmpty)
+        {
+            throw new OmsFormatException($"{what} is empty.");
+        }
+
+        try
+        {
+            return JsonInput.Parse(json.ToArray(), maxDepth: 32, allowByteOrderMark: false);
+        }
+        catch (JsonInputException e)
+        {
+            var at = e.Line > 0 ? $" (line {e.Line}, column {e.Column})" : "";
+            throw new OmsFormatException($"{what} is not valid JSON: {e.Message}{at}.");
+        }
+    }
+
+    /// <summary>Runs a reader over a parsed document; a value of another type or invalid Unicode is an <see cref="OmsFormatException"/>.</summary>
+    public static T Read<T>(string what, Func<T> read)
     {
         try
         {
-            return JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
+            return read();
         }
-        catch (JsonException)
+        catch (Exception e) when (JsonInput.IsShapeError(e))
         {
-            throw new OmsFormatException(whenInvalid);
+            throw new OmsFormatException($"{what} is malformed: {JsonInput.Describe(e)}.");
         }
     }
 

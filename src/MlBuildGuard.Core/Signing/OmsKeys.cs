@@ -235,6 +235,8 @@ public sealed class OmsPrivateKey
             throw new OmsKeyException("The private key is encrypted and no passphrase was given.");
         }
 
+        EncryptedKeyLimits.Check(block);
+
         object? read;
         try
         {

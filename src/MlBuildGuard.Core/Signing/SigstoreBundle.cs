@@ -89,9 +89,12 @@ public sealed record SigstoreBundle(
     /// <summary>Reads a bundle; anything malformed is an <see cref="OmsFormatException"/> with a short reason.</summary>
     public static SigstoreBundle Parse(ReadOnlySpan<byte> json)
     {
-        var document = Json.Parse(json, json.IsEmpty ? "The signature file is empty." : "The signature file is not valid JSON.");
+        using var document = Json.Parse(json, "The signature file");
+        return Json.Read("The signature bundle", () => FromDocument(document));
+    }
 
-        using (document)
+    private static SigstoreBundle FromDocument(JsonDocument document)
+    {
         {
             var root = Json.Object(document.RootElement, "bundle");
             var mediaType = Json.String(root, "mediaType");

@@ -32,39 +32,43 @@ public sealed class TrainingInputRequest
     public string? CacheFilePath { get; init; }
 
     /// <summary>
-    /// When set, a new lock is staged in this folder instead of written, and <see cref="LockCommit"/> writes it once the
-    /// whole build has succeeded (the MSBuild path). When null the lock is written at once (the command line, tests).
+    /// When set, a changed lock is staged in this folder as a <see cref="StagedLockPart"/> instead of written, and
+    /// <see cref="LockCommit"/> writes it with the build's other parts once the whole build has succeeded (the MSBuild
+    /// path). When null the lock is written at once (tests, tools).
     /// </summary>
     public string? StagingDirectory { get; init; }
 
+    /// <summary>
+    /// False in a framework build of a multi-targeted project whose outer build records the training inputs (it checked
+    /// them before the frameworks were built): the inputs are checked, nothing is staged or written.
+    /// </summary>
+    public bool RecordsLock { get; init; } = true;
+
     /// <summary>The project's suppressions: a suppressed error does not stop the lock from being written.</summary>
     public SuppressionSet Suppressions { get; init; } = SuppressionSet.Empty;
-
-    /// <summary>Codes the build reports as messages (<c>NoWarn</c>, <c>MSBuildWarningsAsMessages</c>).</summary>
-    public IReadOnlySet<string> SilencedCodes { get; init; } = new HashSet<string>();
 
     /// <summary>Set when the build already fails for a reason outside this guard (MlBuildGuard's own configuration errors).</summary>
     public bool BuildAlreadyFails { get; init; }
 
     /// <summary>
-    /// Whether these findings keep the lock from being written. Only a clean run writes: any error, and any warning that is
-    /// neither suppressed nor silenced, blocks it. A build can turn warnings into errors in ways a task cannot reliably see
-    /// (<c>-warnaserror</c>), and a failing build must never change the lock.
+    /// Whether these findings keep the lock from being written: any error that is not suppressed. Warnings never do
+    /// (the rule for every part of the lock): a build that succeeds records what it built; a warning the build counts as
+    /// an error (<c>WarningsAsErrors</c>, <c>-warnaserror</c>) fails the build, and a failing build writes nothing.
     /// </summary>
-    public bool BlocksWrite(IEnumerable<Finding> findings) => BuildAlreadyFails || Suppressions.Apply(findings).Any(f => f.SuppressedBy is null
-        && (f.Severity == Severity.Error || (f.Severity == Severity.Warning && !SilencedCodes.Contains(f.Code))));
+    public bool BlocksWrite(IEnumerable<Finding> findings) =>
+        BuildAlreadyFails || Suppressions.Apply(findings).Any(f => f.SuppressedBy is null && f.Severity == Severity.Error);
 }
 
 public sealed class TrainingInputResult
 {
     public List<Finding> Findings { get; } = new();
 
-    /// <summary>What the user should read even when nothing failed (lock created, what an update changed).</summary>
+    /// <summary>What the user should read when the lock was written at once (no staging): created, or what an update changed.</summary>
     public List<string> Notes { get; } = new();
 
     public bool LockWritten { get; set; }
 
-    /// <summary>The staged lock awaiting <see cref="LockCommit.Commit"/>, when <see cref="TrainingInputRequest.StagingDirectory"/> was set.</summary>
+    /// <summary>The staged part awaiting <see cref="LockCommit.Commit"/>, when <see cref="TrainingInputRequest.StagingDirectory"/> was set.</summary>
     public string? StagedLock { get; set; }
 
     public int FilesRead { get; set; }
@@ -86,9 +90,11 @@ public static class TrainingInputGuard
     public static TrainingInputResult Run(TrainingInputRequest request, CancellationToken cancellationToken = default)
     {
         var lockPath = Path.GetFullPath(request.LockFilePath, request.ProjectDirectory);
-        var mayWrite = request.Mode == LockMode.Update || (request.Mode == LockMode.Auto && !File.Exists(lockPath));
-        // Parallel builds of one project (multi-targeting, -m) take turns, so a lock is created or updated exactly once.
-        using var gate = mayWrite ? CrossProcessLock.Acquire(lockPath, LockTimeout, cancellationToken) : null;
+        // Written at once (no staging): parallel runs for one project take turns, so a lock is created or updated exactly
+        // once. A staged part is applied by LockCommit, which serialises the writers itself.
+        var writesNow = request.StagingDirectory is null && request.RecordsLock
+            && (request.Mode == LockMode.Update || (request.Mode == LockMode.Auto && !File.Exists(lockPath)));
+        using var gate = writesNow ? CrossProcessLock.Acquire(lockPath, LockTimeout, cancellationToken) : null;
         return RunCore(request, lockPath, cancellationToken);
     }
 
@@ -235,15 +241,19 @@ public static class TrainingInputGuard
             return result;
         }
 
-        if (locked is null && request.Mode == LockMode.Locked)
+        if (!request.RecordsLock || (locked is null && request.Mode == LockMode.Locked))
         {
-            return result; // Locked, no lock, no inputs: nothing to verify and nothing may be written
+            return result; // checked only; or Locked, no lock, no inputs: nothing to verify and nothing may be written
         }
 
         if (request.BlocksWrite(result.Findings))
         {
-            result.Notes.Add($"{context.RelativeLockPath} was not written: fix the errors and warnings above first (or suppress them).");
-            return result;
+            if (request.StagingDirectory is null)
+            {
+                result.Notes.Add($"{context.RelativeLockPath} was not written: fix the errors above first (or suppress them).");
+            }
+
+            return result; // in a build, the errors fail it, and a failing build writes nothing: no more need be said
         }
 
         if (locked is null && current.Count == 0)
@@ -255,28 +265,24 @@ public static class TrainingInputGuard
         var bytes = LockFileWriter.ToBytes(updated);
         if (lockExists && File.ReadAllBytes(lockPath).AsSpan().SequenceEqual(bytes))
         {
-            result.Notes.Add($"{context.RelativeLockPath} is up to date ({current.Count} training input(s)).");
             return result;
         }
 
-        var changes = locked is null
-            ? $"{current.Count} training input(s)"
-            : Describe(locked.TrainingInputs, updated.TrainingInputs, result.Notes);
+        var changes = new List<string>();
+        var summary = Describe((locked ?? new LockFile()).TrainingInputs, updated.TrainingInputs, changes);
         if (request.StagingDirectory is { } staging)
         {
-            // A build only writes the lock once it has succeeded: stage it now, commit it after Build (LockCommit).
-            result.StagedLock = LockCommit.Stage(staging, bytes, locked);
-            result.Notes.Insert(0, locked is null
-                ? $"{context.RelativeLockPath} will be created with {changes} when the build succeeds."
-                : $"{context.RelativeLockPath} will be updated when the build succeeds: {changes}.");
+            // A build writes the lock only once it has succeeded, together with its other parts (LockCommit).
+            result.StagedLock = new StagedLockPart("training inputs", locked, updated, summary, changes).Stage(staging);
             return result;
         }
 
         AtomicFile.WriteAllBytes(lockPath, bytes);
         result.LockWritten = true;
-        result.Notes.Insert(0, locked is null
-            ? $"Created {context.RelativeLockPath} with {changes}. Commit it."
-            : $"Updated {context.RelativeLockPath}: {changes}. Commit it.");
+        result.Notes.Add(locked is null
+            ? $"Created {context.RelativeLockPath} with {current.Count} training input(s). Commit it."
+            : $"Updated {context.RelativeLockPath}: {summary}. Commit it.");
+        result.Notes.AddRange(changes);
         return result;
     }
 

@@ -81,9 +81,7 @@ public static class AuditCommand
         }
 
         var settings = LoadSettings(projectDirectory);
-        var packagesFolder = assets is not null
-            ? new LockFileFormat().Read(assets, NullLogger.Instance)?.PackageFolders.FirstOrDefault()?.Path
-            : SettingsUtility.GetGlobalPackagesFolder(settings);
+        var packagesFolder = assets is not null ? RestoredPackagesFolder(assets) : GlobalPackagesFolder(settings);
         return new DependencyRequest
         {
             ProjectDirectory = projectDirectory,
@@ -108,7 +106,32 @@ public static class AuditCommand
         {
             return Settings.LoadDefaultSettings(directory);
         }
-        catch (NuGetConfigurationException e)
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+        {
+            throw new DependencyDataException($"the NuGet configuration cannot be read: {e.Message}");
+        }
+    }
+
+    /// <summary>The package folder restore used (the assets file's first); null when the file cannot say (the guard reports that file).</summary>
+    private static string? RestoredPackagesFolder(string assets)
+    {
+        try
+        {
+            return new LockFileFormat().Read(assets, NullLogger.Instance)?.PackageFolders.FirstOrDefault()?.Path;
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+        {
+            return null;
+        }
+    }
+
+    private static string? GlobalPackagesFolder(ISettings settings)
+    {
+        try
+        {
+            return SettingsUtility.GetGlobalPackagesFolder(settings);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
             throw new DependencyDataException($"the NuGet configuration cannot be read: {e.Message}");
         }

@@ -28,7 +28,7 @@ public class LockFileConsistencyTests
         Assert.Equal(Severity.Error, finding.Severity);
         Assert.Equal("packages.lock.json", finding.Subject);
         Assert.Equal(new SourceLocation(path, 4, 18), finding.Location);
-        Assert.Contains("not valid JSON", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be read (invalid JSON:", finding.Message, StringComparison.Ordinal);
     }
 
     [Theory]

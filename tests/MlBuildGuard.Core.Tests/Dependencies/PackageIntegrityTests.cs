@@ -173,6 +173,23 @@ public class PackageIntegrityTests
     }
 
     [Fact]
+    public void A_forged_cache_entry_for_a_tampered_package_is_trusted_only_off_CI()
+    {
+        using var layout = new PackageCacheLayout();
+        DependencyGuard.Run(layout.Request(integrityCacheFile: layout.IntegrityCacheFile));
+        File.WriteAllText(layout.InPackage("build/evil.targets"), "<Project />");
+        // Whoever can write obj/ records the tampered folder, as it is now, as verified.
+        File.WriteAllText(layout.IntegrityCacheFile, $"{layout.PackageFolder}\t{PackageIntegrity.Fingerprint(layout.PackageFolder)} {layout.ContentHash}\n");
+
+        var local = DependencyGuard.Run(layout.Request(integrityCacheFile: layout.IntegrityCacheFile));
+        var onCi = DependencyGuard.Run(layout.Request(ci: true, integrityCacheFile: layout.IntegrityCacheFile));
+
+        Assert.Equal(1, local.PackagesFromCache); // a developer's own obj/ is trusted as the source tree is (docs/threat-model.md)
+        Assert.Empty(local.Findings);
+        Assert.Contains("'build/evil.targets'", SinglePoisoned(onCi).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_file_added_after_verification_is_found_despite_the_cache()
     {
         using var layout = new PackageCacheLayout();

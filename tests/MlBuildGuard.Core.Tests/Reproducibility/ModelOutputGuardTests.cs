@@ -33,7 +33,7 @@ public sealed class ModelOutputGuardTests : IDisposable
         return path;
     }
 
-    private ModelOutputResult Run(LockMode mode, bool record = true, string? staged = null, string? staging = null, params string[] outputs) =>
+    private ModelOutputResult Run(LockMode mode, bool record = true, string? staging = null, params string[] outputs) =>
         ModelOutputGuard.Run(new ModelOutputRequest
         {
             ProjectDirectory = Project,
@@ -42,8 +42,8 @@ public sealed class ModelOutputGuardTests : IDisposable
             Mode = mode,
             Outputs = outputs,
             Record = record,
-            StagedLockPath = staged,
             StagingDirectory = staging,
+            TargetFramework = "net10.0",
         });
 
     [Fact]
@@ -127,62 +127,38 @@ public sealed class ModelOutputGuardTests : IDisposable
     }
 
     [Fact]
-    public void In_a_build_the_new_lock_is_staged_from_the_lock_staged_earlier_which_is_replaced()
+    public void In_a_build_the_outputs_are_staged_as_a_part_and_only_the_commit_writes_the_lock()
     {
         _dir.Write("proj/mlguard.lock.json", "{\n  \"version\": 1,\n  \"trainingInputs\": {},\n  \"modelOutputs\": {}\n}\n");
-        var earlier = _dir.Write("proj/obj/earlier.staged",
-            "{\n  \"version\": 1,\n  \"trainingInputs\": {\n    \"data/a.tsv\": {\n      \"sha256\": \"" + new string('a', 64) + "\",\n      \"size\": 1\n    }\n  },\n  \"modelOutputs\": {}\n}\n");
         Model("bin/model.zip", ("a", "1"));
         var committed = File.ReadAllBytes(LockPath);
 
-        var result = Run(LockMode.Auto, staged: earlier, staging: _dir.Combine("proj", "obj", "mlguard"), outputs: "bin/model.zip");
+        var result = Run(LockMode.Auto, staging: _dir.Combine("proj", "obj", "mlguard", "lock-parts"), outputs: "bin/model.zip");
 
         Assert.NotNull(result.StagedLock);
-        Assert.False(File.Exists(earlier));
-        var staged = LockFileReader.Read(result.StagedLock!);
-        Assert.Equal(["data/a.tsv"], staged.TrainingInputs.Keys);
-        Assert.Equal(["bin/model.zip"], staged.ModelOutputs.Keys);
+        Assert.Empty(result.Notes); // the build's one message about the lock comes from the commit
+        var part = StagedLockPart.Read(result.StagedLock!);
+        Assert.Equal(("model outputs (net10.0)", "1 added, 0 changed"), (part.Name, part.Summary));
+        Assert.Equal(["bin/model.zip"], part.Proposed.ModelOutputs.Keys);
+        Assert.Empty(part.Base!.ModelOutputs);
         Assert.Equal(committed, File.ReadAllBytes(LockPath)); // written only when the build commits it
+        Assert.StartsWith("  + bin/model.zip  sha256 ", Assert.Single(part.Changes), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Two_builds_that_staged_from_the_same_lock_both_keep_their_outputs_when_they_commit()
     {
-        // The two frameworks of a multi-targeted project, built in parallel: each stages before the other commits.
+        // The two frameworks of a multi-targeted project built at once, each committing on its own (dotnet build -f in parallel).
         Model("bin/net9.0/model.zip", ("a", "9"));
         Model("bin/net10.0/model.zip", ("a", "10"));
-        var staging = _dir.Combine("proj", "obj", "mlguard");
+        var staging = _dir.Combine("proj", "obj", "mlguard", "lock-parts");
         var net9 = Run(LockMode.Auto, staging: staging, outputs: "bin/net9.0/model.zip");
         var net10 = Run(LockMode.Auto, staging: staging, outputs: "bin/net10.0/model.zip");
 
-        Core.TrainingInputs.LockCommit.Commit(net10.StagedLock!, LockPath);
-        Core.TrainingInputs.LockCommit.Commit(net9.StagedLock!, LockPath);
+        LockCommit.Commit([net10.StagedLock!], LockPath);
+        LockCommit.Commit([net9.StagedLock!], LockPath);
 
         Assert.Equal(["bin/net10.0/model.zip", "bin/net9.0/model.zip"], LockFileReader.Read(LockPath).ModelOutputs.Keys);
-    }
-
-    [Fact]
-    public void A_commit_applies_only_what_its_build_changed_and_keeps_a_newer_output_another_build_committed()
-    {
-        static LockedFile Entry(char c) => new(new string(c, 64), 1);
-        var start = new LockFile();
-        start.TrainingInputs["data/a.tsv"] = Entry('1');
-        start.ModelOutputs["bin/net10.0/model.zip"] = Entry('a');
-        _dir.Write("proj/mlguard.lock.json", System.Text.Encoding.UTF8.GetString(LockFileWriter.ToBytes(start)));
-        var staging = _dir.Combine("proj", "obj", "mlguard");
-
-        // The outer build of a multi-targeted project staged new training inputs from the starting lock ...
-        var outer = start.WithTrainingInputs([new("data/a.tsv", Entry('2'))]);
-        var outerStaged = Core.TrainingInputs.LockCommit.Stage(staging, LockFileWriter.ToBytes(outer), start);
-        // ... while a framework's build recorded a new model and committed first.
-        var inner = start.WithModelOutputs([new("bin/net10.0/model.zip", Entry('b'))]);
-        Core.TrainingInputs.LockCommit.Commit(Core.TrainingInputs.LockCommit.Stage(staging, LockFileWriter.ToBytes(inner), start), LockPath);
-        Core.TrainingInputs.LockCommit.Commit(outerStaged, LockPath);
-
-        var result = LockFileReader.Read(LockPath);
-        Assert.Equal(new string('2', 64), result.TrainingInputs["data/a.tsv"].Sha256);
-        Assert.Equal(new string('b', 64), result.ModelOutputs["bin/net10.0/model.zip"].Sha256); // not set back to 'a'
-        Assert.Empty(Directory.GetFiles(staging)); // staged locks and their bases are gone
     }
 
     [Fact]

@@ -16,6 +16,31 @@ public sealed class OmsKeyTests
         return output;
     }
 
+    [Fact]
+    public void An_encrypted_key_asking_for_billions_of_iterations_is_refused_before_any_work()
+    {
+        using var ec = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var pem = ec.ExportEncryptedPkcs8PrivateKeyPem(Passphrase, new System.Security.Cryptography.PbeParameters(
+            System.Security.Cryptography.PbeEncryptionAlgorithm.Aes128Cbc, System.Security.Cryptography.HashAlgorithmName.SHA256, 1000));
+        // The same key with its PBKDF2 iteration count raised to 2^31 - 1, everything else as written.
+        var der = Convert.FromBase64String(string.Concat(pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal))));
+        var info = Org.BouncyCastle.Asn1.Pkcs.EncryptedPrivateKeyInfo.GetInstance(der);
+        var pbes2 = Org.BouncyCastle.Asn1.Pkcs.PbeS2Parameters.GetInstance(info.EncryptionAlgorithm.Parameters);
+        var pbkdf2 = Org.BouncyCastle.Asn1.Pkcs.Pbkdf2Params.GetInstance(pbes2.KeyDerivationFunc.Parameters);
+        var costly = new Org.BouncyCastle.Asn1.Pkcs.PbeS2Parameters(
+            new Org.BouncyCastle.Asn1.Pkcs.KeyDerivationFunc(Org.BouncyCastle.Asn1.Pkcs.PkcsObjectIdentifiers.IdPbkdf2,
+                new Org.BouncyCastle.Asn1.Pkcs.Pbkdf2Params(pbkdf2.GetSalt(), int.MaxValue, pbkdf2.Prf)),
+            pbes2.EncryptionScheme);
+        var forged = new Org.BouncyCastle.Asn1.Pkcs.EncryptedPrivateKeyInfo(
+            new Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier(Org.BouncyCastle.Asn1.Pkcs.PkcsObjectIdentifiers.IdPbeS2, costly), info.GetEncryptedData());
+        var text = $"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{Convert.ToBase64String(forged.GetDerEncoded(), Base64FormattingOptions.InsertLineBreaks)}\n-----END ENCRYPTED PRIVATE KEY-----\n";
+
+        var e = Assert.Throws<OmsKeyException>(() => OmsPrivateKey.FromPem(text, Passphrase));
+
+        Assert.Contains("2147483647 key-derivation iterations", e.Message, StringComparison.Ordinal);
+        Assert.Equal(OmsCurve.P256, OmsPrivateKey.FromPem(pem, Passphrase).Curve); // the real key still reads
+    }
+
     [Theory]
     [InlineData("P-256", OmsCurve.P256)]
     [InlineData("P-384", OmsCurve.P384)]

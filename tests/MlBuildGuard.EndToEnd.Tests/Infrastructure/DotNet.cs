@@ -38,7 +38,22 @@ public static class DotNet
 
     public static CommandResult Run(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        using var command = RunningCommand.Start(StartInfo("dotnet", workingDirectory, environment, arguments));
+        // Generous: only a hang should reach it, also on a machine busy with other builds.
+        return command.WaitForExit(TimeSpan.FromMinutes(15), "dotnet " + string.Join(' ', arguments));
+    }
+
+    /// <summary>
+    /// Starts <c>dotnet</c> as the leader of its own process group (through <c>setsid</c>), so that a test can kill it and
+    /// every process it started at once, as a CI agent or the OOM killer would.
+    /// </summary>
+    public static RunningCommand StartInOwnGroup(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        RunningCommand.Start(StartInfo("setsid", workingDirectory, environment, ["dotnet", .. arguments]));
+
+    /// <summary>How every command of these tests starts: isolated from the test host's MSBuild and CI environment.</summary>
+    private static ProcessStartInfo StartInfo(string program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -73,21 +88,105 @@ public static class DotNet
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
+        return start;
+    }
+}
+
+/// <summary>A command running out of process, with what it printed so far.</summary>
+public sealed class RunningCommand : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly object _lock = new();
+
+    private RunningCommand(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public static RunningCommand Start(ProcessStartInfo start)
+    {
+        var process = Process.Start(start)!;
         process.StandardInput.Close();
-        var output = new StringBuilder();
-        var lockObject = new object();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (lockObject) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (lockObject) { output.AppendLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        return new RunningCommand(process);
+    }
+
+    public string Output
+    {
+        get
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in 5 minutes:\n{output}");
+            lock (_lock)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Waits until a printed line contains <paramref name="text"/>; false when the command ended or the time ran out first.</summary>
+    public bool WaitForLine(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (_lock)
+            {
+                if (_output.ToString().Contains(text, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+
+                if (_process.HasExited)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_lock, TimeSpan.FromMilliseconds(20));
+            }
         }
 
-        process.WaitForExit();
-        return new CommandResult(process.ExitCode, output.ToString());
+        return false;
+    }
+
+    /// <summary>SIGKILL to the command's whole process group (it must have been started through <c>setsid</c>).</summary>
+    public void KillGroup()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", "--", $"-{_process.Id}"]) { RedirectStandardError = true })!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0 && !_process.HasExited)
+        {
+            throw new InvalidOperationException($"kill -KILL -{_process.Id} failed: {kill.StandardError.ReadToEnd()}");
+        }
+    }
+
+    public CommandResult WaitForExit(TimeSpan timeout, string what)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{what} did not finish in {timeout.TotalMinutes} minutes:\n{Output}");
+        }
+
+        _process.WaitForExit(); // the output is read to its end
+        return new CommandResult(_process.ExitCode, Output);
+    }
+
+    public void Dispose() => _process.Dispose();
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _output.AppendLine(line);
+            Monitor.PulseAll(_lock);
+        }
     }
 }

@@ -100,8 +100,12 @@ public sealed class TestProject : IDisposable
         "msbuild", "-t:ResolveReferences;CoreCompile", "-p:DesignTimeBuild=true", "-p:SkipCompilerExecution=true", "-p:ProvideCommandLineArgs=true",
         "-tl:off", "-nodeReuse:false", "-v:m");
 
-    public CommandResult Build(params string[] arguments) =>
-        DotNet.Run(Directory, BuildEnvironment, ["build", "-tl:off", "-nodeReuse:false", "-clp:NoSummary", "-v:m", .. arguments]);
+    public CommandResult Build(params string[] arguments) => DotNet.Run(Directory, BuildEnvironment, [.. BuildCommand, .. arguments]);
+
+    /// <summary>Starts a build in its own process group, for a test to kill (<see cref="RunningCommand.KillGroup"/>).</summary>
+    public RunningCommand StartBuild(params string[] arguments) => DotNet.StartInOwnGroup(Directory, BuildEnvironment, [.. BuildCommand, .. arguments]);
+
+    private static string[] BuildCommand => ["build", "-tl:off", "-nodeReuse:false", "-clp:NoSummary", "-v:m"];
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlBuildGuard.Core.IO;
 using NuGet.Versioning;
 
 namespace MlBuildGuard.Core.Dependencies.Advisories;
@@ -27,23 +28,34 @@ public enum AdvisoryDocumentKind
 /// <summary>Reads one advisory document into an <see cref="AdvisorySet"/>, strictly.</summary>
 public static class AdvisoryReaders
 {
-    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
-
     public static AdvisoryDocumentKind Read(ReadOnlyMemory<byte> json, string origin, AdvisorySet into)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, Options);
+            document = JsonInput.Parse(json, maxDepth: 32);
         }
-        catch (JsonException e)
+        catch (JsonInputException e)
         {
-            throw new AdvisoryFormatException($"invalid JSON ({FirstSentence(e.Message)})", (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
+            throw new AdvisoryFormatException(e.Message, e.Line, e.Column);
         }
 
         using (document)
         {
-            var root = document.RootElement;
+            try
+            {
+                return Read(document.RootElement, origin, into);
+            }
+            catch (Exception e) when (JsonInput.IsShapeError(e))
+            {
+                throw new AdvisoryFormatException(JsonInput.Describe(e));
+            }
+        }
+    }
+
+    private static AdvisoryDocumentKind Read(JsonElement root, string origin, AdvisorySet into)
+    {
+        {
             if (root.ValueKind == JsonValueKind.Array)
             {
                 if (root.GetArrayLength() == 0)
@@ -167,7 +179,12 @@ public static class AdvisoryReaders
         var result = new List<(VersionRange, string?)>();
         foreach (var e in events.EnumerateArray())
         {
-            var property = e.EnumerateObject().FirstOrDefault();
+            if (e.ValueKind != JsonValueKind.Object || e.GetPropertyCount() != 1)
+            {
+                throw new AdvisoryFormatException($"{id}: a range event must be an object with one property");
+            }
+
+            var property = e.EnumerateObject().First();
             var value = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null;
             switch (property.Name)
             {
@@ -280,10 +297,4 @@ public static class AdvisoryReaders
 
     private static NuGetVersion ParseVersion(string id, string? text) =>
         NuGetVersion.TryParse(text, out var v) ? v : throw new AdvisoryFormatException($"{id}: '{text}' is not a NuGet version");
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
-    }
 }

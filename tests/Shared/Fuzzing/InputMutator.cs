@@ -1,8 +1,11 @@
 using System.Buffers.Binary;
 
-namespace MlBuildGuard.Core.Tests.Models;
+namespace MlBuildGuard.Testing;
 
-/// <summary>Makes fuzz inputs from a sample: random bytes, or the sample with a few typical corruptions.</summary>
+/// <summary>
+/// Byte-level fuzz inputs from a sample: random bytes, or the sample with a few typical corruptions. Shared by the model
+/// scanner's fuzz tests and the parser fuzz tests (tests/MlBuildGuard.Fuzz.Tests), which add structure-aware mutations.
+/// </summary>
 internal static class InputMutator
 {
     private static readonly byte[] Interesting = [0x00, 0x01, 0x02, 0x03, 0x07, 0x08, 0x09, 0x0A, 0x7F, 0x80, 0xFF, (byte)'{', (byte)'"', (byte)'.', (byte)'/'];

@@ -1,0 +1,2 @@
+global using MlBuildGuard.Testing;
+global using Xunit.Abstractions;
