@@ -2,7 +2,7 @@ using System.Text;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.Secrets.Baseline;
 using MlBuildGuard.Core.Secrets.Rules;
-using MlBuildGuard.Core.Tests.Models;
+using MlBuildGuard.Testing;
 using MlBuildGuard.Testing.Secrets;
 
 namespace MlBuildGuard.Core.Tests.Secrets;

@@ -36,7 +36,7 @@ internal static class ModelFormats
 
     public static IModelFormat TfLite { get; } = new TfLiteFormat();
 
-    public static IModelFormat Yaml { get; } = new YamlConfigFormat();
+    public static YamlConfigFormat Yaml { get; } = new YamlConfigFormat();
 
     public static IModelFormat PlainText { get; } = new PlainTextFormat(Yaml);
 

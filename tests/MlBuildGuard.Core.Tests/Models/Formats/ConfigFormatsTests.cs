@@ -59,6 +59,14 @@ public sealed class ConfigFormatsTests : IDisposable
     }
 
     [Fact]
+    public void Text_that_only_mentions_a_python_tag_is_text()
+    {
+        var file = Scan("README.md", "# Notes\n\nPyYAML's `!!python/object/apply:` tags run code: never `yaml.load` untrusted files.\n- item: one: two\n");
+
+        Assert.Empty(file.Findings);
+    }
+
+    [Fact]
     public void Plain_python_data_tags_in_yaml_are_data()
     {
         var file = Scan("params.yaml", "betas: !!python/tuple [0.9, 0.999]\nname: !!python/str adam\n");

@@ -8,7 +8,7 @@ namespace MlBuildGuard.Core.Models.Formats.Text;
 /// a PyYAML Python tag anywhere is read as YAML (a loader may read it as such), and a binary byte past the head makes
 /// it MLG303 rather than text.
 /// </summary>
-internal sealed class PlainTextFormat(IModelFormat yaml) : IModelFormat
+internal sealed class PlainTextFormat(YamlConfigFormat yaml) : IModelFormat
 {
     private static readonly byte[][] YamlPythonMarkers = ["!!python/"u8.ToArray(), "tag:yaml.org,2002:python/"u8.ToArray()];
 
@@ -48,7 +48,7 @@ internal sealed class PlainTextFormat(IModelFormat yaml) : IModelFormat
 
         if (hasPythonTag)
         {
-            yaml.Scan(scan);
+            yaml.Scan(scan, textThatMentionsATag: true);
             return;
         }
 

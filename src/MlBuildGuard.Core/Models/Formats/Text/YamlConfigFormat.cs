@@ -29,7 +29,14 @@ internal sealed class YamlConfigFormat : IModelFormat
         (view.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || view.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
          || Path.GetFileName(view.Replace('!', '/')) == "MLmodel") && TextContent.Looks(head, length);
 
-    public void Scan(FormatScan scan)
+    public void Scan(FormatScan scan) => Scan(scan, textThatMentionsATag: false);
+
+    /// <summary>
+    /// Scans YAML. <paramref name="textThatMentionsATag"/>: the file is not named as YAML but holds a PyYAML python tag;
+    /// if it is not YAML it is text that merely mentions one (documentation): what parsed before the error is still
+    /// judged (a stream of documents is loaded one by one), but the parse error itself is not a finding.
+    /// </summary>
+    public void Scan(FormatScan scan, bool textThatMentionsATag)
     {
         scan.Context.Recognise(scan.View, Name);
         if (scan.Stream.Length > scan.Context.Limits.MaxHeaderBytes)
@@ -44,6 +51,10 @@ internal sealed class YamlConfigFormat : IModelFormat
         try
         {
             Walk(new Parser(text), names, scan);
+        }
+        catch (YamlException) when (textThatMentionsATag)
+        {
+            scan.Context.Recognise(scan.View, "text");
         }
         catch (YamlException e)
         {
