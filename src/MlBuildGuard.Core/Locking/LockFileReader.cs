@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json;
+using MlBuildGuard.Core.IO;
 
 namespace MlBuildGuard.Core.Locking;
 
@@ -34,7 +34,7 @@ public static class LockFileReader
     public static LockFile Parse(ReadOnlySpan<byte> utf8)
     {
         var offset = utf8.StartsWith("\uFEFF"u8) ? 3 : 0;
-        var lines = new LineTable(utf8, offset);
+        var lines = new Utf8LineTable(utf8[offset..]);
         var reader = new Utf8JsonReader(utf8[offset..], Options);
         try
         {
@@ -61,7 +61,7 @@ public static class LockFileReader
         return "invalid JSON: " + message.TrimEnd('.', ' ');
     }
 
-    private static LockFile ParseDocument(ref Utf8JsonReader reader, LineTable lines)
+    private static LockFile ParseDocument(ref Utf8JsonReader reader, Utf8LineTable lines)
     {
         if (!reader.Read())
         {
@@ -115,7 +115,7 @@ public static class LockFileReader
         return result;
     }
 
-    private static void ParseSection(ref Utf8JsonReader reader, LineTable lines, LockFile result, LockSection section)
+    private static void ParseSection(ref Utf8JsonReader reader, Utf8LineTable lines, LockFile result, LockSection section)
     {
         Expect(ref reader, lines, JsonTokenType.StartObject, $"'{SectionName(section)}' must be an object");
         var target = section == LockSection.TrainingInputs ? result.TrainingInputs : result.ModelOutputs;
@@ -141,7 +141,7 @@ public static class LockFileReader
         }
     }
 
-    private static LockedFile ParseEntry(ref Utf8JsonReader reader, LineTable lines, LockSection section, string path)
+    private static LockedFile ParseEntry(ref Utf8JsonReader reader, Utf8LineTable lines, LockSection section, string path)
     {
         Expect(ref reader, lines, JsonTokenType.StartObject, $"entry '{path}' must be an object");
         var start = reader.TokenStartIndex;
@@ -204,7 +204,7 @@ public static class LockFileReader
     }
 
     /// <summary>A model output's <c>entries</c>: archive entry name → SHA-256 of its uncompressed bytes.</summary>
-    private static SortedDictionary<string, string> ParseZipEntries(ref Utf8JsonReader reader, LineTable lines, string path)
+    private static SortedDictionary<string, string> ParseZipEntries(ref Utf8JsonReader reader, Utf8LineTable lines, string path)
     {
         Expect(ref reader, lines, JsonTokenType.StartObject, $"entry '{path}': 'entries' must be an object");
         var entries = new SortedDictionary<string, string>(Utf8OrdinalComparer.Instance);
@@ -304,7 +304,7 @@ public static class LockFileReader
         return reader.TokenType;
     }
 
-    private static (string Name, int Line, int Column) PropertyName(ref Utf8JsonReader reader, LineTable lines, HashSet<string> seen)
+    private static (string Name, int Line, int Column) PropertyName(ref Utf8JsonReader reader, Utf8LineTable lines, HashSet<string> seen)
     {
         var (line, column) = lines.Position(reader.TokenStartIndex);
         var name = reader.GetString()!;
@@ -316,7 +316,7 @@ public static class LockFileReader
         return (name, line, column);
     }
 
-    private static void Expect(ref Utf8JsonReader reader, LineTable lines, JsonTokenType type, string message)
+    private static void Expect(ref Utf8JsonReader reader, Utf8LineTable lines, JsonTokenType type, string message)
     {
         if (reader.TokenType != type)
         {
@@ -324,68 +324,11 @@ public static class LockFileReader
         }
     }
 
-    private static LockFileException At(LineTable lines, ref Utf8JsonReader reader, string message) => At(lines, reader.TokenStartIndex, message);
+    private static LockFileException At(Utf8LineTable lines, ref Utf8JsonReader reader, string message) => At(lines, reader.TokenStartIndex, message);
 
-    private static LockFileException At(LineTable lines, long offset, string message)
+    private static LockFileException At(Utf8LineTable lines, long offset, string message)
     {
         var (line, column) = lines.Position(offset);
         return new LockFileException(message, line, column);
-    }
-
-    /// <summary>Maps byte offsets to 1-based line and (UTF-16 character) column.</summary>
-    private sealed class LineTable
-    {
-        private readonly byte[] _bytes;
-        private List<int>? _starts;
-
-        public LineTable(ReadOnlySpan<byte> utf8, int offset) => _bytes = utf8[offset..].ToArray();
-
-        /// <summary>Where each line starts; built the first time a position is asked for.</summary>
-        private List<int> _lineStarts
-        {
-            get
-            {
-                if (_starts is null)
-                {
-                    var starts = new List<int> { 0 };
-                    var span = _bytes.AsSpan();
-                    int at, from = 0;
-                    while ((at = span[from..].IndexOf((byte)'\n')) >= 0)
-                    {
-                        from += at + 1;
-                        starts.Add(from);
-                    }
-
-                    _starts = starts;
-                }
-
-                return _starts;
-            }
-        }
-
-        public (int Line, int Column) Position(long byteIndex)
-        {
-            var index = (int)Math.Min(byteIndex, _bytes.Length);
-            var line = _lineStarts.BinarySearch(index);
-            if (line < 0)
-            {
-                line = ~line - 1;
-            }
-
-            return (line + 1, Chars(_lineStarts[line], index) + 1);
-        }
-
-        public int ColumnOfLineByte(int line, int bytePosition)
-        {
-            if (line < 1 || line > _lineStarts.Count)
-            {
-                return 1;
-            }
-
-            var start = _lineStarts[line - 1];
-            return Chars(start, Math.Min(start + bytePosition, _bytes.Length)) + 1;
-        }
-
-        private int Chars(int start, int end) => end <= start ? 0 : Encoding.UTF8.GetCharCount(_bytes, start, end - start);
     }
 }
