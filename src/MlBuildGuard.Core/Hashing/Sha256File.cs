@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using MlBuildGuard.Core.Secrets;
 
 namespace MlBuildGuard.Core.Hashing;
@@ -14,7 +12,7 @@ public readonly record struct FileDigest(byte[] Sha256, long Size, bool HoldsPri
 }
 
 /// <summary>
-/// Streams a file through .NET's SHA-256 (<see cref="IncrementalHash"/>) with a pooled buffer; memory stays flat. The
+/// Streams a file through .NET's SHA-256 (<see cref="System.Security.Cryptography.IncrementalHash"/>) with a pooled buffer; memory stays flat. The
 /// same pass looks for private key material, so a secret among training inputs costs no second read.
 /// </summary>
 public static class Sha256File
@@ -24,39 +22,23 @@ public static class Sha256File
 
     public static FileDigest Compute(string path, CancellationToken cancellationToken = default)
     {
-        using var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.Read | FileShare.Delete,
-            BufferSize = 0,
-            Options = FileOptions.SequentialScan,
-        });
+        using var stream = OpenSequential(path);
         return Compute(stream, cancellationToken);
     }
 
     public static FileDigest Compute(Stream stream, CancellationToken cancellationToken = default)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var keys = new PrivateKeyDetector();
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            long total = 0;
-            int read;
-            while ((read = stream.Read(buffer, 0, BufferSize)) > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                hash.AppendData(buffer, 0, read);
-                keys.Append(buffer.AsSpan(0, read));
-                total += read;
-            }
-
-            return new FileDigest(hash.GetHashAndReset(), total, keys.Found);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var digesting = new DigestingStream(stream, leaveOpen: true);
+        return digesting.Finish(cancellationToken);
     }
+
+    /// <summary>Opens a file for one sequential pass (shared with writers' deletes, as the hasher opens files).</summary>
+    public static FileStream OpenSequential(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.Read | FileShare.Delete,
+        BufferSize = 0,
+        Options = FileOptions.SequentialScan,
+    });
 }
