@@ -227,6 +227,11 @@ public static class RuleCatalog
         "MLG704", "Invalid schema, expectation or unreadable data", Severity.Error,
         "Training input '{0}' cannot be read as {1}: {2}.");
 
+    /// <summary>A check could not be completed within its memory bound: fail closed, and say which bound to raise.</summary>
+    public static readonly Rule DataCheckLimit = new(
+        "MLG704", "Invalid schema, expectation or unreadable data", Severity.Error,
+        "Training input '{0}' could not be fully checked: {1}. Raise mlguard.maxUniqueKeys in the schema if the machine has the memory (about 16 bytes per distinct value).");
+
     public static readonly Rule MetricRegressed = new(
         "MLG711", "Model metric regressed or out of bounds", Severity.Error,
         "Metric '{0}' of '{1}' is {2}: {3}. Improve the model, or change the threshold deliberately (MlMetricThreshold) and say why in the change.");

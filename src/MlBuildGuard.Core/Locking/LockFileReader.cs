@@ -97,6 +97,12 @@ public static class LockFileReader
                 case "modelOutputs":
                     ParseSection(ref reader, lines, result, LockSection.ModelOutputs);
                     break;
+                case "dataProfiles":
+                    LockQualitySections.ParseDataProfiles(ref reader, lines, result);
+                    break;
+                case "modelMetrics":
+                    LockQualitySections.ParseModelMetrics(ref reader, lines, result);
+                    break;
                 default:
                     throw new LockFileException($"unknown property '{name}'", line, column);
             }
@@ -292,9 +298,9 @@ public static class LockFileReader
 
     private static string SectionName(LockSection section) => section == LockSection.TrainingInputs ? "trainingInputs" : "modelOutputs";
 
-    private static bool IsLowerHex64(string s) => s.Length == 64 && s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+    internal static bool IsLowerHex64(string s) => s.Length == 64 && s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
-    private static JsonTokenType Next(ref Utf8JsonReader reader)
+    internal static JsonTokenType Next(ref Utf8JsonReader reader)
     {
         if (!reader.Read())
         {
@@ -324,9 +330,9 @@ public static class LockFileReader
         }
     }
 
-    private static LockFileException At(Utf8LineTable lines, ref Utf8JsonReader reader, string message) => At(lines, reader.TokenStartIndex, message);
+    internal static LockFileException At(Utf8LineTable lines, ref Utf8JsonReader reader, string message) => At(lines, reader.TokenStartIndex, message);
 
-    private static LockFileException At(Utf8LineTable lines, long offset, string message)
+    internal static LockFileException At(Utf8LineTable lines, long offset, string message)
     {
         var (line, column) = lines.Position(offset);
         return new LockFileException(message, line, column);
