@@ -1,9 +1,6 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Models;
-using MlBuildGuard.Core.Reporting;
 
 namespace MlBuildGuard.Tool.Commands;
 
@@ -16,9 +13,8 @@ public static class ScanCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var paths = new Argument<string[]>("PATH") { Description = "Model files or folders.", Arity = ArgumentArity.OneOrMore };
-        var format = new Option<string>("--format") { Description = "text (default), json or sarif.", DefaultValueFactory = _ => "text" };
-        format.AcceptOnlyFromAmong("text", "json", "sarif");
-        var output = new Option<string?>("--output") { Description = "Write the report to this file instead of standard output." };
+        var format = FindingsOutput.FormatOption();
+        var output = FindingsOutput.OutputOption();
         var strict = new Option<bool>("--strict") { Description = "Imports not on the allowlist are errors, not warnings." };
         var allow = new Option<string[]>("--allow") { Description = "Also allow this global (module.name or module.*); repeatable.", AllowMultipleArgumentsPerToken = false };
         var command = new Command("scan", "Scan model files for code that would run when they are loaded.") { paths, format, output, strict, allow };
@@ -41,27 +37,8 @@ public static class ScanCommand
             results.Add((path, ModelScanner.ScanPath(path, options, mustBeModel: true)));
         }
 
-        var report = format switch
+        if (!FindingsOutput.Write(results, format, output, stdout, stderr))
         {
-            "json" => Json(results),
-            "sarif" => System.Text.Encoding.UTF8.GetString(SarifWriter.ToBytes(
-                results.SelectMany(r => r.Findings).Select(f => FindingRecord.From(f, f.Severity)).ToList(), Directory.GetCurrentDirectory(), Version)),
-            _ => string.Concat(results.SelectMany(r => r.Findings).Select(f => f.ToCanonicalString() + "\n")),
-        };
-        try
-        {
-            if (output is null)
-            {
-                stdout.Write(report);
-            }
-            else
-            {
-                Core.IO.AtomicFile.WriteAllBytes(output, System.Text.Encoding.UTF8.GetBytes(report));
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"mlguard: {output}: {e.Message}");
             return Program.UsageOrIoError;
         }
 
@@ -69,22 +46,4 @@ public static class ScanCommand
         stderr.WriteLine($"mlguard scan: {paths.Count} path(s), {all.Count(f => f.Severity == Severity.Error)} error(s), {all.Count(f => f.Severity == Severity.Warning)} warning(s).");
         return all.Any(f => f.Severity == Severity.Error) ? 1 : 0;
     }
-
-    private static string Json(List<(string Path, IReadOnlyList<Finding> Findings)> results)
-    {
-        var document = new
-        {
-            tool = "mlguard",
-            version = Version,
-            files = results.Select(r => new
-            {
-                path = r.Path,
-                clean = r.Findings.All(f => f.Severity == Severity.Message),
-                findings = r.Findings.Select(f => new { code = f.Code, severity = f.Severity.ToString().ToLowerInvariant(), view = f.Subject, message = f.Message, help = f.Rule.HelpUri }),
-            }),
-        };
-        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
-    }
-
-    private static string Version => typeof(ScanCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }
