@@ -10,7 +10,8 @@ namespace MlBuildGuard.Core.DataValidation;
 /// </summary>
 public sealed class TextGuardStream(Stream inner, bool quoted, int maxRowBytes = TextGuardStream.DefaultMaxRowBytes) : Stream
 {
-    public const int DefaultMaxRowBytes = 16 << 20;
+    /// <summary>Below Sep's own row limit (16 Mi characters), so the clearer message here comes first.</summary>
+    public const int DefaultMaxRowBytes = 8 << 20;
 
     private readonly byte[] _carry = new byte[4];
     private int _carryLength;
