@@ -60,5 +60,22 @@ public sealed class Utf8LineTable
         return Chars(start, Math.Min(start + bytePosition, _bytes.Length)) + 1;
     }
 
+    /// <summary>Index of the first byte that is not part of a valid UTF-8 sequence, or -1 when all of it is valid.</summary>
+    public static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return -1;
+        }
+
+        var at = 0;
+        while (at < bytes.Length && Rune.DecodeFromUtf8(bytes[at..], out _, out var consumed) == System.Buffers.OperationStatus.Done)
+        {
+            at += consumed;
+        }
+
+        return at;
+    }
+
     private int Chars(int start, int end) => end <= start ? 0 : Encoding.UTF8.GetCharCount(_bytes, start, end - start);
 }

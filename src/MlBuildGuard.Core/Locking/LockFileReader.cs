@@ -35,6 +35,13 @@ public static class LockFileReader
     {
         var offset = utf8.StartsWith("\uFEFF"u8) ? 3 : 0;
         var lines = new Utf8LineTable(utf8[offset..]);
+        if (Utf8LineTable.FirstInvalidUtf8(utf8[offset..]) is var bad and >= 0)
+        {
+            // System.Text.Json checks UTF-8 only where it decodes a string, and then throws InvalidOperationException.
+            var (line, column) = lines.Position(bad);
+            throw new LockFileException("invalid JSON: it is not valid UTF-8", line, column);
+        }
+
         var reader = new Utf8JsonReader(utf8[offset..], Options);
         try
         {

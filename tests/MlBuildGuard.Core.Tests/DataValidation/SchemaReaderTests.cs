@@ -68,7 +68,7 @@ public class SchemaReaderTests
     [InlineData("fields:\n  - name: a\n    type: string\n    constraints: {minimum: 1}\n", true, 4, 19, "'minimum' does not apply to type 'string'")]
     [InlineData("fields:\n  - name: a\n    type: integer\n    constraints: {minimum: x}\n", true, 4, 28, "'minimum' value 'x' is not a integer")]
     [InlineData("fields:\n  - name: a\n    type: integer\n    constraints: {minimum: 5, maximum: 1}\n", true, 4, 18, "is above 'maximum'")]
-    [InlineData("fields:\n  - name: a\n    constraints: {pattern: '(a)\\1'}\n", true, 3, 29, "linear-time")]
+    [InlineData("fields:\n  - name: a\n    constraints: {pattern: '(a)\\1'}\n", true, 3, 28, "linear-time")]
     [InlineData("fields:\n  - name: a\n    constraints: {enum: []}\n", true, 3, 25, "non-empty array")]
     [InlineData("fields:\n  - name: a\nprimaryKey: [b]\n", true, 3, 13, "names 'b'")]
     [InlineData("fields:\n  - name: a\n  - name: a\n", true, 3, 5, "two fields are named 'a'")]

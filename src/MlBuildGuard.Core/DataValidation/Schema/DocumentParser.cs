@@ -52,6 +52,13 @@ public static partial class DocumentParser
         }
 
         var lines = new Utf8LineTable(utf8);
+        if (Utf8LineTable.FirstInvalidUtf8(utf8) is var bad and >= 0)
+        {
+            // System.Text.Json checks UTF-8 only where it decodes a string; refuse it everywhere, with its place.
+            var (badLine, badColumn) = lines.Position(bad);
+            throw new SchemaException("the document is not valid UTF-8", badLine, badColumn);
+        }
+
         var reader = new Utf8JsonReader(utf8, JsonOptions);
         var budget = MaxNodes;
         try
@@ -150,6 +157,7 @@ public static partial class DocumentParser
             throw new SchemaException("the document is not valid UTF-8", 0, 0);
         }
 
+        var last = new int[2]; // line and column of the last value started, for errors YamlDotNet raises without a mark
         try
         {
             var parser = new Parser(new StringReader(text));
@@ -162,7 +170,7 @@ public static partial class DocumentParser
             parser.Consume<DocumentStart>();
             var anchors = new Dictionary<string, DocumentNode>(StringComparer.Ordinal);
             var budget = MaxNodes;
-            var root = ReadYamlValue(parser, anchors, 0, ref budget);
+            var root = ReadYamlValue(parser, anchors, 0, ref budget, last);
             parser.Consume<DocumentEnd>();
             if (!parser.Accept<StreamEnd>(out _))
             {
@@ -184,9 +192,13 @@ public static partial class DocumentParser
 
             throw new SchemaException("invalid YAML: " + reason.TrimEnd('.', ' '), (int)e.Start.Line, (int)e.Start.Column);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+        {
+            throw new SchemaException("invalid YAML: " + e.Message.TrimEnd('.', ' '), last[0], last[1]);
+        }
     }
 
-    private static DocumentNode ReadYamlValue(IParser parser, Dictionary<string, DocumentNode> anchors, int depth, ref int budget)
+    private static DocumentNode ReadYamlValue(IParser parser, Dictionary<string, DocumentNode> anchors, int depth, ref int budget, int[] last)
     {
         if (--budget < 0)
         {
@@ -202,6 +214,7 @@ public static partial class DocumentParser
         var current = parser.Current ?? throw new SchemaException("the document ends early", 0, 0);
         var line = (int)current.Start.Line;
         var column = (int)current.Start.Column;
+        (last[0], last[1]) = (line, column);
         DocumentNode node;
         string? anchor = null;
         if (parser.TryConsume<AnchorAlias>(out var alias))
@@ -232,7 +245,7 @@ public static partial class DocumentParser
             var items = new List<DocumentNode>();
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
-                items.Add(ReadYamlValue(parser, anchors, depth + 1, ref budget));
+                items.Add(ReadYamlValue(parser, anchors, depth + 1, ref budget, last));
             }
 
             node = DocumentNode.ArrayNode(items, line, column);
@@ -245,7 +258,7 @@ public static partial class DocumentParser
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyEvent = parser.Current!;
-                var key = ReadYamlValue(parser, anchors, depth + 1, ref budget);
+                var key = ReadYamlValue(parser, anchors, depth + 1, ref budget, last);
                 if (key.Kind is NodeKind.Object or NodeKind.Array)
                 {
                     throw new SchemaException("keys must be plain values", (int)keyEvent.Start.Line, (int)keyEvent.Start.Column);
@@ -257,7 +270,7 @@ public static partial class DocumentParser
                     throw new SchemaException($"duplicate key '{name}'", key.Line, key.Column);
                 }
 
-                properties.Add(new DocumentProperty(name, key.Line, key.Column, ReadYamlValue(parser, anchors, depth + 1, ref budget)));
+                properties.Add(new DocumentProperty(name, key.Line, key.Column, ReadYamlValue(parser, anchors, depth + 1, ref budget, last)));
             }
 
             node = DocumentNode.ObjectNode(properties, line, column);

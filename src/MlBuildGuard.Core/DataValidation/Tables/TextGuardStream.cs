@@ -95,7 +95,7 @@ public sealed class TextGuardStream(Stream inner, bool quoted, int maxRowBytes =
         var whole = chunk[..^tail];
         if (!Utf8.IsValid(whole))
         {
-            throw InvalidUtf8(whole, FirstInvalid(whole));
+            throw InvalidUtf8(whole, IO.Utf8LineTable.FirstInvalidUtf8(whole));
         }
 
         chunk[^tail..].CopyTo(_carry);
@@ -108,22 +108,6 @@ public sealed class TextGuardStream(Stream inner, bool quoted, int maxRowBytes =
         var line = Line + before.Count((byte)'\n');
         var lineStart = before.LastIndexOf((byte)'\n') + 1;
         return new DataFormatException($"it is not valid UTF-8 (byte 0x{(at < chunk.Length ? chunk[at] : _carry[0]):X2})", line, at - lineStart + 1);
-    }
-
-    private static int FirstInvalid(ReadOnlySpan<byte> bytes)
-    {
-        var at = 0;
-        while (at < bytes.Length)
-        {
-            if (System.Text.Rune.DecodeFromUtf8(bytes[at..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
-            {
-                return at;
-            }
-
-            at += consumed;
-        }
-
-        return bytes.Length;
     }
 
     /// <summary>How many bytes at the end start a multi-byte sequence that the next chunk must complete.</summary>
