@@ -51,6 +51,21 @@ public class ProfileAndDriftTests : IDisposable
     }
 
     [Fact]
+    public void Extreme_and_tiny_numbers_keep_the_histogram_bounded_and_whole()
+    {
+        var values = new[] { "1e300", "-1e300", "1e-300", "0", "-0.5", "3", "1.7976931348623157e308", "-4e-320" };
+        var x = Profile("x.csv", "x,label\n" + string.Concat(values.Select(v => v + ",a\n"))).Columns["x"];
+
+        Assert.Equal(-1e300, x.Min);
+        Assert.Equal(double.MaxValue, x.Max);
+        Assert.Equal(1.0, x.Histogram!.Fractions.Sum(), 5);
+        Assert.True(x.Histogram.Edges.Zip(x.Histogram.Edges.Skip(1)).All(p => p.First <= p.Second));
+        var lockFile = new LockFile();
+        lockFile.DataProfiles["x.csv"] = new DataProfile(8, new SortedDictionary<string, ColumnProfile>(Utf8OrdinalComparer.Instance) { ["x"] = x });
+        Assert.True(LockFileReader.Parse(LockFileWriter.ToBytes(lockFile)).DataProfiles["x.csv"].ContentEquals(lockFile.DataProfiles["x.csv"]));
+    }
+
+    [Fact]
     public void Unchanged_data_compared_with_its_own_profile_does_not_drift_and_keeps_its_bins()
     {
         var csv = Rows(5000, 50, 0.5);

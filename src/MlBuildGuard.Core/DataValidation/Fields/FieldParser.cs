@@ -24,6 +24,21 @@ public sealed partial class FieldParser
     private readonly string _groupChar;
     private readonly bool _bareNumber;
     private readonly string? _dotnetPattern; // a date/time format given as a strptime pattern, translated
+    private readonly FormatKind _kind; // the format, decided once (cells are many)
+
+    private enum FormatKind
+    {
+        Default,
+        Any,
+        Pattern,
+        Email,
+        Uri,
+        Binary,
+        Uuid,
+        GeoArray,
+        GeoObject,
+        TopoJson,
+    }
 
     /// <exception cref="ArgumentException">The format is not one this type knows (the schema reader reports it as MLG704).</exception>
     public FieldParser(FieldType type, string? format = null, IReadOnlyList<string>? trueValues = null, IReadOnlyList<string>? falseValues = null,
@@ -49,6 +64,19 @@ public sealed partial class FieldParser
             throw new ArgumentException($"'{_format}' is not a format of type '{type.Name()}'");
         }
 
+        _kind = _format switch
+        {
+            "default" => FormatKind.Default,
+            "any" => FormatKind.Any,
+            "email" => FormatKind.Email,
+            "uri" => FormatKind.Uri,
+            "binary" => FormatKind.Binary,
+            "uuid" => FormatKind.Uuid,
+            "array" => FormatKind.GeoArray,
+            "object" => FormatKind.GeoObject,
+            "topojson" => FormatKind.TopoJson,
+            _ => FormatKind.Pattern,
+        };
         if (type is FieldType.Date or FieldType.Time or FieldType.DateTime && _format is not ("default" or "any"))
         {
             _dotnetPattern = StrptimePattern.ToDotNet(_format.StartsWith("fmt:", StringComparison.Ordinal) ? _format[4..] : _format);
@@ -64,12 +92,12 @@ public sealed partial class FieldParser
         switch (_type)
         {
             case FieldType.String:
-                return _format switch
+                return _kind switch
                 {
-                    "email" => Email().IsMatch(text),
-                    "uri" => Uri.TryCreate(text.ToString(), UriKind.Absolute, out _),
-                    "binary" => Base64.IsValid(text),
-                    "uuid" => Guid.TryParseExact(text, "D", out _),
+                    FormatKind.Email => Email().IsMatch(text),
+                    FormatKind.Uri => Uri.TryCreate(text.ToString(), UriKind.Absolute, out _),
+                    FormatKind.Binary => Base64.IsValid(text),
+                    FormatKind.Uuid => Guid.TryParseExact(text, "D", out _),
                     _ => true,
                 };
             case FieldType.Integer:
@@ -241,8 +269,7 @@ public sealed partial class FieldParser
             return false;
         }
 
-        if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
-                CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
+        if (!csFastFloat.FastDoubleParser.TryParseDouble(text, out var consumed, out var d) || consumed != text.Length || !double.IsFinite(d))
         {
             return false;
         }
@@ -270,11 +297,38 @@ public sealed partial class FieldParser
         return text[start..(end + 1)];
     }
 
+    private static int Digits(ReadOnlySpan<char> digits)
+    {
+        var n = 0;
+        foreach (var c in digits)
+        {
+            n = n * 10 + (c - '0');
+        }
+
+        return n;
+    }
+
     private static bool IsDigits(ReadOnlySpan<char> text) => !text.IsEmpty && !text.ContainsAnyExceptInRange('0', '9');
 
     private bool TryDate(ReadOnlySpan<char> text, out CellValue value)
     {
         value = CellValue.Text;
+        if (_kind == FormatKind.Default)
+        {
+            // The common case, without the general parser: exactly yyyy-MM-dd.
+            if (text.Length == 10 && text[4] == '-' && text[7] == '-' && IsDigits(text[..4]) && IsDigits(text[5..7]) && IsDigits(text[8..]))
+            {
+                int year = Digits(text[..4]), month = Digits(text[5..7]), day = Digits(text[8..]);
+                if (year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month))
+                {
+                    value = CellValue.FromInteger(new DateOnly(year, month, day).DayNumber);
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         DateTime date;
         var ok = _format switch
         {

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MlBuildGuard.Core.DataValidation;
 
 /// <summary>
@@ -23,8 +25,7 @@ public sealed class ColumnProfiler
     private readonly bool _numeric;
     private readonly Histogram? _fixedBins;
     private readonly long[]? _fixedCounts;
-    private Dictionary<long, long>? _grid = new();
-    private int _gridShift = -40; // bin width 2^shift
+    private CountGrid? _grid = new();
     private Dictionary<string, long>? _categories;
     private Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private long _nulls;
@@ -46,7 +47,7 @@ public sealed class ColumnProfiler
 
         if (type.IsCategorical())
         {
-            _categories = new Dictionary<string, long>(StringComparer.Ordinal);
+            _categories = new Dictionary<string, long>(); // the default comparer: ordinal, and faster than StringComparer.Ordinal
             _lookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
         }
     }
@@ -95,13 +96,13 @@ public sealed class ColumnProfiler
             return;
         }
 
-        if (_lookup.TryGetValue(text, out var count))
+        if (_categories.Count < MaxDistinctCategories)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(_lookup, text, out _)++;
+        }
+        else if (_lookup.TryGetValue(text, out var count))
         {
             _lookup[text] = count + 1;
-        }
-        else if (_categories.Count < MaxDistinctCategories)
-        {
-            _lookup[text] = 1;
         }
         else
         {
@@ -109,36 +110,7 @@ public sealed class ColumnProfiler
         }
     }
 
-    private void AddToGrid(double x)
-    {
-        var grid = _grid!;
-        while (true)
-        {
-            var index = (long)Math.Floor(Math.ScaleB(x, -_gridShift));
-            if (grid.TryGetValue(index, out var n))
-            {
-                grid[index] = n + 1;
-                return;
-            }
-
-            if (grid.Count < MaxGridBins && Math.Abs(index) < (1L << 52))
-            {
-                grid[index] = 1;
-                return;
-            }
-
-            // Coarsen: merge pairs of bins (width doubles) until the new value fits.
-            _gridShift++;
-            var merged = new Dictionary<long, long>(grid.Count);
-            foreach (var (i, c) in grid)
-            {
-                var j = i >> 1; // floor division by 2, also for negative indices
-                merged[j] = merged.GetValueOrDefault(j) + c;
-            }
-
-            _grid = grid = merged;
-        }
-    }
+    private void AddToGrid(double x) => _grid!.Add(x);
 
     public ColumnProfile Build(long rows)
     {
@@ -156,8 +128,8 @@ public sealed class ColumnProfiler
                 NullFraction = nullFraction,
                 Min = _min,
                 Max = _max,
-                Mean = Round(_mean),
-                StdDev = Round(_values > 1 ? Math.Sqrt(_m2 / (_values - 1)) : 0),
+                Mean = Finite(Round(_mean)),
+                StdDev = Finite(Round(_values > 1 ? Math.Sqrt(_m2 / (_values - 1)) : 0)), // overflow (values near ±1e308) leaves them out
                 Histogram = _fixedBins is not null
                     ? new Histogram(_fixedBins.Edges, _fixedCounts!.Select(c => Round((double)c / _values)).ToArray())
                     : GridHistogram(),
@@ -193,19 +165,18 @@ public sealed class ColumnProfiler
     /// <summary>Cuts the grid into up to <see cref="TargetBins"/> bins of about equal share, at grid boundaries.</summary>
     private Histogram GridHistogram()
     {
-        var cells = _grid!.OrderBy(c => c.Key).ToArray();
-        var width = Math.ScaleB(1.0, _gridShift);
+        var cells = _grid!.Cells().ToArray();
         var edges = new List<double> { _min };
         var counts = new List<long>();
         long inBin = 0, seen = 0;
         for (var i = 0; i < cells.Length; i++)
         {
-            inBin += cells[i].Value;
-            seen += cells[i].Value;
+            inBin += cells[i].Count;
+            seen += cells[i].Count;
             var target = (double)_values * (counts.Count + 1) / TargetBins;
             if (i < cells.Length - 1 && seen >= target && counts.Count < TargetBins - 1)
             {
-                edges.Add((cells[i].Key + 1) * width);
+                edges.Add(cells[i].UpperEdge);
                 counts.Add(inBin);
                 inBin = 0;
             }
@@ -216,7 +187,122 @@ public sealed class ColumnProfiler
         return new Histogram(edges.ToArray(), counts.Select(c => Round((double)c / _values)).ToArray());
     }
 
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
     /// <summary>Six significant digits: enough for drift, and short, stable numbers in the lock.</summary>
     public static double Round(double value) =>
         value == 0 || !double.IsFinite(value) ? value : Math.Round(value, Math.Clamp(5 - (int)Math.Floor(Math.Log10(Math.Abs(value))), 0, 15));
+}
+
+/// <summary>
+/// Exact counts of numbers on a grid of bins of width 2^shift, aligned at zero, in one array of at most
+/// <see cref="ColumnProfiler.MaxGridBins"/> consecutive bins. A value outside the window widens it; when the window would
+/// exceed its size, the bin width doubles (neighbouring bins merge), so memory stays fixed whatever the range.
+/// </summary>
+internal sealed class CountGrid
+{
+    private readonly long[] _counts = new long[ColumnProfiler.MaxGridBins];
+    private long _first; // grid index of _counts[0]
+    private int _used;   // bins in use, from _counts[0]
+    private int _shift = -40;
+
+    public void Add(double x)
+    {
+        var scaled = Math.Floor(Math.ScaleB(x, -_shift));
+        if (_used > 0 && Math.Abs(scaled) < Limit)
+        {
+            var at = (long)scaled - _first;
+            if ((ulong)at < (ulong)_used)
+            {
+                _counts[at]++;
+                return;
+            }
+        }
+
+        AddOutside(x);
+    }
+
+    private const double Limit = 1L << 52;
+
+    private void AddOutside(double x)
+    {
+        while (true)
+        {
+            var scaled = Math.Floor(Math.ScaleB(x, -_shift));
+            if (!(Math.Abs(scaled) < Limit))
+            {
+                Coarsen();
+                continue;
+            }
+
+            var index = (long)scaled;
+
+            if (_used == 0)
+            {
+                _first = index;
+                _used = 1;
+                _counts[0] = 1;
+                return;
+            }
+
+            var first = Math.Min(_first, index);
+            var last = Math.Max(_first + _used - 1, index);
+            if (last - first + 1 > _counts.Length)
+            {
+                Coarsen();
+                continue;
+            }
+
+            if (index < _first)
+            {
+                var shiftBy = (int)(_first - index);
+                Array.Copy(_counts, 0, _counts, shiftBy, _used);
+                Array.Clear(_counts, 0, shiftBy);
+                _first = index;
+                _used += shiftBy;
+            }
+            else
+            {
+                _used = (int)(index - _first + 1);
+            }
+
+            _counts[index - _first]++;
+            return;
+        }
+    }
+
+    /// <summary>Doubles the bin width: bin i merges into i >> 1 (floor division, also below zero).</summary>
+    private void Coarsen()
+    {
+        _shift++;
+        if (_used == 0)
+        {
+            return;
+        }
+
+        var first = _first >> 1;
+        var last = (_first + _used - 1) >> 1;
+        var merged = new long[last - first + 1];
+        for (var i = 0; i < _used; i++)
+        {
+            merged[((_first + i) >> 1) - first] += _counts[i];
+        }
+
+        Array.Clear(_counts);
+        merged.CopyTo(_counts, 0);
+        _first = first;
+        _used = merged.Length;
+    }
+
+    /// <summary>Non-empty bins in order, with the upper edge of each.</summary>
+    public IEnumerable<(long Count, double UpperEdge)> Cells()
+    {
+        for (var i = 0; i < _used; i++)
+        {
+            if (_counts[i] > 0)
+            {
+                yield return (_counts[i], Math.ScaleB(_first + i + 1, _shift));
+            }
+        }
+    }
 }

@@ -134,7 +134,7 @@ public sealed class TextGuardStream(Stream inner, bool quoted, int maxRowBytes =
 
     private void Track(ReadOnlySpan<byte> chunk)
     {
-        if (!quoted)
+        if (!quoted || (!_inQuotes && !chunk.Contains((byte)'"')))
         {
             var lines = chunk.Count((byte)'\n');
             if (lines > 0)

@@ -7,18 +7,33 @@ namespace MlBuildGuard.Core.DataValidation;
 /// and a key seen before is a duplicate. Rows with a null in the key are left to <c>required</c> (primary keys) or
 /// exempt (unique keys), as in SQL.
 /// </summary>
-internal sealed class KeyState(ViolationRule rule, int[] fields, long limit)
+internal sealed class KeyState
 {
-    private readonly ulong[] _parts = new ulong[fields.Length];
-    private readonly bool[] _set = new bool[fields.Length];
+    private readonly int[] _fields;
+    private readonly ulong[] _parts;
+    private readonly bool[] _set;
     private readonly ViolationTally _duplicates = new();
+    private readonly KeyBatch _batch;
     private bool _null;
     private long _line;
     private int _column;
 
-    public ViolationRule Rule { get; } = rule;
+    public KeyState(ViolationRule rule, int[] fields, long limit)
+    {
+        Rule = rule;
+        _fields = fields;
+        _parts = new ulong[fields.Length];
+        _set = new bool[fields.Length];
+        _batch = new KeyBatch(new HashedKeySet(limit), (line, column) => _duplicates.Add(line, column));
+    }
 
-    public HashedKeySet Seen { get; } = new(limit);
+    public ViolationRule Rule { get; }
+
+    public HashedKeySet Seen => _batch.Set;
+
+    public void Flush() => _batch.Flush();
+
+    public bool Covers(int field) => Array.IndexOf(_fields, field) >= 0;
 
     public void BeginRow()
     {
@@ -29,7 +44,7 @@ internal sealed class KeyState(ViolationRule rule, int[] fields, long limit)
 
     public void Part(int field, ulong hash, long line, int column)
     {
-        var at = Array.IndexOf(fields, field);
+        var at = Array.IndexOf(_fields, field);
         if (at < 0)
         {
             return;
@@ -45,7 +60,7 @@ internal sealed class KeyState(ViolationRule rule, int[] fields, long limit)
 
     public void NullPart(int field)
     {
-        if (Array.IndexOf(fields, field) >= 0)
+        if (Array.IndexOf(_fields, field) >= 0)
         {
             _null = true;
         }
@@ -64,10 +79,7 @@ internal sealed class KeyState(ViolationRule rule, int[] fields, long limit)
             key = ValueKey.Combine(key, _parts[i]);
         }
 
-        if (!Seen.Add(key))
-        {
-            _duplicates.Add(_line, _column);
-        }
+        _batch.Add(key, _line, _column);
     }
 
     public IEnumerable<Finding> Findings(string file, string subject, bool hasLines, IReadOnlyList<SchemaField> schemaFields)
@@ -77,7 +89,7 @@ internal sealed class KeyState(ViolationRule rule, int[] fields, long limit)
             yield break;
         }
 
-        var names = string.Join(", ", fields.Select(f => schemaFields[f].Name));
+        var names = string.Join(", ", _fields.Select(f => schemaFields[f].Name));
         var first = _duplicates.Places[0];
         yield return Finding.Create(RuleCatalog.DataSchemaViolation,
             hasLines ? new SourceLocation(file, (int)first.Line, first.Column) : new SourceLocation(file), subject,
@@ -90,7 +102,7 @@ internal sealed class LabelCounter
 {
     public const int MaxLabels = 10_000;
 
-    private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _counts = new(); // ordinal (the default comparer is the fastest)
 
     public bool Overflowed { get; private set; }
 
@@ -99,13 +111,13 @@ internal sealed class LabelCounter
     public void Add(ReadOnlySpan<char> value)
     {
         var lookup = _counts.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(value, out var n))
+        if (_counts.Count < MaxLabels)
+        {
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(lookup, value, out _)++;
+        }
+        else if (lookup.TryGetValue(value, out var n))
         {
             lookup[value] = n + 1;
-        }
-        else if (_counts.Count < MaxLabels)
-        {
-            lookup[value] = 1;
         }
         else
         {

@@ -47,6 +47,10 @@ public sealed class TableValidator : ITableSink
 
         keys.AddRange(schema.UniqueKeys.Select(k => new KeyState(ViolationRule.UniqueKey, k.Select(IndexOf).ToArray(), schema.Expectations.MaxUniqueKeys)));
         _keys = keys.ToArray();
+        foreach (var state in _fields)
+        {
+            state.InKey = _keys.Any(k => k.Covers(state.Index));
+        }
     }
 
     public long Rows => _rows;
@@ -102,9 +106,12 @@ public sealed class TableValidator : ITableSink
         {
             state.Violation(ViolationRule.Type, line, charColumn, text);
             state.NonNull++;
-            foreach (var key in _keys)
+            if (state.InKey)
             {
-                key.Part(state.Index, ValueKey.Of(text, CellValue.Text), line, charColumn);
+                foreach (var key in _keys)
+                {
+                    key.Part(state.Index, ValueKey.Of(text, CellValue.Text), line, charColumn);
+                }
             }
 
             return;
@@ -142,7 +149,7 @@ public sealed class TableValidator : ITableSink
         }
 
         ulong hash = 0;
-        if (constraints.Enum is not null || state.Unique is not null || _keys.Length > 0)
+        if (constraints.Enum is not null || state.Unique is not null || state.InKey)
         {
             hash = ValueKey.Of(text, value);
         }
@@ -152,14 +159,14 @@ public sealed class TableValidator : ITableSink
             state.Violation(ViolationRule.Enum, line, charColumn, text);
         }
 
-        if (state.Unique is { } seen && !seen.Add(hash))
-        {
-            state.Violation(ViolationRule.Unique, line, charColumn, text);
-        }
+        state.Unique?.Add(hash, line, charColumn);
 
-        foreach (var key in _keys)
+        if (state.InKey)
         {
-            key.Part(state.Index, hash, line, charColumn);
+            foreach (var key in _keys)
+            {
+                key.Part(state.Index, hash, line, charColumn);
+            }
         }
 
         state.Profiler.Add(text, value);
@@ -183,9 +190,12 @@ public sealed class TableValidator : ITableSink
             state.Violation(ViolationRule.Required, line, charColumn, ReadOnlySpan<char>.Empty);
         }
 
-        foreach (var key in _keys)
+        if (state.InKey)
         {
-            key.NullPart(state.Index);
+            foreach (var key in _keys)
+            {
+                key.NullPart(state.Index);
+            }
         }
     }
 
@@ -233,8 +243,18 @@ public sealed class TableValidator : ITableSink
 
         foreach (var state in _fields)
         {
+            state.Unique?.Flush();
+        }
+
+        foreach (var key in _keys)
+        {
+            key.Flush();
+        }
+
+        foreach (var state in _fields)
+        {
             findings.AddRange(state.Findings(_file, _subject, _hasLines));
-            if (state.Unique is { Overflowed: true } set)
+            if (state.Unique?.Set is { Overflowed: true } set)
             {
                 findings.Add(LimitFinding($"field '{state.Field.Name}' has more than {set.Limit} distinct values, so 'unique' was not checked beyond them"));
             }
@@ -294,7 +314,11 @@ public sealed class TableValidator : ITableSink
             _missing = (field.MissingValues ?? schema.MissingValues).ToArray();
             _emptyIsMissingOnly = _missing is [""];
             Required = field.Constraints.Required || inPrimaryKey;
-            Unique = field.Constraints.Unique ? new HashedKeySet(schema.Expectations.MaxUniqueKeys) : null;
+            // A primary key of this one field already finds its repeats (reported as primaryKey): one set, not two.
+            var singlePrimaryKey = schema.PrimaryKey is [var only] && only == field.Name;
+            Unique = field.Constraints.Unique && !singlePrimaryKey
+                ? new KeyBatch(new HashedKeySet(schema.Expectations.MaxUniqueKeys), (line, column) => Violation(ViolationRule.Unique, line, column, ReadOnlySpan<char>.Empty))
+                : null;
             Profiler = new ColumnProfiler(field.Type, locked);
             if (schema.Expectations.Labels is { } labels && labels.Field == field.Name)
             {
@@ -311,7 +335,11 @@ public sealed class TableValidator : ITableSink
 
         public bool Required { get; }
 
-        public HashedKeySet? Unique { get; }
+        /// <summary>Whether a primary or unique key includes this field (its values' keys are then computed).</summary>
+        public bool InKey { get; set; }
+
+        /// <summary>The <c>unique</c> check (batched; duplicates are reported with their place, without an excerpt).</summary>
+        public KeyBatch? Unique { get; }
 
         public ColumnProfiler Profiler { get; }
 
