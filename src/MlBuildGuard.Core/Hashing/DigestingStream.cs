@@ -9,18 +9,12 @@ namespace MlBuildGuard.Core.Hashing;
 /// A reader that drives its own reads (a CSV parser) validates a file in the same pass that hashes it: wrap the file in
 /// this stream, let the reader read, then <see cref="Finish"/> hashes whatever the reader left unread.
 /// </summary>
-public sealed class DigestingStream(Stream inner, bool leaveOpen = false) : Stream
+internal sealed class DigestingStream(Stream inner, bool leaveOpen = false) : Models.Containers.ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly PrivateKeyDetector _keys = new();
     private long _total;
     private FileDigest? _digest;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
 
     public override long Length => inner.Length;
 
@@ -71,16 +65,6 @@ public sealed class DigestingStream(Stream inner, bool leaveOpen = false) : Stre
         _digest = digest;
         return digest;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -51,21 +51,8 @@ public static class LockFileReader
         {
             var line = (int)(e.LineNumber ?? -1) + 1;
             var column = lines.ColumnOfLineByte(line, (int)(e.BytePositionInLine ?? 0));
-            throw new LockFileException(Describe(e), line, column);
+            throw new LockFileException(PositionedException.DescribeJsonError(e), line, column);
         }
-    }
-
-    private static string Describe(JsonException e)
-    {
-        // The runtime's message ends with its own position text; ours gives the position, so keep the first sentence.
-        var message = e.Message;
-        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (cut > 0)
-        {
-            message = message[..cut];
-        }
-
-        return "invalid JSON: " + message.TrimEnd('.', ' ');
     }
 
     private static LockFile ParseDocument(ref Utf8JsonReader reader, Utf8LineTable lines)

@@ -80,21 +80,8 @@ public static partial class DocumentParser
         catch (JsonException e)
         {
             var line = (int)(e.LineNumber ?? 0) + 1;
-            throw new SchemaException(DescribeJsonError(e), line, lines.ColumnOfLineByte(line, (int)(e.BytePositionInLine ?? 0)));
+            throw new SchemaException(PositionedException.DescribeJsonError(e), line, lines.ColumnOfLineByte(line, (int)(e.BytePositionInLine ?? 0)));
         }
-    }
-
-    /// <summary>The runtime's JSON message without its own position text (ours gives the position), or a plainer one for NaN.</summary>
-    public static string DescribeJsonError(JsonException e)
-    {
-        var message = e.Message;
-        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (cut > 0)
-        {
-            message = message[..cut];
-        }
-
-        return "invalid JSON: " + message.TrimEnd('.', ' ');
     }
 
     private static DocumentNode ReadJsonValue(ref Utf8JsonReader reader, Utf8LineTable lines, ref int budget)

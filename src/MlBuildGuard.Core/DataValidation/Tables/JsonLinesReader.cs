@@ -175,7 +175,7 @@ public static class JsonLinesReader
         }
         catch (JsonException e)
         {
-            throw new DataFormatException($"line {line} is not valid JSON: {DocumentParser.DescribeJsonError(e)["invalid JSON: ".Length..]}", line, (int)(e.BytePositionInLine ?? 0) + 1);
+            throw new DataFormatException($"line {line} is not valid JSON: {IO.PositionedException.DescribeJsonError(e)["invalid JSON: ".Length..]}", line, (int)(e.BytePositionInLine ?? 0) + 1);
         }
     }
 

@@ -8,7 +8,7 @@ namespace MlBuildGuard.Core.DataValidation;
 /// giant line, or a quote that never closes) before the parser would have to buffer it. For CSV/TSV a row may span lines
 /// inside double quotes, so it follows RFC 4180 quoting; for JSON Lines a row is a line.
 /// </summary>
-public sealed class TextGuardStream(Stream inner, bool quoted, int maxRowBytes = TextGuardStream.DefaultMaxRowBytes) : Stream
+internal sealed class TextGuardStream(Stream inner, bool quoted, int maxRowBytes = TextGuardStream.DefaultMaxRowBytes) : Models.Containers.ReadOnlyStream
 {
     /// <summary>Below Sep's own row limit (16 Mi characters), so the clearer message here comes first.</summary>
     public const int DefaultMaxRowBytes = 8 << 20;
@@ -23,20 +23,6 @@ public sealed class TextGuardStream(Stream inner, bool quoted, int maxRowBytes =
     public long Line { get; private set; } = 1;
 
     public int MaxRowBytes { get; } = maxRowBytes;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -195,14 +181,4 @@ public sealed class TextGuardStream(Stream inner, bool quoted, int maxRowBytes =
             throw new DataFormatException($"the row starting at line {_rowStartLine} is longer than {MaxRowBytes >> 20} MiB{why}; MlBuildGuard bounds a row's size to keep its memory bounded", _rowStartLine, 1);
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
