@@ -71,6 +71,27 @@ public class TableValidationTests : IDisposable
         Assert.Equal("bad.csv", finding.Subject);
     }
 
+    [Theory]
+    [InlineData(TableFormat.Csv)]
+    [InlineData(TableFormat.JsonLines)]
+    public void Checking_on_a_second_thread_gives_the_same_findings_and_profile(TableFormat format)
+    {
+        var rows = Enumerable.Range(1, 30_000).Select(i => (Id: i % 29_000, Age: i % 150, Label: i % 7 == 0 ? "maybe" : "pos", Code: i % 11 == 0 ? "x" : "AB1"));
+        var text = format == TableFormat.Csv
+            ? "id,age,label,code\n" + string.Concat(rows.Select(r => $"{r.Id},{r.Age},{r.Label},{r.Code}\n"))
+            : string.Concat(rows.Select(r => $"{{\"id\": {r.Id}, \"age\": {r.Age}, \"label\": \"{r.Label}\", \"code\": \"{r.Code}\"}}\n"));
+        var path = _data.Write("big." + format.Name(), text);
+        var schema = DataFixture.Schema(Schema);
+
+        var alone = TrainingDataValidator.Validate(new DataValidationRequest { FilePath = path, Format = format, Schema = schema, Pipelined = false });
+        var pipelined = TrainingDataValidator.Validate(new DataValidationRequest { FilePath = path, Format = format, Schema = schema, Pipelined = true });
+
+        Assert.Equal(6, alone.Findings.Count); // id minimum and unique, age maximum, label enum, code minLength and pattern
+        Assert.Equal(alone.Findings.Select(f => (f.Message, f.Location)), pipelined.Findings.Select(f => (f.Message, f.Location)));
+        Assert.True(alone.Profile!.ContentEquals(pipelined.Profile!));
+        Assert.Equal(alone.Sha256, pipelined.Sha256);
+    }
+
     [Fact]
     public void Many_violations_give_one_finding_with_the_total_and_the_first_few_places()
     {
