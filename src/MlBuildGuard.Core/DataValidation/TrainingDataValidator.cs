@@ -27,8 +27,12 @@ public sealed class DataValidationRequest
 
     public DataVerdictCache? Cache { get; init; }
 
-    /// <summary>Check on a second thread while the first one reads (CSV, TSV, JSON Lines; when the machine has two cores).</summary>
-    public bool Pipelined { get; init; } = true;
+    /// <summary>
+    /// Check on a second thread while the first one reads (CSV, TSV, JSON Lines; when the machine has two cores). Off by
+    /// default: on the shared 2-core benchmark machine it cost about a quarter more CPU and was slower in wall time too
+    /// (docs/benchmarks.md); a build has other work for the second core.
+    /// </summary>
+    public bool Pipelined { get; init; }
 }
 
 public sealed class DataValidationResult
@@ -83,7 +87,7 @@ public static class TrainingDataValidator
             {
                 using var file = Sha256File.OpenSequential(request.FilePath);
                 using var digesting = new DigestingStream(file);
-                // With a second core, reading (and hashing) and checking run side by side; the checks see the same rows in order.
+                // Optionally, reading (and hashing) and checking run side by side; the checks see the same rows in order.
                 using var pipeline = request.Pipelined && Environment.ProcessorCount > 1 ? new PipelinedSink(validator) : null;
                 try
                 {
