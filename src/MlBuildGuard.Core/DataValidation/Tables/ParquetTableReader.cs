@@ -20,11 +20,15 @@ public static class ParquetTableReader
     /// <summary>Refuse footers and files that claim more than this many columns (a corrupt or hostile footer).</summary>
     public const int MaxColumns = 10_000;
 
-    public static void Read(Stream stream, ITableSink sink, CancellationToken cancellationToken = default)
+    /// <summary>How long parsing the footer may take: it is milliseconds for any genuine file.</summary>
+    public static readonly TimeSpan DefaultFooterTimeout = TimeSpan.FromSeconds(10);
+
+    public static void Read(Stream stream, ITableSink sink, CancellationToken cancellationToken = default, TimeSpan? footerTimeout = null)
     {
         try
         {
-            ReadAsync(stream, sink, cancellationToken).GetAwaiter().GetResult();
+            var reader = OpenWithDeadline(stream, footerTimeout ?? DefaultFooterTimeout, cancellationToken);
+            ReadAsync(reader, sink, cancellationToken).GetAwaiter().GetResult();
         }
         catch (DataFormatException)
         {
@@ -48,9 +52,47 @@ public static class ParquetTableReader
         return line.Length > 200 ? line[..200] + "…" : line;
     }
 
-    private static async Task ReadAsync(Stream stream, ITableSink sink, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parses the footer on a thread of its own and gives up after <paramref name="timeout"/>: Parquet.Net 6.1.0 loops
+    /// forever, without reading or allocating, on some corrupt footers (found by the fuzz tests). The abandoned thread is a
+    /// background thread, so it never keeps the process alive; the file is reported as unreadable (MLG704).
+    /// </summary>
+    private static ParquetReader OpenWithDeadline(Stream stream, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        ParquetReader? opened = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                opened = ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken).GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "MlBuildGuard Parquet footer",
+        };
+        thread.Start();
+        if (!thread.Join(timeout))
+        {
+            throw new DataFormatException($"its footer could not be parsed within {timeout.TotalSeconds:0} s (a corrupt footer makes the Parquet reader loop)");
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        return opened!;
+    }
+
+    private static async Task ReadAsync(ParquetReader opened, ITableSink sink, CancellationToken cancellationToken)
+    {
+        await using var reader = opened;
         var fields = reader.Schema.GetDataFields();
         if (fields.Length > MaxColumns)
         {
