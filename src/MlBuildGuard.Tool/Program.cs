@@ -21,6 +21,8 @@ public static class Program
         root.Subcommands.Add(VerifyCommand.Create(stdout, stderr));
         root.Subcommands.Add(InitCommand.Create(stdout, stderr));
         root.Subcommands.Add(SecretsCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ValidateCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InferSchemaCommand.Create(stdout, stderr));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

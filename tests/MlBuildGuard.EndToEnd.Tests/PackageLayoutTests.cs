@@ -20,6 +20,16 @@ public sealed class PackageLayoutTests(PackagesFixture packages)
         Assert.Contains("tasks/net10.0/MlBuildGuard.Tasks.dll", entries);
         Assert.Contains("tasks/net10.0/MlBuildGuard.Tasks.deps.json", entries);
         Assert.Contains("tasks/net10.0/MlBuildGuard.Core.dll", entries);
+        // Training-data validation: CSV/TSV, Parquet (with its compression and buffer libraries), YAML schemas, value keys.
+        foreach (var dependency in new[]
+                 {
+                     "Sep", "csFastFloat", "Parquet", "CommunityToolkit.HighPerformance", "Microsoft.IO.RecyclableMemoryStream", "Snappier",
+                     "ZstdSharp", "YamlDotNet", "System.IO.Hashing",
+                 })
+        {
+            Assert.Contains($"tasks/net10.0/{dependency}.dll", entries);
+        }
+
         Assert.DoesNotContain(entries, e => Path.GetFileName(e).StartsWith("Microsoft.Build", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
         Assert.DoesNotContain(entries, e => e.StartsWith("buildTransitive/", StringComparison.Ordinal));

@@ -153,7 +153,7 @@ public sealed class SecretsCommandTests : IDisposable
 
         Assert.Equal((1, 1), (jsonCode, sarifCode));
         using var doc = JsonDocument.Parse(json);
-        var finding = Assert.Single(doc.RootElement.GetProperty("findings").EnumerateArray());
+        var finding = Assert.Single(doc.RootElement.GetProperty("files").EnumerateArray().SelectMany(f => f.GetProperty("findings").EnumerateArray()));
         Assert.Equal(("MLG801", 2, 25), (finding.GetProperty("code").GetString(), finding.GetProperty("line").GetInt32(), finding.GetProperty("column").GetInt32()));
         Assert.Equal("", sarifOut);
         var log = File.ReadAllText(sarif);

@@ -1,8 +1,8 @@
 namespace MlBuildGuard.Testing;
 
 /// <summary>
-/// A second opinion on our JSON from independent validators: CycloneDX's own JavaScript library (strict 1.6 schema) and
-/// ajv with the OMS v1.0 JSON schemas. They live in <c>tests/tools/schema-validation</c>, pinned by its
+/// A second opinion on our JSON from independent validators: CycloneDX's own JavaScript library (strict 1.6 schema),
+/// ajv with the OMS v1.0 JSON schemas, and Frictionless's Table Schema library for schemas and data verdicts. They live in <c>tests/tools/schema-validation</c>, pinned by its
 /// <c>package-lock.json</c>, and are installed once per test run by its <c>setup.sh</c>.
 /// </summary>
 internal static class SchemaValidator
@@ -34,6 +34,22 @@ internal static class SchemaValidator
     {
         var directory = Installed.Value;
         return ExternalTool.Run("node", [Path.Combine(directory, "sigstore-verify.mjs"), bundleFile, publicKeyFile], directory);
+    }
+
+    /// <summary>Is the file a valid Table Schema for Frictionless's own JavaScript library (npm <c>tableschema</c>)? Exit 0 yes, 1 no.</summary>
+    public static (int ExitCode, string Output) TableSchemaDescriptor(string schemaFile) => TableSchemaCheck("schema", schemaFile);
+
+    /// <summary>
+    /// Does every row of each CSV file cast to the schema's types and meet its constraints, for npm <c>tableschema</c>?
+    /// One process for all files (the library takes seconds to load). Exit 0 all valid, 1 not, 2 usage or I/O error;
+    /// the output has a line "valid FILE" or "invalid FILE: errors" per file.
+    /// </summary>
+    public static (int ExitCode, string Output) TableSchemaData(string schemaFile, params string[] csvFiles) => TableSchemaCheck(["data", schemaFile, .. csvFiles]);
+
+    private static (int ExitCode, string Output) TableSchemaCheck(params string[] arguments)
+    {
+        var directory = Installed.Value;
+        return ExternalTool.Run("node", [Path.Combine(directory, "tableschema-check.mjs"), .. arguments], directory);
     }
 
     private static (int ExitCode, string Output) Validate(params string[] arguments)

@@ -196,6 +196,55 @@ public static class RuleCatalog
         "MLG606", "Private key material where it must not be", Severity.Error,
         "'{0}' holds private key material ({1}), where only {2} belongs. Remove it from there, treat the key as compromised, and make a new key pair (mlguard keygen).");
 
+    // ---- training data and model quality ----------------------------------------------------------------------------
+    // Messages never quote more than a short, escaped excerpt of a cell (see DataValidation.CellExcerpt): a cell may hold
+    // personal data or a secret.
+
+    /// <summary>One finding per field and rule: the first few places, the total count.</summary>
+    public static readonly Rule DataSchemaViolation = new(
+        "MLG701", "Training input violates its schema", Severity.Error,
+        "Training input '{0}', field '{1}': {2} value(s) break the {3} rule ({4}); first at {5}{6}. Fix the data, or the schema if it is wrong.");
+
+    /// <summary>The header or the rows do not have the columns the schema declares.</summary>
+    public static readonly Rule DataColumnSetMismatch = new(
+        "MLG701", "Training input violates its schema", Severity.Error,
+        "Training input '{0}' does not have the columns of its schema '{1}': {2}.");
+
+    public static readonly Rule DataExpectationFailed = new(
+        "MLG702", "Training input fails a table expectation", Severity.Error,
+        "Training input '{0}' fails the expectation {1}: {2}.");
+
+    /// <summary>A warning by default; an error when the input declares <c>MaxDrift</c>.</summary>
+    public static readonly Rule DataDrift = new(
+        "MLG703", "Training input drifted from its locked profile", Severity.Warning,
+        "Training input '{0}', column '{1}': {2} {3} exceeds its threshold {4} against the locked profile ({5}). If the new data is intended, update the lock (dotnet build -p:MlGuardUpdateLock=true) and review the profile change it prints.");
+
+    public static readonly Rule DataSchemaInvalid = new(
+        "MLG704", "Invalid schema, expectation or unreadable data", Severity.Error,
+        "The schema '{0}' is invalid: {1}.");
+
+    public static readonly Rule DataUnreadable = new(
+        "MLG704", "Invalid schema, expectation or unreadable data", Severity.Error,
+        "Training input '{0}' cannot be read as {1}: {2}.");
+
+    /// <summary>A check could not be completed within its memory bound: fail closed, and say which bound to raise.</summary>
+    public static readonly Rule DataCheckLimit = new(
+        "MLG704", "Invalid schema, expectation or unreadable data", Severity.Error,
+        "Training input '{0}' could not be fully checked: {1}. Raise mlguard.maxUniqueKeys in the schema if the machine has the memory (about 16 bytes per distinct value).");
+
+    public static readonly Rule MetricRegressed = new(
+        "MLG711", "Model metric regressed or out of bounds", Severity.Error,
+        "Metric '{0}' of '{1}' is {2}: {3}. Improve the model, or change the threshold deliberately (MlMetricThreshold) and say why in the change.");
+
+    public static readonly Rule MetricsMissing = new(
+        "MLG712", "Metrics file missing or malformed, or a gated metric missing", Severity.Error,
+        "Metrics file '{0}' {1}.");
+
+    /// <summary>A warning by default; an error in <c>Locked</c> mode.</summary>
+    public static readonly Rule MetricBaselineOtherData = new(
+        "MLG713", "Metric baseline computed on other evaluation data", Severity.Warning,
+        "The locked metrics of '{0}' were computed on other evaluation data ({1}), so comparing against them is not meaningful; the changes against the baseline were not gated. Update the lock (dotnet build -p:MlGuardUpdateLock=true) so the baseline is this evaluation data's.");
+
     // ---- secrets and personal data ------------------------------------------------------------------------------------
 
     public static readonly Rule CredentialFound = new(

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using MlBuildGuard.Core.Secrets;
 
 namespace MlBuildGuard.Core.Hashing;
@@ -14,20 +12,39 @@ public readonly record struct FileDigest(byte[] Sha256, long Size, bool HoldsPri
 }
 
 /// <summary>
-/// Streams a file through .NET's SHA-256 (<see cref="IncrementalHash"/>) with a pooled buffer; memory stays flat. The
-/// same pass looks for private key material, so a secret among training inputs costs no second read.
+/// Streams a file through .NET's SHA-256 with a pooled buffer (<see cref="DigestingStream"/>); memory stays flat. The same
+/// pass looks for private key material, or runs a whole <see cref="SecretScanner"/>, so a secret among training inputs
+/// costs no second read.
 /// </summary>
 public static class Sha256File
 {
     /// <summary>Large enough to keep syscalls rare, small enough to stay in cache.</summary>
     public const int BufferSize = 1 << 20;
 
-    /// <summary>With a secret scanner, the hash and the scanner take turns on slices this large (they fit in a core's L2 cache).</summary>
-    private const int ScanSlice = 128 << 10;
-
     public static FileDigest Compute(string path, CancellationToken cancellationToken = default) => Compute(path, null, cancellationToken);
 
-    private static FileStream Open(string path) => new(path, new FileStreamOptions
+    /// <summary>
+    /// Hashes the file and gives the same bytes to <paramref name="secrets"/> (a <see cref="SecretScanner"/> for this file)
+    /// in the same pass. When a scanner is given it also decides <see cref="FileDigest.HoldsPrivateKey"/> (its rule set
+    /// includes the private-key rule); its matches are then <see cref="SecretScanner.Complete"/>'s. Without one, only the
+    /// private-key header is looked for.
+    /// </summary>
+    public static FileDigest Compute(string path, SecretScanner? secrets, CancellationToken cancellationToken = default)
+    {
+        using var stream = OpenSequential(path);
+        return Compute(stream, secrets, cancellationToken);
+    }
+
+    public static FileDigest Compute(Stream stream, CancellationToken cancellationToken = default) => Compute(stream, null, cancellationToken);
+
+    public static FileDigest Compute(Stream stream, SecretScanner? secrets, CancellationToken cancellationToken = default)
+    {
+        using var digesting = new DigestingStream(stream, secrets, leaveOpen: true);
+        return digesting.Finish(cancellationToken);
+    }
+
+    /// <summary>Opens a file for one sequential pass (shared with writers' deletes, as the hasher opens files).</summary>
+    public static FileStream OpenSequential(string path) => new(path, new FileStreamOptions
     {
         Mode = FileMode.Open,
         Access = FileAccess.Read,
@@ -35,60 +52,4 @@ public static class Sha256File
         BufferSize = 0,
         Options = FileOptions.SequentialScan,
     });
-
-    public static FileDigest Compute(Stream stream, CancellationToken cancellationToken = default) => Compute(stream, null, cancellationToken);
-
-    /// <summary>
-    /// Hashes the file and gives the same bytes to <paramref name="secrets"/> (a <see cref="SecretScanner"/> for this file)
-    /// in the same pass, so secret scanning costs no second read. When a scanner is given it also decides
-    /// <see cref="FileDigest.HoldsPrivateKey"/> (its rule set includes the private-key rule); its matches are then
-    /// <see cref="SecretScanner.Complete"/>'s. Without one, only the private-key header is looked for.
-    /// </summary>
-    public static FileDigest Compute(string path, SecretScanner? secrets, CancellationToken cancellationToken = default)
-    {
-        using var stream = Open(path);
-        return Compute(stream, secrets, cancellationToken);
-    }
-
-    /// <inheritdoc cref="Compute(string, SecretScanner?, CancellationToken)"/>
-    public static FileDigest Compute(Stream stream, SecretScanner? secrets, CancellationToken cancellationToken = default)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var keys = secrets is null ? new PrivateKeyDetector() : null;
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            long total = 0;
-            int read;
-            while ((read = stream.Read(buffer, 0, BufferSize)) > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (secrets is null)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    keys!.Append(buffer.AsSpan(0, read));
-                }
-                else
-                {
-                    // Slice by slice, so the scanner reads bytes the hash has just pulled into the core's cache.
-                    for (var at = 0; at < read; at += ScanSlice)
-                    {
-                        var n = Math.Min(ScanSlice, read - at);
-                        hash.AppendData(buffer, at, n);
-                        secrets.Append(buffer.AsSpan(at, n));
-                    }
-                }
-
-                total += read;
-            }
-
-            keys?.Complete();
-            var holdsKey = keys?.Found ?? secrets!.Complete().Any(m => m.Kind == SecretKind.PrivateKey);
-            return new FileDigest(hash.GetHashAndReset(), total, holdsKey);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 }

@@ -32,24 +32,8 @@ public static class JsonInput
     /// <summary>1-based line and (UTF-16) column of the first byte that is not UTF-8; null when the text is valid UTF-8.</summary>
     public static (int Line, int Column)? FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
     {
-        if (Utf8.IsValid(utf8))
-        {
-            return null;
-        }
-
-        int line = 1, column = 1;
-        while (!utf8.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf8(utf8, out var rune, out var consumed) != OperationStatus.Done)
-            {
-                return (line, column);
-            }
-
-            (line, column) = rune.Value == '\n' ? (line + 1, 1) : (line, column + rune.Utf16SequenceLength);
-            utf8 = utf8[consumed..];
-        }
-
-        return null;
+        var at = Utf8LineTable.FirstInvalidUtf8(utf8);
+        return at < 0 ? null : new Utf8LineTable(utf8.ToArray()).Position(at);
     }
 
     /// <summary>Parses a document strictly; anything that is not valid JSON text is a <see cref="JsonInputException"/>.</summary>

@@ -23,6 +23,12 @@ public sealed class LockFile
 
     public SortedDictionary<string, LockedFile> ModelOutputs { get; } = new(Utf8OrdinalComparer.Instance);
 
+    /// <summary>Per training input with a schema: its profile (<c>dataProfiles</c>), keyed like <see cref="TrainingInputs"/>.</summary>
+    public SortedDictionary<string, DataValidation.DataProfile> DataProfiles { get; } = new(Utf8OrdinalComparer.Instance);
+
+    /// <summary>Per <c>MlModelMetrics</c> file (project-relative): its metrics and evaluation-input digests (<c>modelMetrics</c>).</summary>
+    public SortedDictionary<string, LockedMetrics> ModelMetrics { get; } = new(Utf8OrdinalComparer.Instance);
+
     /// <summary>Byte offset of each entry's key in the file it was read from (empty for a lock built in memory).</summary>
     internal Dictionary<(LockSection, string), long> EntryOffsets { get; } = new();
 
@@ -46,6 +52,45 @@ public sealed class LockFile
         return copy;
     }
 
+    /// <summary>A copy with the same digests and the given data profiles (entries for inputs no longer profiled are dropped).</summary>
+    public LockFile WithDataProfiles(IEnumerable<KeyValuePair<string, DataValidation.DataProfile>> profiles)
+    {
+        var copy = WithTrainingInputs(TrainingInputs);
+        copy.DataProfiles.Clear();
+        foreach (var (k, v) in profiles)
+        {
+            copy.DataProfiles[k] = v;
+        }
+
+        return copy;
+    }
+
+    /// <summary>A copy with the same digests and profiles and the given model metrics.</summary>
+    public LockFile WithModelMetrics(IEnumerable<KeyValuePair<string, LockedMetrics>> metrics)
+    {
+        var copy = WithTrainingInputs(TrainingInputs);
+        copy.ModelMetrics.Clear();
+        foreach (var (k, v) in metrics)
+        {
+            copy.ModelMetrics[k] = v;
+        }
+
+        return copy;
+    }
+
+    private void CopyQualityTo(LockFile copy)
+    {
+        foreach (var (k, v) in DataProfiles)
+        {
+            copy.DataProfiles[k] = v;
+        }
+
+        foreach (var (k, v) in ModelMetrics)
+        {
+            copy.ModelMetrics[k] = v;
+        }
+    }
+
     public LockFile WithTrainingInputs(IEnumerable<KeyValuePair<string, LockedFile>> inputs)
     {
         var copy = new LockFile();
@@ -59,6 +104,7 @@ public sealed class LockFile
             copy.ModelOutputs[k] = v;
         }
 
+        CopyQualityTo(copy);
         return copy;
     }
 }
@@ -67,6 +113,8 @@ public enum LockSection
 {
     TrainingInputs,
     ModelOutputs,
+    DataProfiles,
+    ModelMetrics,
 }
 
 /// <summary>Orders strings by their UTF-8 bytes (= Unicode code point order), which differs from UTF-16 ordinal order above U+D7FF.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using MlBuildGuard.Core.IO;
 
@@ -35,13 +34,14 @@ public static class LockFileReader
     public static LockFile Parse(ReadOnlySpan<byte> utf8)
     {
         var offset = utf8.StartsWith("\uFEFF"u8) ? 3 : 0;
-        // The JSON reader decodes strings only when asked: bytes that are not UTF-8 are refused here, with their place.
-        if (JsonInput.FirstInvalidUtf8(utf8[offset..]) is { } invalid)
+        var lines = new Utf8LineTable(utf8[offset..]);
+        if (Utf8LineTable.FirstInvalidUtf8(utf8[offset..]) is var bad and >= 0)
         {
-            throw new LockFileException("it is not valid UTF-8", invalid.Line, invalid.Column);
+            // System.Text.Json checks UTF-8 only where it decodes a string, and then throws InvalidOperationException.
+            var (line, column) = lines.Position(bad);
+            throw new LockFileException("it is not valid UTF-8", line, column);
         }
 
-        var lines = new LineTable(utf8, offset);
         var reader = new Utf8JsonReader(utf8[offset..], Options);
         try
         {
@@ -51,17 +51,17 @@ public static class LockFileReader
         {
             var line = (int)(e.LineNumber ?? -1) + 1;
             var column = lines.ColumnOfLineByte(line, (int)(e.BytePositionInLine ?? 0));
-            throw new LockFileException("invalid JSON: " + JsonInput.FirstSentence(e.Message), line, column);
+            throw new LockFileException(PositionedException.DescribeJsonError(e), line, column);
         }
         catch (InvalidOperationException e)
         {
             // A string whose escapes are not valid Unicode (a lone surrogate such as \ud800), met when it is decoded.
-            var (line, column) = lines.Position(reader.TokenStartIndex);
+            var (line, column) = lines.Position((int)reader.TokenStartIndex);
             throw new LockFileException("a string is not valid Unicode: " + JsonInput.FirstSentence(e.Message), line, column);
         }
     }
 
-    private static LockFile ParseDocument(ref Utf8JsonReader reader, LineTable lines)
+    private static LockFile ParseDocument(ref Utf8JsonReader reader, Utf8LineTable lines)
     {
         if (!reader.Read())
         {
@@ -97,6 +97,12 @@ public static class LockFileReader
                 case "modelOutputs":
                     ParseSection(ref reader, lines, result, LockSection.ModelOutputs);
                     break;
+                case "dataProfiles":
+                    LockQualitySections.ParseDataProfiles(ref reader, lines, result);
+                    break;
+                case "modelMetrics":
+                    LockQualitySections.ParseModelMetrics(ref reader, lines, result);
+                    break;
                 default:
                     throw new LockFileException($"unknown property '{name}'", line, column);
             }
@@ -115,7 +121,7 @@ public static class LockFileReader
         return result;
     }
 
-    private static void ParseSection(ref Utf8JsonReader reader, LineTable lines, LockFile result, LockSection section)
+    private static void ParseSection(ref Utf8JsonReader reader, Utf8LineTable lines, LockFile result, LockSection section)
     {
         Expect(ref reader, lines, JsonTokenType.StartObject, $"'{SectionName(section)}' must be an object");
         var target = section == LockSection.TrainingInputs ? result.TrainingInputs : result.ModelOutputs;
@@ -141,7 +147,7 @@ public static class LockFileReader
         }
     }
 
-    private static LockedFile ParseEntry(ref Utf8JsonReader reader, LineTable lines, LockSection section, string path)
+    private static LockedFile ParseEntry(ref Utf8JsonReader reader, Utf8LineTable lines, LockSection section, string path)
     {
         Expect(ref reader, lines, JsonTokenType.StartObject, $"entry '{path}' must be an object");
         var start = reader.TokenStartIndex;
@@ -204,7 +210,7 @@ public static class LockFileReader
     }
 
     /// <summary>A model output's <c>entries</c>: archive entry name → SHA-256 of its uncompressed bytes.</summary>
-    private static SortedDictionary<string, string> ParseZipEntries(ref Utf8JsonReader reader, LineTable lines, string path)
+    private static SortedDictionary<string, string> ParseZipEntries(ref Utf8JsonReader reader, Utf8LineTable lines, string path)
     {
         Expect(ref reader, lines, JsonTokenType.StartObject, $"entry '{path}': 'entries' must be an object");
         var entries = new SortedDictionary<string, string>(Utf8OrdinalComparer.Instance);
@@ -292,9 +298,9 @@ public static class LockFileReader
 
     private static string SectionName(LockSection section) => section == LockSection.TrainingInputs ? "trainingInputs" : "modelOutputs";
 
-    private static bool IsLowerHex64(string s) => s.Length == 64 && s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+    internal static bool IsLowerHex64(string s) => s.Length == 64 && s.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
-    private static JsonTokenType Next(ref Utf8JsonReader reader)
+    internal static JsonTokenType Next(ref Utf8JsonReader reader)
     {
         if (!reader.Read())
         {
@@ -304,7 +310,7 @@ public static class LockFileReader
         return reader.TokenType;
     }
 
-    private static (string Name, int Line, int Column) PropertyName(ref Utf8JsonReader reader, LineTable lines, HashSet<string> seen)
+    private static (string Name, int Line, int Column) PropertyName(ref Utf8JsonReader reader, Utf8LineTable lines, HashSet<string> seen)
     {
         var (line, column) = lines.Position(reader.TokenStartIndex);
         var name = reader.GetString()!;
@@ -316,7 +322,7 @@ public static class LockFileReader
         return (name, line, column);
     }
 
-    private static void Expect(ref Utf8JsonReader reader, LineTable lines, JsonTokenType type, string message)
+    private static void Expect(ref Utf8JsonReader reader, Utf8LineTable lines, JsonTokenType type, string message)
     {
         if (reader.TokenType != type)
         {
@@ -324,68 +330,11 @@ public static class LockFileReader
         }
     }
 
-    private static LockFileException At(LineTable lines, ref Utf8JsonReader reader, string message) => At(lines, reader.TokenStartIndex, message);
+    internal static LockFileException At(Utf8LineTable lines, ref Utf8JsonReader reader, string message) => At(lines, reader.TokenStartIndex, message);
 
-    private static LockFileException At(LineTable lines, long offset, string message)
+    internal static LockFileException At(Utf8LineTable lines, long offset, string message)
     {
         var (line, column) = lines.Position(offset);
         return new LockFileException(message, line, column);
-    }
-
-    /// <summary>Maps byte offsets to 1-based line and (UTF-16 character) column.</summary>
-    private sealed class LineTable
-    {
-        private readonly byte[] _bytes;
-        private List<int>? _starts;
-
-        public LineTable(ReadOnlySpan<byte> utf8, int offset) => _bytes = utf8[offset..].ToArray();
-
-        /// <summary>Where each line starts; built the first time a position is asked for.</summary>
-        private List<int> _lineStarts
-        {
-            get
-            {
-                if (_starts is null)
-                {
-                    var starts = new List<int> { 0 };
-                    var span = _bytes.AsSpan();
-                    int at, from = 0;
-                    while ((at = span[from..].IndexOf((byte)'\n')) >= 0)
-                    {
-                        from += at + 1;
-                        starts.Add(from);
-                    }
-
-                    _starts = starts;
-                }
-
-                return _starts;
-            }
-        }
-
-        public (int Line, int Column) Position(long byteIndex)
-        {
-            var index = (int)Math.Min(byteIndex, _bytes.Length);
-            var line = _lineStarts.BinarySearch(index);
-            if (line < 0)
-            {
-                line = ~line - 1;
-            }
-
-            return (line + 1, Chars(_lineStarts[line], index) + 1);
-        }
-
-        public int ColumnOfLineByte(int line, int bytePosition)
-        {
-            if (line < 1 || line > _lineStarts.Count)
-            {
-                return 1;
-            }
-
-            var start = _lineStarts[line - 1];
-            return Chars(start, Math.Min(start + bytePosition, _bytes.Length)) + 1;
-        }
-
-        private int Chars(int start, int end) => end <= start ? 0 : Encoding.UTF8.GetCharCount(_bytes, start, end - start);
     }
 }

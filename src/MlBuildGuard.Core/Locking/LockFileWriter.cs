@@ -15,6 +15,45 @@ public static class LockFileWriter
         writer.WriteNumber("version", LockFile.CurrentVersion);
         WriteSection(writer, "trainingInputs", lockFile.TrainingInputs);
         WriteSection(writer, "modelOutputs", lockFile.ModelOutputs);
+        // Optional sections, written only when they hold something, so locks without data checks stay as they were.
+        if (lockFile.DataProfiles.Count > 0)
+        {
+            writer.WriteStartObject("dataProfiles");
+            foreach (var (path, profile) in lockFile.DataProfiles)
+            {
+                writer.WritePropertyName(path);
+                DataValidation.ProfileJson.Write(writer, profile);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (lockFile.ModelMetrics.Count > 0)
+        {
+            writer.WriteStartObject("modelMetrics");
+            foreach (var (path, metrics) in lockFile.ModelMetrics)
+            {
+                writer.WriteStartObject(path);
+                writer.WriteStartObject("evaluationInputs");
+                foreach (var (input, digest) in metrics.EvaluationInputs)
+                {
+                    writer.WriteString(input, digest);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteStartObject("metrics");
+                foreach (var (name, value) in metrics.Metrics)
+                {
+                    writer.WriteNumber(name, value);
+                }
+
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     });
 

@@ -180,54 +180,8 @@ public static class SecretsCommand
         }
     }
 
-    private static bool WriteReport(Options options, List<(string File, Finding Finding)> findings, TextWriter stdout, TextWriter stderr)
-    {
-        var report = options.Format switch
-        {
-            "json" => Json(findings),
-            "sarif" => Encoding.UTF8.GetString(SarifWriter.ToBytes(findings.Select(f => FindingRecord.From(f.Finding, f.Finding.Severity)).ToList(),
-                Directory.GetCurrentDirectory(), Version)),
-            _ => string.Concat(findings.Select(f => f.Finding.ToCanonicalString() + "\n")),
-        };
-        try
-        {
-            if (options.Output is null)
-            {
-                stdout.Write(report);
-            }
-            else
-            {
-                Core.IO.AtomicFile.WriteAllBytes(options.Output, Encoding.UTF8.GetBytes(report));
-            }
+    private static bool WriteReport(Options options, List<(string File, Finding Finding)> findings, TextWriter stdout, TextWriter stderr) =>
+        FindingsOutput.Write(findings.GroupBy(f => f.File, StringComparer.Ordinal)
+            .Select(g => (g.Key, (IReadOnlyList<Finding>)g.Select(f => f.Finding).ToList())).ToList(), options.Format, options.Output, stdout, stderr);
 
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"mlguard: {options.Output}: {e.Message}");
-            return false;
-        }
-    }
-
-    private static string Json(List<(string File, Finding Finding)> findings)
-    {
-        var document = new
-        {
-            tool = "mlguard",
-            version = Version,
-            findings = findings.Select(f => new
-            {
-                code = f.Finding.Code,
-                severity = f.Finding.Severity.ToString().ToLowerInvariant(),
-                file = f.File,
-                line = f.Finding.Location?.Line ?? 0,
-                column = f.Finding.Location?.Column ?? 0,
-                message = f.Finding.Message,
-                help = f.Finding.Rule.HelpUri,
-            }),
-        };
-        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
-    }
-
-    private static string Version => typeof(SecretsCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }
