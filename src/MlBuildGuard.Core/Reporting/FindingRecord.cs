@@ -45,15 +45,9 @@ public sealed record FindingRecord(
 /// </summary>
 public static class FindingStore
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = false,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static void Write(string folder, string guard, IEnumerable<FindingRecord> records)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), Json);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), FindingStoreJson.Default.FindingRecordArray);
         IO.AtomicFile.WriteAllBytes(Path.Combine(folder, guard + ".json"), bytes);
     }
 
@@ -69,7 +63,7 @@ public static class FindingStore
         {
             try
             {
-                var records = JsonSerializer.Deserialize<FindingRecord[]>(File.ReadAllBytes(file), Json) ?? [];
+                var records = JsonSerializer.Deserialize(File.ReadAllBytes(file), FindingStoreJson.Default.FindingRecordArray) ?? [];
                 // The file is ours, but it lies under obj/: an entry without the fields every finding has is damage, not a finding.
                 if (records.Any(r => r is null || r.Code is null || r.Level is null || r.Message is null))
                 {
@@ -90,3 +84,8 @@ public static class FindingStore
         return all;
     }
 }
+
+/// <summary>The findings files' JSON, generated at compile time (no reflection: the command line is compiled ahead of time).</summary>
+[JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(FindingRecord[]))]
+internal sealed partial class FindingStoreJson : JsonSerializerContext;

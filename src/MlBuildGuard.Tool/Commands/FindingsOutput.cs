@@ -72,36 +72,52 @@ internal static class FindingsOutput
         return string.Concat(listed.Select(f => $"{f.Verdict,-8} {f.Path.PadRight(width)}  {(f.SkippedAsNotAModel ? "not a model" : string.Join(", ", f.Formats!))}\n"));
     }
 
+    /// <summary>The JSON report, written field by field (no reflection, so it works in the ahead-of-time compiled tool).</summary>
     private static string Json(IReadOnlyList<ReportedFile> files)
     {
-        var document = new
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            tool = "mlguard",
-            version = Version,
-            files = files.Select(f => new
+            json.WriteStartObject();
+            json.WriteString("tool", "mlguard");
+            json.WriteString("version", Version);
+            json.WriteStartArray("files");
+            foreach (var file in files)
             {
-                path = f.Path,
-                verdict = f.Verdict,
-                clean = f.Findings.All(x => x.Severity == Severity.Message),
-                formats = f.Formats,
-                findings = f.Findings.Select(x => new
+                json.WriteStartObject();
+                json.WriteString("path", file.Path);
+                json.WriteString("verdict", file.Verdict);
+                json.WriteBoolean("clean", file.Findings.All(x => x.Severity == Severity.Message));
+                if (file.Formats is not null)
                 {
-                    code = x.Code,
-                    severity = x.Severity.ToString().ToLowerInvariant(),
-                    view = x.Subject,
-                    message = x.Message,
-                    line = x.Location?.Line ?? 0,
-                    column = x.Location?.Column ?? 0,
-                    help = x.Rule.HelpUri,
-                }),
-            }),
-        };
-        return JsonSerializer.Serialize(document, new JsonSerializerOptions
-        {
-            WriteIndented = true,
-            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        }) + "\n";
+                    json.WriteStartArray("formats");
+                    file.Formats.ToList().ForEach(json.WriteStringValue);
+                    json.WriteEndArray();
+                }
+
+                json.WriteStartArray("findings");
+                foreach (var finding in file.Findings)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("code", finding.Code);
+                    json.WriteString("severity", finding.Severity.ToString().ToLowerInvariant());
+                    json.WriteString("view", finding.Subject);
+                    json.WriteString("message", finding.Message);
+                    json.WriteNumber("line", finding.Location?.Line ?? 0);
+                    json.WriteNumber("column", finding.Location?.Column ?? 0);
+                    json.WriteString("help", finding.Rule.HelpUri);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
     public static string Version => typeof(FindingsOutput).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
