@@ -17,7 +17,7 @@ internal static class PassCost
     private const int Slice = 128 << 10;
     private const int FileBytes = 16 << 20;
 
-    private static readonly string[] AllConfigurations = ["hash", "hash+key", "hash+secrets", "key", "secrets", "keywords"];
+    private static readonly string[] AllConfigurations = ["hash", "hash+key", "hash+secrets", "hash+keywords", "key", "secrets", "keywords"];
 
     public static int Run(string[] args)
     {
@@ -95,7 +95,7 @@ internal static class PassCost
 
                 secrets?.Append(slice);
                 key?.Append(slice);
-                if (configuration == "keywords")
+                if (configuration.EndsWith("keywords", StringComparison.Ordinal))
                 {
                     hits.Clear();
                     search.FindAll(slice, 0, hits);

@@ -172,9 +172,14 @@ public sealed class KeywordSearch
         static int Compare(KeywordHit a, KeywordHit b) => a.Position != b.Position ? a.Position.CompareTo(b.Position) : a.Keyword.CompareTo(b.Keyword);
     }
 
+    /// <summary>Iterations of the AVX2 loop between two flushes of its candidate blocks (and of its line feed counters).</summary>
+    private const int Stretch = 127;
+
     /// <summary>
     /// 64 bytes per iteration: for each 32, the nibble lookups of the three anchor positions (unaligned loads at +0, +1,
-    /// +2), ANDed; one branch for both. Returns where the scalar loop takes over; adds the line feeds of the bytes covered.
+    /// +2), ANDed; one branch for both. The loop calls nothing, so its tables stay in registers: a 64-byte block with a
+    /// candidate is only noted, and verified (<see cref="Candidates"/>) after the stretch of up to 127 blocks, which keeps
+    /// the hits in position order. Returns where the scalar loop takes over; adds the line feeds of the bytes covered.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FindAvx2<TAscii, TCount>(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits, ref long lineFeeds)
@@ -189,64 +194,86 @@ public sealed class KeywordSearch
         var hi2 = Vector256.Create(_hi[2], _hi[2]);
         var nibble = Vector256.Create((byte)15);
         var lineFeed = Vector256.Create((byte)'\n');
-        ref var start = ref MemoryMarshal.GetReference(data);
+        Span<int> noted = stackalloc int[Stretch];
         var last = data.Length - 64 - (Width - 1);
         while (i <= last)
         {
-            // Per-byte line feed counters may count to 255: 127 iterations add at most 254.
+            // Per-byte line feed counters may count to 255: a stretch adds at most 2 * 127 = 254.
             var counts = Vector256<byte>.Zero;
-            var stop = Math.Min(last, i + 126 * 64);
-            for (; i <= stop; i += 64)
+            var blocks = Math.Min(Stretch, (last - i) / 64 + 1);
+            var found = 0;
+            ref var p = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i);
+            for (var n = 0; n < blocks; n++)
             {
-                var a0 = Vector256.LoadUnsafe(ref start, (nuint)i);
-                var a1 = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
-                var a2 = Vector256.LoadUnsafe(ref start, (nuint)(i + 2));
-                var b0 = Vector256.LoadUnsafe(ref start, (nuint)(i + 32));
-                var b1 = Vector256.LoadUnsafe(ref start, (nuint)(i + 33));
-                var b2 = Vector256.LoadUnsafe(ref start, (nuint)(i + 34));
-                Vector256<byte> ma, mb;
-                if (TAscii.On)
-                {
-                    ma = Avx2.Shuffle(lo0, a0) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(a0.AsUInt16(), 4).AsByte() & nibble)
-                        & Avx2.Shuffle(lo1, a1) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(a1.AsUInt16(), 4).AsByte() & nibble)
-                        & Avx2.Shuffle(lo2, a2) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(a2.AsUInt16(), 4).AsByte() & nibble);
-                    mb = Avx2.Shuffle(lo0, b0) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(b0.AsUInt16(), 4).AsByte() & nibble)
-                        & Avx2.Shuffle(lo1, b1) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(b1.AsUInt16(), 4).AsByte() & nibble)
-                        & Avx2.Shuffle(lo2, b2) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(b2.AsUInt16(), 4).AsByte() & nibble);
-                }
-                else
-                {
-                    ma = Avx2.Shuffle(lo0, a0 & nibble) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(a0.AsUInt16(), 4).AsByte() & nibble)
-                        & Avx2.Shuffle(lo1, a1 & nibble) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(a1.AsUInt16(), 4).AsByte() & nibble)
-                        & Avx2.Shuffle(lo2, a2 & nibble) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(a2.AsUInt16(), 4).AsByte() & nibble);
-                    mb = Avx2.Shuffle(lo0, b0 & nibble) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(b0.AsUInt16(), 4).AsByte() & nibble)
-                        & Avx2.Shuffle(lo1, b1 & nibble) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(b1.AsUInt16(), 4).AsByte() & nibble)
-                        & Avx2.Shuffle(lo2, b2 & nibble) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(b2.AsUInt16(), 4).AsByte() & nibble);
-                }
-
+                var a0 = Vector256.LoadUnsafe(ref p);
+                var a1 = Vector256.LoadUnsafe(ref p, 1);
+                var a2 = Vector256.LoadUnsafe(ref p, 2);
+                var b0 = Vector256.LoadUnsafe(ref p, 32);
+                var b1 = Vector256.LoadUnsafe(ref p, 33);
+                var b2 = Vector256.LoadUnsafe(ref p, 34);
+                var m = Match<TAscii>(a0, a1, a2, lo0, lo1, lo2, hi0, hi1, hi2, nibble)
+                    | Match<TAscii>(b0, b1, b2, lo0, lo1, lo2, hi0, hi1, hi2, nibble);
                 if (TCount.On)
                 {
                     // A match is all ones (-1): subtracting it adds one.
                     counts -= Vector256.Equals(a0, lineFeed) + Vector256.Equals(b0, lineFeed);
                 }
 
-                if ((ma | mb) != Vector256<byte>.Zero)
+                if (m != Vector256<byte>.Zero)
                 {
-                    Candidates(data, i, ma, hits);
-                    Candidates(data, i + 32, mb, hits);
+                    noted[found++] = n;
                 }
+
+                p = ref Unsafe.Add(ref p, 64);
             }
 
             if (TCount.On)
             {
                 lineFeeds += (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
             }
+
+            foreach (var n in noted[..found])
+            {
+                var at = i + 64 * n;
+                ref var block = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at);
+                for (var half = 0; half < 64; half += 32)
+                {
+                    var m = Match<TAscii>(Vector256.LoadUnsafe(ref block, (nuint)half), Vector256.LoadUnsafe(ref block, (nuint)half + 1),
+                        Vector256.LoadUnsafe(ref block, (nuint)half + 2), lo0, lo1, lo2, hi0, hi1, hi2, nibble);
+                    if (m != Vector256<byte>.Zero)
+                    {
+                        Candidates(data, at + half, m, hits);
+                    }
+                }
+            }
+
+            i += 64 * blocks;
         }
 
         return i;
     }
 
-    /// <summary>Verifies each position of a 32-byte block whose bucket mask is not zero.</summary>
+    /// <summary>Per byte of a 32-byte block, the buckets whose anchors may start there (the nibble lookups, ANDed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Match<TAscii>(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2,
+        Vector256<byte> lo0, Vector256<byte> lo1, Vector256<byte> lo2, Vector256<byte> hi0, Vector256<byte> hi1, Vector256<byte> hi2,
+        Vector256<byte> nibble)
+        where TAscii : struct, IFlag
+    {
+        // With ASCII anchors, a byte of 0x80 or more must give 0, which the shuffle does for an index with its top bit set.
+        var l0 = TAscii.On ? v0 : v0 & nibble;
+        var l1 = TAscii.On ? v1 : v1 & nibble;
+        var l2 = TAscii.On ? v2 : v2 & nibble;
+        return Avx2.Shuffle(lo0, l0) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & nibble)
+            & Avx2.Shuffle(lo1, l1) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & nibble)
+            & Avx2.Shuffle(lo2, l2) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & nibble);
+    }
+
+    /// <summary>
+    /// Verifies each position of a 32-byte block whose bucket mask is not zero. The nibble tables admit every mix of
+    /// their keywords' nibbles (hex digests, base64 and UUIDs pass them about once per kilobyte), so each position is
+    /// first narrowed by the exact per-byte tables of the anchor's three bytes; few keywords are then compared.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Candidates(ReadOnlySpan<byte> data, int at, Vector256<byte> m, List<KeywordHit> hits)
     {
@@ -255,7 +282,12 @@ public sealed class KeywordSearch
         {
             var j = BitOperations.TrailingZeroCount(positions);
             positions &= positions - 1;
-            Verify(data, 0, at + j, m.GetElement(j), hits);
+            var p = at + j; // the AVX2 loop leaves Width - 1 bytes after each block
+            var buckets = _table[0][data[p]] & _table[1][data[p + 1]] & _table[2][data[p + 2]];
+            if (buckets != 0)
+            {
+                Verify(data, 0, p, (uint)buckets, hits);
+            }
         }
     }
 
