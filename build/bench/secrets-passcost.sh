@@ -19,6 +19,8 @@
 # 2. Instructions (valgrind callgrind, unaffected by load): instructions per byte of each configuration. valgrind does
 #    not run SHA-NI, so its SHA-256 is OpenSSL's fallback; the ratio that stands for the real pass divides the scanner's
 #    instructions per byte by those of the SHA-NI loop the CPU really runs (read from libcrypto by sha_ni_loop.py).
+#    Caution: under valgrind the JIT was seen compiling the scanner with MinOpts (DOTNET_JitDisasmSummary=1), so these
+#    counts compare builds but do not give the optimised scanner's cost; the CPU-time ratios answer SPEC §8.
 set -euo pipefail
 export LC_ALL=C
 BENCH_NAME=secrets-passcost
