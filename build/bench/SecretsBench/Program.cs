@@ -8,6 +8,7 @@ using MlBuildGuard.Testing.Secrets;
 // SecretsBench bulk DIR MIB                          MIB of CSV (16 MiB files, one planted credential each)
 // SecretsBench score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON   recall and false alarms, as Markdown
 // SecretsBench hash [--secrets] DIR                  the training-input hashing pass over DIR, with or without secrets
+// SecretsBench passcost DIR [--mib N] [--rounds R] [--only C,…]   thread CPU time of hashing with and without the scanners
 switch (args.FirstOrDefault())
 {
     case "generate":
@@ -20,8 +21,10 @@ switch (args.FirstOrDefault())
         return Score.Run(args[1], args[2], args[3], args[4]);
     case "hash":
         return HashPass.Run(args.Contains("--secrets"), args[^1]);
+    case "passcost":
+        return PassCost.Run(args);
     default:
-        Console.Error.WriteLine("usage: SecretsBench generate DIR ONNX | bulk DIR MIB | score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON | hash [--secrets] DIR");
+        Console.Error.WriteLine("usage: SecretsBench generate DIR ONNX | bulk DIR MIB | score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON | hash [--secrets] DIR | passcost DIR [--mib N] [--rounds R] [--only C,…]");
         return 2;
 }
 

@@ -43,7 +43,7 @@ public sealed class SecretScanner
     private int _tailLength;
     private long _tailStart;
     private long _end;
-    private long _newlinesBeforeTail;
+    private long _lineFeeds; // '\n' bytes in [0, _end), counted by the keyword search as it reads each chunk
     private long _lastNewlineBeforeTail = -1;
     private long _nextUnanchored;
     private bool _completed;
@@ -155,13 +155,9 @@ public sealed class SecretScanner
     {
         _hits.Clear();
         var search = _set.Search;
-        if (search.Keywords.Count == 0)
-        {
-            return;
-        }
 
         // Keywords that start in the kept tail and end in this chunk.
-        var fromTail = Math.Min(_tailLength, search.MaxLength - 1);
+        var fromTail = search.Keywords.Count == 0 ? 0 : Math.Min(_tailLength, search.MaxLength - 1);
         if (fromTail > 0)
         {
             var fromChunk = Math.Min(chunk.Length, search.MaxLength - 1);
@@ -179,7 +175,7 @@ public sealed class SecretScanner
             }
         }
 
-        search.FindAll(chunk, 0, _hits);
+        _lineFeeds += search.FindAllCountingLineFeeds(chunk, _hits);
     }
 
     /// <summary>Asks for rule <paramref name="r"/> to run around a keyword at <paramref name="position"/>; overlapping requests merge.</summary>
@@ -355,8 +351,13 @@ public sealed class SecretScanner
 
         _unplaced.Sort((a, b) => a.Offset.CompareTo(b.Offset));
         var cursor = _tailStart;
-        var lines = _newlinesBeforeTail;
         var lastNewline = _lastNewlineBeforeTail;
+
+        // Lines are only counted where a match needs them: those before the kept tail are all the stream's line feeds
+        // less the tail's and the chunk's.
+        var lines = _lineFeeds;
+        var ignored = -1L;
+        CountNewlines(_tailStart, _end, chunk, chunkStart, ref lines, ref ignored, subtract: true);
         foreach (var found in _unplaced)
         {
             var target = Math.Max(found.Offset, _tailStart);
@@ -369,7 +370,7 @@ public sealed class SecretScanner
         _unplaced.Clear();
     }
 
-    private void CountNewlines(long from, long to, ReadOnlySpan<byte> chunk, long chunkStart, ref long lines, ref long lastNewline)
+    private void CountNewlines(long from, long to, ReadOnlySpan<byte> chunk, long chunkStart, ref long lines, ref long lastNewline, bool subtract = false)
     {
         if (to <= from)
         {
@@ -379,24 +380,49 @@ public sealed class SecretScanner
         if (from < chunkStart)
         {
             var part = _tail.AsSpan((int)(from - _tailStart), (int)(Math.Min(to, chunkStart) - from));
-            Count(part, from, ref lines, ref lastNewline);
+            Count(part, from, ref lines, ref lastNewline, subtract);
         }
 
         if (to > chunkStart)
         {
             var begin = (int)Math.Max(0, from - chunkStart);
-            Count(chunk[begin..(int)(to - chunkStart)], chunkStart + begin, ref lines, ref lastNewline);
+            Count(chunk[begin..(int)(to - chunkStart)], chunkStart + begin, ref lines, ref lastNewline, subtract);
         }
 
-        static void Count(ReadOnlySpan<byte> part, long offset, ref long lines, ref long lastNewline)
+        static void Count(ReadOnlySpan<byte> part, long offset, ref long lines, ref long lastNewline, bool subtract)
         {
             var n = part.Count((byte)'\n');
             if (n > 0)
             {
-                lines += n;
+                lines += subtract ? -n : n;
                 lastNewline = offset + part.LastIndexOf((byte)'\n');
             }
         }
+    }
+
+    /// <summary>The last '\n' in bytes [from, to) of the kept tail and the current chunk, or -1.</summary>
+    private long LastNewline(long from, long to, ReadOnlySpan<byte> chunk, long chunkStart)
+    {
+        if (to > chunkStart)
+        {
+            var begin = (int)Math.Max(0, from - chunkStart);
+            var at = chunk[begin..(int)(to - chunkStart)].LastIndexOf((byte)'\n');
+            if (at >= 0)
+            {
+                return chunkStart + begin + at;
+            }
+        }
+
+        if (from < chunkStart)
+        {
+            var at = _tail.AsSpan((int)(from - _tailStart), (int)(Math.Min(to, chunkStart) - from)).LastIndexOf((byte)'\n');
+            if (at >= 0)
+            {
+                return from + at;
+            }
+        }
+
+        return -1;
     }
 
     private void Record(int rule, long offset, string fingerprint, int line, int column)
@@ -410,12 +436,19 @@ public sealed class SecretScanner
         _found.Add(new Located(rule, offset, fingerprint, line, column));
     }
 
-    /// <summary>Keeps the last bytes of the stream as the new tail, and counts the lines of what is let go.</summary>
+    /// <summary>
+    /// Keeps the last bytes of the stream as the new tail, and remembers the last line feed of what is let go (searched
+    /// backwards from the new tail, so in text it is a few bytes away; line feeds are counted by the keyword search).
+    /// </summary>
     private void Slide(ReadOnlySpan<byte> chunk, long chunkStart)
     {
         var keep = (int)Math.Min(_tail.Length, _end - _tailStart);
         var newStart = _end - keep;
-        CountNewlines(_tailStart, newStart, chunk, chunkStart, ref _newlinesBeforeTail, ref _lastNewlineBeforeTail);
+        if (newStart > _tailStart && LastNewline(_tailStart, newStart, chunk, chunkStart) is var lastNewline and >= 0)
+        {
+            _lastNewlineBeforeTail = lastNewline;
+        }
+
         if (chunk.Length >= keep)
         {
             chunk[^keep..].CopyTo(_tail);

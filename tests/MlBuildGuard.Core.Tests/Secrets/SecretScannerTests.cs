@@ -156,6 +156,53 @@ public sealed class SecretScannerTests
             Assert.Equal(expected.OrderBy(h => h.Position).ThenBy(h => h.Keyword), hits.OrderBy(h => h.Position).ThenBy(h => h.Keyword));
         }
     }
+
+    [Fact]
+    public void The_built_in_keywords_are_found_in_order_from_any_start_with_the_line_feeds_counted()
+    {
+        // The built-in set anchors keywords at bytes inside them and runs the AVX2 loop 64 bytes at a time: plant
+        // keywords (in mixed case) in random bytes and text around block edges, and compare with a naive search.
+        var search = SecretRuleSet.BuiltIn.Search;
+        var random = new Random(7);
+        const string Filler = "abc xyz,0123\n\"=:/_-KEY\xff\x80\0";
+        for (var round = 0; round < 200; round++)
+        {
+            var data = new byte[random.Next(0, 400)];
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = round % 2 == 0 ? (byte)random.Next(256) : (byte)Filler[random.Next(Filler.Length)];
+            }
+
+            for (var n = random.Next(0, 6); n > 0 && data.Length > 0; n--)
+            {
+                var keyword = search.Keywords[random.Next(search.Keywords.Count)];
+                var text = keyword.IgnoreCase && random.Next(2) == 0 ? keyword.Text.ToUpperInvariant() : keyword.Text;
+                var at = random.Next(data.Length);
+                Encoding.ASCII.GetBytes(text).AsSpan(0, Math.Min(text.Length, data.Length - at)).CopyTo(data.AsSpan(at));
+            }
+
+            var from = round % 3 == 0 ? random.Next(0, data.Length + 1) : 0;
+            var expected = new List<KeywordHit>();
+            for (var at = from; at < data.Length; at++)
+            {
+                for (var k = 0; k < search.Keywords.Count; k++)
+                {
+                    if (search.Matches(data, at, k))
+                    {
+                        expected.Add(new KeywordHit(at, k));
+                    }
+                }
+            }
+
+            var hits = new List<KeywordHit>();
+            search.FindAll(data, from, hits);
+            Assert.Equal(expected, hits);
+            hits.Clear();
+            var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
+            Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
+            Assert.Equal(expected.Where(h => h.Position >= from), hits.Where(h => h.Position >= from));
+        }
+    }
 }
 
 /// <summary>The integration point for the training-input guard: the hashing pass feeding a scanner.</summary>

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -12,33 +14,33 @@ public readonly record struct Keyword(string Text, bool IgnoreCase);
 public readonly record struct KeywordHit(int Position, int Keyword);
 
 /// <summary>
-/// Finds many short keywords in bytes at once, fast enough to run beside SHA-256 in the same pass (SPEC §8). It is the
-/// "Teddy" technique: the keywords are spread over 8 buckets (one bit each), and for every 32-byte block two SIMD
-/// nibble-table lookups per fingerprint byte say which buckets' first four bytes could start at each position (keywords
-/// are spread so that each bucket's tables stay tight). Only those
-/// few candidates are compared with the keywords themselves. .NET's <c>SearchValues&lt;string&gt;</c> does the same for
-/// UTF-16 text; secrets are scanned as raw bytes, and widening every byte to a char first costs more than the search.
-/// Without SIMD a table-driven scalar loop gives the same answers.
+/// Finds many short keywords in bytes at once, cheaply enough to run beside SHA-256 in the same pass (SPEC §8). Each
+/// keyword is looked for by a three-byte anchor inside it, with the keywords spread over 8 buckets
+/// (<see cref="KeywordBuckets"/>): per 32 bytes, two SIMD nibble-table lookups per anchor position say which buckets'
+/// anchors could be at each position, and only those few candidates are compared with the keywords themselves, eight
+/// bytes at a time. The same loop counts line feeds for the scanner, so its bytes are read once. .NET's
+/// <c>SearchValues&lt;string&gt;</c> does the same for UTF-16 text; secrets are scanned as raw bytes, and widening every
+/// byte to a char first costs more than the search. Without SIMD a table-driven scalar loop gives the same answers.
 /// </summary>
 public sealed class KeywordSearch
 {
-    private const int Fingerprint = 4;
-    private const int Buckets = 8;
+    private const int Width = KeywordBuckets.Width;
 
     private readonly byte[][] _lower; // keyword bytes, letters lowered where the keyword ignores case
     private readonly bool[] _ignoreCase;
+    private readonly int[] _anchor;
     private readonly int[][] _bucketKeywords;
+    private readonly Vector128<byte>[] _lo;
+    private readonly Vector128<byte>[] _hi;
+    private readonly byte[][] _table;
+    private readonly bool _asciiAnchors;
+    private readonly bool _anchorsMove; // some anchor is not at its keyword's start, so hits can come out of order
 
-    // Per keyword and fingerprint position, the sets of low and high nibbles it admits (bit n = nibble n).
-    private readonly (int Low, int High)[][] _nibbles;
-
-    // Nibble tables per fingerprint position: lo[k][n] / hi[k][n] hold the buckets whose keywords may have a byte with that
-    // low / high nibble at position k. A byte's buckets at position k are lo[k][b & 15] & hi[k][b >> 4].
-    private readonly Vector128<byte>[] _lo = new Vector128<byte>[Fingerprint];
-    private readonly Vector128<byte>[] _hi = new Vector128<byte>[Fingerprint];
-
-    // The exact per-byte bucket masks, for the scalar path and the last bytes of the data.
-    private readonly byte[][] _table = new byte[Fingerprint][];
+    // The first (up to) eight bytes of each keyword for a quick comparison: data bytes ORed with Fold (0x20 on letters
+    // that match in either case) and ANDed with Mask (the keyword's bytes) must equal Head.
+    private readonly ulong[] _head;
+    private readonly ulong[] _fold;
+    private readonly ulong[] _mask;
 
     public KeywordSearch(IReadOnlyList<Keyword> keywords)
     {
@@ -46,6 +48,9 @@ public sealed class KeywordSearch
         Keywords = keywords;
         _lower = new byte[keywords.Count][];
         _ignoreCase = new bool[keywords.Count];
+        _head = new ulong[keywords.Count];
+        _fold = new ulong[keywords.Count];
+        _mask = new ulong[keywords.Count];
         for (var i = 0; i < keywords.Count; i++)
         {
             var text = keywords[i].Text;
@@ -57,64 +62,26 @@ public sealed class KeywordSearch
             _ignoreCase[i] = keywords[i].IgnoreCase;
             _lower[i] = text.Select(c => (byte)(keywords[i].IgnoreCase ? char.ToLowerInvariant(c) : c)).ToArray();
             MaxLength = Math.Max(MaxLength, text.Length);
-        }
-
-        _nibbles = _lower.Select((bytes, i) => Enumerable.Range(0, Fingerprint).Select(k =>
-        {
-            int low = 0, high = 0;
-            foreach (var value in Variants(bytes, k, _ignoreCase[i]))
+            for (var n = 0; n < Math.Min(8, text.Length); n++)
             {
-                low |= 1 << (value & 15);
-                high |= 1 << (value >> 4);
-            }
-
-            return (low, high);
-        }).ToArray()).ToArray();
-
-        // Each bucket admits the nibble combinations of all its keywords, so a bucket of unlike keywords lets through
-        // much more than its keywords: put each keyword (the least specific first) where it widens a bucket least.
-        var bucketLists = Enumerable.Range(0, Buckets).Select(_ => new List<int>()).ToArray();
-        var order = Enumerable.Range(0, keywords.Count).OrderByDescending(i => Admitted([i])).ThenBy(i => keywords[i].Text, StringComparer.Ordinal);
-        foreach (var keyword in order)
-        {
-            var best = Enumerable.Range(0, Buckets)
-                .OrderBy(b => Admitted([.. bucketLists[b], keyword]) - Admitted(bucketLists[b]))
-                .ThenBy(b => bucketLists[b].Count)
-                .First();
-            bucketLists[best].Add(keyword);
-        }
-
-        _bucketKeywords = bucketLists.Select(l => l.ToArray()).ToArray();
-        var lo = new byte[Fingerprint, 16];
-        var hi = new byte[Fingerprint, 16];
-        for (var k = 0; k < Fingerprint; k++)
-        {
-            _table[k] = new byte[256];
-        }
-
-        for (var b = 0; b < Buckets; b++)
-        {
-            var bit = (byte)(1 << b);
-            foreach (var keyword in _bucketKeywords[b])
-            {
-                var bytes = _lower[keyword];
-                for (var k = 0; k < Fingerprint; k++)
+                var b = _lower[i][n];
+                _head[i] |= (ulong)b << (8 * n);
+                _mask[i] |= 0xFFUL << (8 * n);
+                if (_ignoreCase[i] && b is >= (byte)'a' and <= (byte)'z')
                 {
-                    foreach (var value in Variants(bytes, k, _ignoreCase[keyword]))
-                    {
-                        lo[k, value & 15] |= bit;
-                        hi[k, value >> 4] |= bit;
-                        _table[k][value] |= bit;
-                    }
+                    _fold[i] |= 0x20UL << (8 * n);
                 }
             }
         }
 
-        for (var k = 0; k < Fingerprint; k++)
-        {
-            _lo[k] = Vector128.Create(Enumerable.Range(0, 16).Select(n => lo[k, n]).ToArray());
-            _hi[k] = Vector128.Create(Enumerable.Range(0, 16).Select(n => hi[k, n]).ToArray());
-        }
+        var buckets = new KeywordBuckets(_lower, _ignoreCase);
+        _anchor = buckets.Anchor;
+        _bucketKeywords = buckets.Members;
+        _lo = buckets.Low;
+        _hi = buckets.High;
+        _table = buckets.Exact;
+        _asciiAnchors = buckets.AsciiAnchors;
+        _anchorsMove = _anchor.Any(a => a > 0);
     }
 
     public IReadOnlyList<Keyword> Keywords { get; }
@@ -123,107 +90,101 @@ public sealed class KeywordSearch
     public int MaxLength { get; }
 
     /// <summary>
-    /// The expected share of positions of ordinary text that a bucket of these keywords lets through its nibble tables:
-    /// over the fingerprint positions, the product of the frequencies of the bytes whose low and high nibbles the bucket
-    /// admits there. Text is modelled roughly (lowercase letters common, then spaces, digits, capitals, punctuation).
-    /// </summary>
-    private double Admitted(IReadOnlyCollection<int> bucket)
-    {
-        if (bucket.Count == 0)
-        {
-            return 0;
-        }
-
-        double product = 1;
-        for (var k = 0; k < Fingerprint; k++)
-        {
-            // The low and high nibbles admitted at k, as 16-bit sets.
-            int lows = 0, highs = 0;
-            foreach (var i in bucket)
-            {
-                lows |= _nibbles[i][k].Low;
-                highs |= _nibbles[i][k].High;
-            }
-
-            double share = 0;
-            for (var high = 0; high < 16; high++)
-            {
-                if ((highs & (1 << high)) == 0)
-                {
-                    continue;
-                }
-
-                for (var low = 0; low < 16; low++)
-                {
-                    if ((lows & (1 << low)) != 0)
-                    {
-                        share += Frequencies[(high << 4) | low];
-                    }
-                }
-            }
-
-            product *= share;
-        }
-
-        return product;
-    }
-
-    private static readonly double[] Frequencies = Enumerable.Range(0, 256).Select(b => TextFrequency((byte)b)).ToArray();
-
-    private static double TextFrequency(byte b) => b switch
-    {
-        >= (byte)'a' and <= (byte)'z' => 0.03,
-        (byte)' ' => 0.1,
-        >= (byte)'0' and <= (byte)'9' => 0.02,
-        >= (byte)'A' and <= (byte)'Z' => 0.01,
-        < 0x20 or >= 0x7F => 0.0005,
-        _ => 0.004,
-    };
-
-    /// <summary>The byte values a keyword may have at position <paramref name="k"/>: any byte past its end.</summary>
-    private static IEnumerable<int> Variants(byte[] bytes, int k, bool ignoreCase)
-    {
-        if (k >= bytes.Length)
-        {
-            return Enumerable.Range(0, 256);
-        }
-
-        var b = bytes[k];
-        return ignoreCase && b is >= (byte)'a' and <= (byte)'z' ? [b, b - 32] : [b];
-    }
-
-    /// <summary>
-    /// Adds to <paramref name="hits"/>, in position order (keywords at one position in bucket order), every keyword that starts at a position in
-    /// [<paramref name="from"/>, <paramref name="data"/>.Length) and ends within <paramref name="data"/>.
+    /// Adds to <paramref name="hits"/>, in position order (keywords at one position in index order), every keyword that
+    /// starts at a position in [<paramref name="from"/>, <paramref name="data"/>.Length) and ends within <paramref name="data"/>.
     /// </summary>
     public void FindAll(ReadOnlySpan<byte> data, int from, List<KeywordHit> hits)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        Find(data, from, hits, countLineFeeds: false);
+    }
+
+    /// <summary>
+    /// <see cref="FindAll"/> from the start of <paramref name="data"/>, and the number of line feeds ('\n') in it, counted
+    /// in the same pass over the bytes.
+    /// </summary>
+    internal long FindAllCountingLineFeeds(ReadOnlySpan<byte> data, List<KeywordHit> hits) => Find(data, 0, hits, countLineFeeds: true);
+
+    private long Find(ReadOnlySpan<byte> data, int from, List<KeywordHit> hits, bool countLineFeeds)
+    {
+        var first = hits.Count;
+        long lineFeeds = 0;
         var i = from;
-        if (Avx2.IsSupported)
+        var counted = from; // the line feeds of data[from..counted] are in lineFeeds
+        if (Keywords.Count > 0 && Avx2.IsSupported)
         {
-            i = FindAvx2(data, i, hits);
+            i = (_asciiAnchors, countLineFeeds) switch
+            {
+                (true, true) => FindAvx2<Yes, Yes>(data, i, hits, ref lineFeeds),
+                (true, false) => FindAvx2<Yes, No>(data, i, hits, ref lineFeeds),
+                (false, true) => FindAvx2<No, Yes>(data, i, hits, ref lineFeeds),
+                _ => FindAvx2<No, No>(data, i, hits, ref lineFeeds),
+            };
+            counted = i;
         }
-        else if (Vector128.IsHardwareAccelerated)
+        else if (Keywords.Count > 0 && Vector128.IsHardwareAccelerated)
         {
             i = FindVector128(data, i, hits);
         }
 
-        for (; i < data.Length; i++)
+        if (countLineFeeds)
         {
-            var m = 0xFF;
-            for (var k = 0; k < Fingerprint && i + k < data.Length; k++)
-            {
-                m &= _table[k][data[i + k]];
-            }
+            lineFeeds += data[counted..].Count((byte)'\n');
+        }
 
-            if (m != 0)
+        if (Keywords.Count > 0)
+        {
+            for (; i < data.Length; i++)
             {
-                Verify(data, i, (uint)m, hits);
+                var m = 0xFF;
+                for (var k = 0; k < Width && i + k < data.Length; k++)
+                {
+                    m &= _table[k][data[i + k]];
+                }
+
+                if (m != 0)
+                {
+                    Verify(data, from, i, (uint)m, hits);
+                }
             }
         }
+
+        if (_anchorsMove && hits.Count - first > 1)
+        {
+            SortFrom(hits, first);
+        }
+
+        return lineFeeds;
     }
 
-    private int FindAvx2(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits)
+    /// <summary>Puts hits[first..] in position order (anchors at different offsets of their keywords find them out of order).</summary>
+    private static void SortFrom(List<KeywordHit> hits, int first)
+    {
+        for (var n = first + 1; n < hits.Count; n++)
+        {
+            if (Compare(hits[n - 1], hits[n]) > 0)
+            {
+                hits.Sort(first, hits.Count - first, Comparer<KeywordHit>.Create(Compare));
+                return;
+            }
+        }
+
+        static int Compare(KeywordHit a, KeywordHit b) => a.Position != b.Position ? a.Position.CompareTo(b.Position) : a.Keyword.CompareTo(b.Keyword);
+    }
+
+    /// <summary>Iterations of the AVX2 loop between two flushes of its candidate blocks (and of its line feed counters).</summary>
+    private const int Stretch = 127;
+
+    /// <summary>
+    /// 64 bytes per iteration: for each 32, the nibble lookups of the three anchor positions (unaligned loads at +0, +1,
+    /// +2), ANDed; one branch for both. The loop calls nothing, so its tables stay in registers: a 64-byte block with a
+    /// candidate is only noted, and verified (<see cref="Candidates"/>) after the stretch of up to 127 blocks, which keeps
+    /// the hits in position order. Returns where the scalar loop takes over; adds the line feeds of the bytes covered.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int FindAvx2<TAscii, TCount>(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits, ref long lineFeeds)
+        where TAscii : struct, IFlag
+        where TCount : struct, IFlag
     {
         var lo0 = Vector256.Create(_lo[0], _lo[0]);
         var lo1 = Vector256.Create(_lo[1], _lo[1]);
@@ -231,47 +192,114 @@ public sealed class KeywordSearch
         var hi0 = Vector256.Create(_hi[0], _hi[0]);
         var hi1 = Vector256.Create(_hi[1], _hi[1]);
         var hi2 = Vector256.Create(_hi[2], _hi[2]);
-        var lo3 = Vector256.Create(_lo[3], _lo[3]);
-        var hi3 = Vector256.Create(_hi[3], _hi[3]);
         var nibble = Vector256.Create((byte)15);
-        ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
-        var last = data.Length - 32 - (Fingerprint - 1);
-        for (; i <= last; i += 32)
+        var lineFeed = Vector256.Create((byte)'\n');
+        Span<int> noted = stackalloc int[Stretch];
+        var last = data.Length - 64 - (Width - 1);
+        while (i <= last)
         {
-            var v0 = Vector256.LoadUnsafe(ref start, (nuint)i);
-            var v1 = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
-            var v2 = Vector256.LoadUnsafe(ref start, (nuint)(i + 2));
-            var v3 = Vector256.LoadUnsafe(ref start, (nuint)(i + 3));
-            var m = Avx2.Shuffle(lo0, v0 & nibble) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & nibble)
-                & Avx2.Shuffle(lo1, v1 & nibble) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & nibble)
-                & Avx2.Shuffle(lo2, v2 & nibble) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & nibble)
-                & Avx2.Shuffle(lo3, v3 & nibble) & Avx2.Shuffle(hi3, Vector256.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & nibble);
-            if (m == Vector256<byte>.Zero)
+            // Per-byte line feed counters may count to 255: a stretch adds at most 2 * 127 = 254.
+            var counts = Vector256<byte>.Zero;
+            var blocks = Math.Min(Stretch, (last - i) / 64 + 1);
+            var found = 0;
+            ref var p = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i);
+            for (var n = 0; n < blocks; n++)
             {
-                continue;
+                var a0 = Vector256.LoadUnsafe(ref p);
+                var a1 = Vector256.LoadUnsafe(ref p, 1);
+                var a2 = Vector256.LoadUnsafe(ref p, 2);
+                var b0 = Vector256.LoadUnsafe(ref p, 32);
+                var b1 = Vector256.LoadUnsafe(ref p, 33);
+                var b2 = Vector256.LoadUnsafe(ref p, 34);
+                var m = Match<TAscii>(a0, a1, a2, lo0, lo1, lo2, hi0, hi1, hi2, nibble)
+                    | Match<TAscii>(b0, b1, b2, lo0, lo1, lo2, hi0, hi1, hi2, nibble);
+                if (TCount.On)
+                {
+                    // A match is all ones (-1): subtracting it adds one.
+                    counts -= Vector256.Equals(a0, lineFeed) + Vector256.Equals(b0, lineFeed);
+                }
+
+                if (m != Vector256<byte>.Zero)
+                {
+                    noted[found++] = n;
+                }
+
+                p = ref Unsafe.Add(ref p, 64);
             }
 
-            var positions = ~Vector256.Equals(m, Vector256<byte>.Zero).ExtractMostSignificantBits();
-            while (positions != 0)
+            if (TCount.On)
             {
-                var j = BitOperations.TrailingZeroCount(positions);
-                positions &= positions - 1;
-                Verify(data, i + j, m.GetElement(j), hits);
+                lineFeeds += (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
             }
+
+            foreach (var n in noted[..found])
+            {
+                var at = i + 64 * n;
+                ref var block = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at);
+                for (var half = 0; half < 64; half += 32)
+                {
+                    var m = Match<TAscii>(Vector256.LoadUnsafe(ref block, (nuint)half), Vector256.LoadUnsafe(ref block, (nuint)half + 1),
+                        Vector256.LoadUnsafe(ref block, (nuint)half + 2), lo0, lo1, lo2, hi0, hi1, hi2, nibble);
+                    if (m != Vector256<byte>.Zero)
+                    {
+                        Candidates(data, at + half, m, hits);
+                    }
+                }
+            }
+
+            i += 64 * blocks;
         }
 
-        return Math.Max(i, 0);
+        return i;
+    }
+
+    /// <summary>Per byte of a 32-byte block, the buckets whose anchors may start there (the nibble lookups, ANDed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Match<TAscii>(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2,
+        Vector256<byte> lo0, Vector256<byte> lo1, Vector256<byte> lo2, Vector256<byte> hi0, Vector256<byte> hi1, Vector256<byte> hi2,
+        Vector256<byte> nibble)
+        where TAscii : struct, IFlag
+    {
+        // With ASCII anchors, a byte of 0x80 or more must give 0, which the shuffle does for an index with its top bit set.
+        var l0 = TAscii.On ? v0 : v0 & nibble;
+        var l1 = TAscii.On ? v1 : v1 & nibble;
+        var l2 = TAscii.On ? v2 : v2 & nibble;
+        return Avx2.Shuffle(lo0, l0) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & nibble)
+            & Avx2.Shuffle(lo1, l1) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & nibble)
+            & Avx2.Shuffle(lo2, l2) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & nibble);
+    }
+
+    /// <summary>
+    /// Verifies each position of a 32-byte block whose bucket mask is not zero. The nibble tables admit every mix of
+    /// their keywords' nibbles (hex digests, base64 and UUIDs pass them about once per kilobyte), so each position is
+    /// first narrowed by the exact per-byte tables of the anchor's three bytes; few keywords are then compared.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Candidates(ReadOnlySpan<byte> data, int at, Vector256<byte> m, List<KeywordHit> hits)
+    {
+        var positions = ~Vector256.Equals(m, Vector256<byte>.Zero).ExtractMostSignificantBits();
+        while (positions != 0)
+        {
+            var j = BitOperations.TrailingZeroCount(positions);
+            positions &= positions - 1;
+            var p = at + j; // the AVX2 loop leaves Width - 1 bytes after each block
+            var buckets = _table[0][data[p]] & _table[1][data[p + 1]] & _table[2][data[p + 2]];
+            if (buckets != 0)
+            {
+                Verify(data, 0, p, (uint)buckets, hits);
+            }
+        }
     }
 
     private int FindVector128(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits)
     {
         var nibble = Vector128.Create((byte)15);
-        ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
-        var last = data.Length - 16 - (Fingerprint - 1);
+        ref var start = ref MemoryMarshal.GetReference(data);
+        var last = data.Length - 16 - (Width - 1);
         for (; i <= last; i += 16)
         {
             var m = Vector128<byte>.AllBitsSet;
-            for (var k = 0; k < Fingerprint; k++)
+            for (var k = 0; k < Width; k++)
             {
                 var v = Vector128.LoadUnsafe(ref start, (nuint)(i + k));
                 m &= Vector128.ShuffleNative(_lo[k], v & nibble) & Vector128.ShuffleNative(_hi[k], Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
@@ -287,15 +315,15 @@ public sealed class KeywordSearch
             {
                 var j = BitOperations.TrailingZeroCount(positions);
                 positions &= positions - 1;
-                Verify(data, i + j, m.GetElement(j), hits);
+                Verify(data, 0, i + j, m.GetElement(j), hits);
             }
         }
 
-        return Math.Max(i, 0);
+        return i;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Verify(ReadOnlySpan<byte> data, int at, uint buckets, List<KeywordHit> hits)
+    /// <summary>Adds the keywords of <paramref name="buckets"/> whose anchor is at <paramref name="at"/> and that start at or after <paramref name="from"/>.</summary>
+    private void Verify(ReadOnlySpan<byte> data, int from, int at, uint buckets, List<KeywordHit> hits)
     {
         while (buckets != 0)
         {
@@ -303,19 +331,32 @@ public sealed class KeywordSearch
             buckets &= buckets - 1;
             foreach (var k in _bucketKeywords[b])
             {
-                if (Matches(data, at, k))
+                var position = at - _anchor[k];
+                if (position >= from && IsAt(data, position, k))
                 {
-                    hits.Add(new KeywordHit(at, k));
+                    hits.Add(new KeywordHit(position, k));
                 }
             }
         }
+    }
+
+    /// <summary><see cref="Matches"/> with the first eight bytes compared at once where the data has them.</summary>
+    private bool IsAt(ReadOnlySpan<byte> data, int at, int k)
+    {
+        if (at + 8 > data.Length)
+        {
+            return Matches(data, at, k);
+        }
+
+        var head = BinaryPrimitives.ReadUInt64LittleEndian(data[at..]);
+        return ((head | _fold[k]) & _mask[k]) == _head[k] && (_lower[k].Length <= 8 || Matches(data, at, k));
     }
 
     /// <summary>Whether keyword <paramref name="k"/> is at <paramref name="at"/>.</summary>
     public bool Matches(ReadOnlySpan<byte> data, int at, int k)
     {
         var keyword = _lower[k];
-        if (at + keyword.Length > data.Length)
+        if (at < 0 || at + keyword.Length > data.Length)
         {
             return false;
         }
@@ -336,5 +377,21 @@ public sealed class KeywordSearch
         }
 
         return true;
+    }
+
+    /// <summary>A compile-time switch for the SIMD loop's variants (the JIT drops the branches of the other).</summary>
+    private interface IFlag
+    {
+        static abstract bool On { get; }
+    }
+
+    private readonly struct Yes : IFlag
+    {
+        public static bool On => true;
+    }
+
+    private readonly struct No : IFlag
+    {
+        public static bool On => false;
     }
 }

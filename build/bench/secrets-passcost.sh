@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# What the secret scanner adds to the training-input hashing pass (SPEC §8: "secret scanning costs at most 10 % over
+# hashing when it runs in the same pass"), measured so that other work on a shared machine does not decide the answer.
+# See docs/benchmarks.md, section "Secret scanning".
+#
+#   build/bench/secrets-passcost.sh
+#
+# Environment: BENCH_DIR (work folder, default mktemp), BENCH_KEEP (1 keeps the data), BENCH_PASS_MB (data held in
+# memory for the CPU-time runs, default 64), BENCH_PASS_ROUNDS (rounds per process, default 15), BENCH_PASS_RUNS
+# (processes per build, default 3), BENCH_BASELINE (a git revision: its scanner is measured beside this tree's, in the
+# same run), BENCH_CALLGRIND (0 skips the instruction counts, default 1), BENCH_CALLGRIND_MB (default 8: the counts are
+# taken over this many MiB and three times as many, and the difference is used, so start-up and the JIT cancel out).
+#
+# 1. CPU time: `SecretsBench passcost` holds BENCH_PASS_MB of the benchmark's CSV in memory and runs, on one thread, in
+#    the 128 KiB slices of the hashing pass: SHA-256 alone, SHA-256 + the private-key detector (the pass's default),
+#    SHA-256 + the full scanner, SHA-256 + the scanner's keyword search alone (where the scanner's time goes), and each
+#    of them without hashing. Configurations take turns round after round; the thread CPU
+#    time of the least disturbed round (the minimum) and the median are reported as ratios to SHA-256 alone.
+# 2. Instructions (valgrind callgrind, unaffected by load): instructions per byte of each configuration. valgrind does
+#    not run SHA-NI, so its SHA-256 is OpenSSL's fallback; the ratio that stands for the real pass divides the scanner's
+#    instructions per byte by those of the SHA-NI loop the CPU really runs (read from libcrypto by sha_ni_loop.py).
+#    Caution: under valgrind the JIT was seen compiling the scanner with MinOpts (DOTNET_JitDisasmSummary=1), so these
+#    counts compare builds but do not give the optimised scanner's cost; the CPU-time ratios answer SPEC §8.
+set -euo pipefail
+export LC_ALL=C
+BENCH_NAME=secrets-passcost
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+MB=${BENCH_PASS_MB:-64}
+ROUNDS=${BENCH_PASS_ROUNDS:-15}
+RUNS=${BENCH_PASS_RUNS:-3}
+CG=${BENCH_CALLGRIND:-1}
+CG_MB=${BENCH_CALLGRIND_MB:-8}
+require_positive MB ROUNDS RUNS CG_MB
+require_tools dotnet git
+prepare_work_folder mlguard-secretspass bulk helper-current helper-baseline baseline-src
+need_free_mb $(( MB + 1024 ))
+
+build_helper() { # SOURCE_TREE OUTPUT
+  (cd "$1" && dotnet publish build/bench/SecretsBench -c Release -o "$2" -nodeReuse:false) >"$LOGS/$(basename "$2").log" 2>&1 \
+    || { tail -n 30 "$LOGS/$(basename "$2").log" >&2; die "building the helper in $1 failed"; }
+}
+
+log "building the helper (build/bench/SecretsBench)"
+build_helper "$BENCH_REPO" "$W/helper-current"
+BUILDS=(current)
+if [[ -n ${BENCH_BASELINE:-} ]]; then
+  rev=$(cd "$BENCH_REPO" && git rev-parse --short "$BENCH_BASELINE") || die "unknown revision $BENCH_BASELINE"
+  log "building the helper against the scanner of $rev (this tree's harness, that revision's src/)"
+  mkdir -p "$W/baseline-src"
+  (cd "$BENCH_REPO" && git archive "$rev" src tests/Shared Directory.Build.props Directory.Packages.props global.json) | tar -x -C "$W/baseline-src"
+  mkdir -p "$W/baseline-src/build/bench"
+  cp -r "$BENCH_REPO/build/bench/SecretsBench" "$W/baseline-src/build/bench/"
+  rm -rf "$W/baseline-src/build/bench/SecretsBench/bin" "$W/baseline-src/build/bench/SecretsBench/obj"
+  build_helper "$W/baseline-src" "$W/helper-baseline"
+  BUILDS=(baseline current)
+fi
+
+log "generating the benchmark's CSV (${MB} MiB)"
+dotnet "$W/helper-current/SecretsBench.dll" bulk "$W/bulk" "$MB" >/dev/null
+
+# ---------------------------------------------------------------------------------------------------------- CPU time
+log "CPU time: $RUNS processes per build, $ROUNDS rounds each, over $MB MiB in memory"
+for ((r = 0; r < RUNS; r++)); do
+  for b in "${BUILDS[@]}"; do # builds alternate, so a change of load hits both
+    dotnet "$W/helper-$b/SecretsBench.dll" passcost "$W/bulk" --mib "$MB" --rounds "$ROUNDS" >"$LOGS/passcost-$b-$r.md"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------------------- instructions
+SHA_NI=""
+if [[ $CG == 1 ]]; then
+  require_tools valgrind objdump python3
+  crypto=$(ldconfig -p | awk '/libcrypto\.so\.3 .*x86-64/ { print $NF; exit }')
+  [[ -n $crypto ]] || die "libcrypto.so.3 not found"
+  read -r sha_block SHA_NI < <(python3 "$BENCH_REPO/build/bench/sha_ni_loop.py" "$crypto")
+  log "instructions (callgrind over $CG_MB and $(( 3 * CG_MB )) MiB; full JIT optimisation from the start)"
+  for b in "${BUILDS[@]}"; do
+    for c in hash hash+key hash+keywords hash+secrets; do
+      for m in "$CG_MB" $(( 3 * CG_MB )); do
+        DOTNET_TieredCompilation=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+          dotnet "$W/helper-$b/SecretsBench.dll" passcost "$W/bulk" --mib "$m" --rounds 1 --only "$c" >/dev/null 2>"$LOGS/cg-$b-$c-$m.txt"
+      done
+    done
+  done
+fi
+
+irefs() { awk '/Collected :/ { gsub(",", "", $NF); print $NF }' "$LOGS/cg-$1-$2-$3.txt"; }
+per_byte() { # BUILD CONFIG: instructions per byte from the difference of the two sizes
+  awk -v a="$(irefs "$1" "$2" "$CG_MB")" -v b="$(irefs "$1" "$2" $(( 3 * CG_MB )))" -v mb="$CG_MB" 'BEGIN { printf "%.3f", (b - a) / (2 * mb * 1048576) }'
+}
+
+{
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB;" \
+    "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); .NET $(dotnet --version); repository $(cd "$BENCH_REPO" && git rev-parse --short HEAD)" \
+    "$( [[ -n ${BENCH_BASELINE:-} ]] && echo "(baseline: scanner of $rev)")."
+  for b in "${BUILDS[@]}"; do
+    echo
+    echo "### CPU time, $b ($RUNS processes)"
+    for ((r = 0; r < RUNS; r++)); do echo; cat "$LOGS/passcost-$b-$r.md"; done
+  done
+  if [[ $CG == 1 ]]; then
+    echo
+    echo "### Instructions per byte (callgrind; SHA-NI SHA-256 loop: $sha_block instructions per 64-byte block = $SHA_NI per byte)"
+    echo
+    echo "| build | hash (valgrind's fallback SHA-256) | hash + key detector | hash + keyword search | hash + scanner | key detector / SHA-NI | keyword search / SHA-NI | scanner / SHA-NI |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    ratio() { awk -v h="$1" -v x="$2" -v n="$SHA_NI" 'BEGIN { printf "%.3f", (x - h) / n }'; }
+    for b in "${BUILDS[@]}"; do
+      h=$(per_byte "$b" hash); k=$(per_byte "$b" hash+key); w=$(per_byte "$b" hash+keywords); s=$(per_byte "$b" hash+secrets)
+      echo "| $b | $h | $k | $w | $s | $(ratio "$h" "$k") | $(ratio "$h" "$w") | $(ratio "$h" "$s") |"
+    done
+  fi
+} | tee "$W/results.md"

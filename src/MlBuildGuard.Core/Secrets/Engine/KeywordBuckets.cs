@@ -1,0 +1,187 @@
+using System.Runtime.Intrinsics;
+
+namespace MlBuildGuard.Core.Secrets.Engine;
+
+/// <summary>
+/// How <see cref="KeywordSearch"/> looks for its keywords: for each keyword a three-byte <b>anchor</b> (the rarest run of
+/// three of its bytes), and the keywords spread over 8 buckets (one bit each) so that each bucket's nibble tables admit
+/// as little ordinary data as possible. A byte's buckets at anchor position k are <c>Low[k][b &amp; 15] &amp;
+/// High[k][b &gt;&gt; 4]</c>: the "Teddy" nibble lookup of Hyperscan and Rust's regex crate. Since the tables admit
+/// every combination of the nibbles of a bucket's keywords, a bucket of unlike keywords lets much more through than
+/// its keywords; keywords go where they widen a bucket least.
+/// </summary>
+internal sealed class KeywordBuckets
+{
+    /// <summary>The anchor's length: positions looked up per candidate.</summary>
+    public const int Width = 3;
+
+    public const int Count = 8;
+
+    public KeywordBuckets(byte[][] lower, bool[] ignoreCase)
+    {
+        var n = lower.Length;
+        Anchor = new int[n];
+
+        // Each keyword's own cost at each anchor offset; the least specific keywords are placed first.
+        var options = Enumerable.Range(0, n).Select(k => Enumerable.Range(0, Math.Max(1, lower[k].Length - Width + 1))
+            .Select(offset => Nibbles(lower[k], offset, ignoreCase[k])).ToArray()).ToArray();
+        var lists = Enumerable.Range(0, Count).Select(_ => new List<(int Low, int High)[]>()).ToArray();
+        var members = Enumerable.Range(0, Count).Select(_ => new List<int>()).ToArray();
+        var order = Enumerable.Range(0, n)
+            .OrderByDescending(k => options[k].Min(o => Admitted([o])))
+            .ThenBy(k => lower[k].Length)
+            .ThenBy(k => k);
+        foreach (var k in order)
+        {
+            var best = (Bucket: 0, Offset: 0, Cost: double.MaxValue);
+            for (var b = 0; b < Count; b++)
+            {
+                var before = Admitted(lists[b]);
+                for (var offset = 0; offset < options[k].Length; offset++)
+                {
+                    var cost = Admitted([.. lists[b], options[k][offset]]) - before;
+                    if (cost < best.Cost * (1 - 1e-9) || (cost <= best.Cost * (1 + 1e-9) && members[b].Count < members[best.Bucket].Count))
+                    {
+                        best = (b, offset, cost);
+                    }
+                }
+            }
+
+            lists[best.Bucket].Add(options[k][best.Offset]);
+            members[best.Bucket].Add(k);
+            Anchor[k] = best.Offset;
+        }
+
+        Members = members.Select(m => m.Order().ToArray()).ToArray();
+        Exact = Enumerable.Range(0, Width).Select(_ => new byte[256]).ToArray();
+        var low = new byte[Width, 16];
+        var high = new byte[Width, 16];
+        for (var b = 0; b < Count; b++)
+        {
+            var bit = (byte)(1 << b);
+            foreach (var k in Members[b])
+            {
+                for (var p = 0; p < Width; p++)
+                {
+                    foreach (var value in Variants(lower[k], Anchor[k] + p, ignoreCase[k]))
+                    {
+                        low[p, value & 15] |= bit;
+                        high[p, value >> 4] |= bit;
+                        Exact[p][value] |= bit;
+                    }
+                }
+            }
+        }
+
+        Low = Enumerable.Range(0, Width).Select(p => Vector128.Create(Enumerable.Range(0, 16).Select(v => low[p, v]).ToArray())).ToArray();
+        High = Enumerable.Range(0, Width).Select(p => Vector128.Create(Enumerable.Range(0, 16).Select(v => high[p, v]).ToArray())).ToArray();
+        AsciiAnchors = lower.All(bytes => bytes.Length >= Width);
+    }
+
+    /// <summary>Per keyword, where its anchor starts within it.</summary>
+    public int[] Anchor { get; }
+
+    /// <summary>Per bucket, its keywords (ascending).</summary>
+    public int[][] Members { get; }
+
+    /// <summary>Per anchor position, the buckets admitted by each low nibble.</summary>
+    public Vector128<byte>[] Low { get; }
+
+    /// <summary>Per anchor position, the buckets admitted by each high nibble.</summary>
+    public Vector128<byte>[] High { get; }
+
+    /// <summary>Per anchor position, the buckets whose keywords have exactly that byte there (the scalar path).</summary>
+    public byte[][] Exact { get; }
+
+    /// <summary>
+    /// Whether every anchor lies within its keyword, so only ASCII bytes are admitted: a byte of 0x80 or more then rules a
+    /// position out, which SIMD byte shuffles do by themselves (they give 0 for an index with its top bit set).
+    /// </summary>
+    public bool AsciiAnchors { get; }
+
+    /// <summary>The low and high nibbles a keyword admits at each anchor position.</summary>
+    private static (int Low, int High)[] Nibbles(byte[] bytes, int offset, bool ignoreCase) =>
+        Enumerable.Range(0, Width).Select(p =>
+        {
+            int low = 0, high = 0;
+            foreach (var value in Variants(bytes, offset + p, ignoreCase))
+            {
+                low |= 1 << (value & 15);
+                high |= 1 << (value >> 4);
+            }
+
+            return (low, high);
+        }).ToArray();
+
+    /// <summary>The byte values a keyword may have at index <paramref name="k"/>: any byte past its end.</summary>
+    private static IEnumerable<int> Variants(byte[] bytes, int k, bool ignoreCase)
+    {
+        if (k >= bytes.Length)
+        {
+            return Enumerable.Range(0, 256);
+        }
+
+        var b = bytes[k];
+        return ignoreCase && b is >= (byte)'a' and <= (byte)'z' ? [b, b - 32] : [b];
+    }
+
+    /// <summary>
+    /// The expected share of positions of ordinary data that a bucket's nibble tables let through: over the anchor
+    /// positions, the product of the frequencies of the bytes whose low and high nibbles the bucket admits there.
+    /// </summary>
+    private static double Admitted(IReadOnlyCollection<(int Low, int High)[]> bucket)
+    {
+        if (bucket.Count == 0)
+        {
+            return 0;
+        }
+
+        double product = 1;
+        for (var p = 0; p < Width; p++)
+        {
+            int lows = 0, highs = 0;
+            foreach (var anchor in bucket)
+            {
+                lows |= anchor[p].Low;
+                highs |= anchor[p].High;
+            }
+
+            double share = 0;
+            for (var value = 0; value < 256; value++)
+            {
+                if ((lows & (1 << (value & 15))) != 0 && (highs & (1 << (value >> 4))) != 0)
+                {
+                    share += Frequencies[value];
+                }
+            }
+
+            product *= share;
+        }
+
+        return product;
+    }
+
+    /// <summary>
+    /// A rough model of the bytes of training data and model files: text (lowercase letters and spaces most common),
+    /// numbers, identifiers and encoded values (hex, base64, UUIDs: capitals, digits, '-', '+', '/', '='), CSV and JSON
+    /// punctuation, and binary data.
+    /// </summary>
+    private static readonly double[] Frequencies = Normalised(Enumerable.Range(0, 256).Select(b => (byte)b switch
+    {
+        >= (byte)'a' and <= (byte)'z' => 3.0,
+        >= (byte)'A' and <= (byte)'Z' => 1.5,
+        >= (byte)'0' and <= (byte)'9' => 3.0,
+        (byte)' ' => 8.0,
+        (byte)',' or (byte)'.' or (byte)'"' or (byte)'-' or (byte)'\n' or (byte)':' => 2.0,
+        (byte)'/' or (byte)'+' or (byte)'=' or (byte)'_' or (byte)'\'' or (byte)'{' or (byte)'}' => 0.8,
+        < 0x20 or >= 0x7F => 0.1,
+        _ => 0.3,
+    }));
+
+    private static double[] Normalised(IEnumerable<double> weights)
+    {
+        var array = weights.ToArray();
+        var sum = array.Sum();
+        return array.Select(w => w / sum).ToArray();
+    }
+}
