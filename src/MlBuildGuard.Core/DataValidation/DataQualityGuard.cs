@@ -10,7 +10,8 @@ namespace MlBuildGuard.Core.DataValidation;
 /// <summary>An <c>MlTrainingInput</c> with its data metadata (SPEC §3), as the build evaluated it.</summary>
 /// <param name="Path">The item (project-relative or absolute).</param>
 /// <param name="Schema">The <c>Schema</c> metadata; items without one are not validated.</param>
-public sealed record DataInputItem(string Path, string? Schema, string? Format = null, string? MaxDrift = null);
+/// <param name="Pii">The <c>Pii</c> metadata: <c>deny</c> (default) or <c>allow</c>; read by the training-data guard.</param>
+public sealed record DataInputItem(string Path, string? Schema, string? Format = null, string? MaxDrift = null, string? Pii = null);
 
 /// <summary>An <c>MlModelMetrics</c> item and its <c>EvaluationInputs</c> (paths, as written).</summary>
 public sealed record MetricsItem(string Path, IReadOnlyList<string> EvaluationInputs);
