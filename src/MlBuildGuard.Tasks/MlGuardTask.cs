@@ -190,6 +190,9 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
 
     protected static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
+    /// <summary>An item's metadata, or null when it is empty or blank.</summary>
+    protected static string? Metadata(ITaskItem item, string name) => NullIfEmpty(item.GetMetadata(name));
+
     /// <summary>
     /// MSBuild's escaping (<c>%XX</c>) of the characters it gives meaning to, for an item spec or metadata value set from a
     /// literal: a task item unescapes what it is given, so a file named <c>model%41.zip</c> would otherwise become
