@@ -51,15 +51,9 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
     protected override void Run(List<Finding> findings)
     {
         var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
-        var onceKey = $"MlBuildGuard.TrainingData|{FullPath(ProjectFile)}|{FullPath(LockFile)}|{mode}";
-        if (BuildEngine is IBuildEngine4 engine4)
+        if (AlreadyRanInThisBuild($"MlBuildGuard.TrainingData|{FullPath(ProjectFile)}|{FullPath(LockFile)}|{mode}"))
         {
-            if (engine4.GetRegisteredTaskObject(onceKey, RegisteredTaskObjectLifetime.Build) is not null)
-            {
-                return; // a multi-targeted project's outer build already checked the same data in this build
-            }
-
-            engine4.RegisterTaskObject(onceKey, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            return; // a multi-targeted project's outer build already checked the same data in this build
         }
 
         var result = TrainingDataGuard.Run(new TrainingDataRequest

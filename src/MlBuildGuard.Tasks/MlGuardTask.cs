@@ -190,6 +190,26 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
 
     protected static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
+    /// <summary>
+    /// Whether a guard already ran under <paramref name="key"/> in this build (a multi-targeted project is built once per
+    /// framework, and the first build of the project in the process does the work); registers the key when it did not.
+    /// </summary>
+    protected bool AlreadyRanInThisBuild(string key)
+    {
+        if (BuildEngine is not IBuildEngine4 engine)
+        {
+            return false;
+        }
+
+        if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is not null)
+        {
+            return true;
+        }
+
+        engine.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        return false;
+    }
+
     /// <summary>An item's metadata, or null when it is empty or blank.</summary>
     protected static string? Metadata(ITaskItem item, string name) => NullIfEmpty(item.GetMetadata(name));
 
