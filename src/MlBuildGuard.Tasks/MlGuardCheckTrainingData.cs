@@ -62,11 +62,11 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             LockFilePath = FullPath(LockFile),
             Mode = mode,
             Inputs = [.. Inputs.Select(i => new DataInputItem(i.ItemSpec, Metadata(i, "Schema"), Metadata(i, "Format"), Metadata(i, "MaxDrift"), Metadata(i, "Pii")))],
-            Secrets = SecretConfiguration.Load(Optional(SecretRules), Optional(SecretsBaseline)),
-            CacheFilePath = Optional(CacheFile),
-            VerdictCacheDirectory = Optional(VerdictCacheDirectory),
-            StagingDirectory = Optional(StagingDirectory),
-            RecordsLock = LockRoles.RecordsTrainingInputs(LockRole, Optional(StateDirectory)),
+            Secrets = SecretConfiguration.Load(FullPathOrNull(SecretRules), FullPathOrNull(SecretsBaseline)),
+            CacheFilePath = FullPathOrNull(CacheFile),
+            VerdictCacheDirectory = FullPathOrNull(VerdictCacheDirectory),
+            StagingDirectory = FullPathOrNull(StagingDirectory),
+            RecordsLock = LockRoles.RecordsTrainingInputs(LockRole, FullPathOrNull(StateDirectory)),
             Suppressions = ActiveSuppressions(),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         }, CancellationToken);
@@ -81,6 +81,4 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             $"MlBuildGuard training-data: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build (mode {mode}).");
         findings.AddRange(result.Findings);
     }
-
-    private string? Optional(string? path) => string.IsNullOrWhiteSpace(path) ? null : FullPath(path);
 }

@@ -85,6 +85,9 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
 
     protected string FullPath(string path) => Path.GetFullPath(path, ProjectDirectory);
 
+    /// <summary>The full path of an optional path property, or null when it is empty.</summary>
+    protected string? FullPathOrNull(string? path) => string.IsNullOrWhiteSpace(path) ? null : FullPath(path);
+
     protected DateOnly ResolveToday() =>
         DateOnly.TryParseExact(Today, "yyyy-MM-dd", out var d) ? d : DateOnly.FromDateTime(DateTime.UtcNow);
 
