@@ -45,7 +45,7 @@ public sealed class ModelSecretsBuildTests(PackagesFixture packages)
                 <Copy SourceFiles="models/base.pt" DestinationFiles="$(OutDir)model.pt" />
               </Target>
             """, properties: "<MlGuardSealAfterTargets>WriteModel</MlGuardSealAfterTargets>");
-        WriteCheckpointWithConfig(Path.Combine(p.Directory, "models", "base.pt"), $"{{\"billing\": \"{token.Text}\"}}");
+        WriteCheckpointWithConfig(Path.Combine(p.Directory, "models", "base.pt"), $"{{\"billing\": \"{token.Secret}\"}}");
 
         var result = p.Build();
 

@@ -96,7 +96,7 @@ public static class ModelMetricsGuard
             }
 
             var changes = quality.Metrics.Where(m => !before.TryGetValue(m.Key, out var old) || !old.ContentEquals(m.Value))
-                .Select(m => $"  ~ {m.Key}: {string.Join(", ", m.Value.Metrics.Select(v => $"{v.Key} {v.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"))}")
+                .Select(m => $"  {(before.ContainsKey(m.Key) ? '~' : '+')} {m.Key}: {string.Join(", ", m.Value.Metrics.Select(v => $"{v.Key} {v.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"))}")
                 .ToList();
             result.StagedLock = StagedLockPart.StageIfChanged(staging, "model metrics", locked, (locked ?? new LockFile()).WithModelMetrics(quality.Metrics),
                 $"{quality.Metrics.Count} metrics file(s), {changes.Count} changed", changes);

@@ -114,7 +114,8 @@ public static class TrainingDataGuard
         if (request.StagingDirectory is { } staging && request.RecordsLock && lockReadable && request.Mode != LockMode.Locked && !blocked
             && (locked is not null || qualityResult.Profiles.Count > 0))
         {
-            var changes = qualityResult.ProfileChanges.SelectMany(c => c.Value.Select(line => $"  ~ {c.Key}: {line.Trim()}")).ToList();
+            var changes = qualityResult.ProfileChanges.SelectMany(c => c.Value.Select(line =>
+                $"  {(locked?.DataProfiles.ContainsKey(c.Key) == true ? '~' : '+')} {c.Key}: {line.Trim()}")).ToList();
             result.StagedLock = StagedLockPart.StageIfChanged(staging, "data profiles", locked, (locked ?? new LockFile()).WithDataProfiles(qualityResult.Profiles),
                 $"{qualityResult.Profiles.Count} profiled, {qualityResult.ProfileChanges.Count} changed", changes);
         }
