@@ -35,7 +35,7 @@ internal static class Program
 
     private const string Usage = """
         usage:
-          SentimentModel train <trainTsv> <testTsv> <modelOut> [--seed N]
+          SentimentModel train <trainTsv> <testTsv> <modelOut> [--seed N] [--metrics FILE]
           SentimentModel predict <model> "<text>"
         """;
 
@@ -72,6 +72,7 @@ internal static class Program
     {
         var positional = new List<string>();
         var seed = 1;
+        string? metricsPath = null;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--seed")
@@ -85,6 +86,15 @@ internal static class Program
                 {
                     return BadArguments($"--seed must be a non-negative integer, got '{args[i]}'");
                 }
+            }
+            else if (args[i] == "--metrics")
+            {
+                if (i + 1 >= args.Length)
+                {
+                    return BadArguments("--metrics needs a file");
+                }
+
+                metricsPath = args[++i];
             }
             else if (args[i].StartsWith("--", StringComparison.Ordinal))
             {
@@ -147,6 +157,11 @@ internal static class Program
         ml.Model.Save(model, train.Schema, temporary);
         File.Move(temporary, fullModelPath, overwrite: true);
         Console.WriteLine($"SentimentModel: model written to {fullModelPath}");
+        if (metricsPath is not null)
+        {
+            WriteMetrics(metricsPath, metrics);
+        }
+
         return 0;
     }
 
@@ -222,6 +237,30 @@ internal static class Program
         }
 
         return counts[0] + counts[1];
+    }
+
+    /// <summary>
+    /// The evaluation metrics as a JSON object of numbers (what MlBuildGuard's MlModelMetrics reads, as DVC and MLflow
+    /// write them), written beside the target and moved, like the model.
+    /// </summary>
+    private static void WriteMetrics(string path, CalibratedBinaryClassificationMetrics metrics)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = full + ".tmp";
+        using (var stream = File.Create(temporary))
+        using (var json = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("accuracy", Math.Round(metrics.Accuracy, 6));
+            json.WriteNumber("auc", Math.Round(metrics.AreaUnderRocCurve, 6));
+            json.WriteNumber("f1", Math.Round(metrics.F1Score, 6));
+            json.WriteNumber("logloss", Math.Round(metrics.LogLoss, 6));
+            json.WriteEndObject();
+        }
+
+        File.Move(temporary, full, overwrite: true);
+        Console.WriteLine($"SentimentModel: metrics written to {full}");
     }
 
     private static int BadArguments(string message)

@@ -85,6 +85,9 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
 
     protected string FullPath(string path) => Path.GetFullPath(path, ProjectDirectory);
 
+    /// <summary>The full path of an optional path property, or null when it is empty.</summary>
+    protected string? FullPathOrNull(string? path) => string.IsNullOrWhiteSpace(path) ? null : FullPath(path);
+
     protected DateOnly ResolveToday() =>
         DateOnly.TryParseExact(Today, "yyyy-MM-dd", out var d) ? d : DateOnly.FromDateTime(DateTime.UtcNow);
 
@@ -189,6 +192,29 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
     }
 
     protected static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    /// <summary>
+    /// Whether a guard already ran under <paramref name="key"/> in this build (a multi-targeted project is built once per
+    /// framework, and the first build of the project in the process does the work); registers the key when it did not.
+    /// </summary>
+    protected bool AlreadyRanInThisBuild(string key)
+    {
+        if (BuildEngine is not IBuildEngine4 engine)
+        {
+            return false;
+        }
+
+        if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is not null)
+        {
+            return true;
+        }
+
+        engine.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        return false;
+    }
+
+    /// <summary>An item's metadata, or null when it is empty or blank.</summary>
+    protected static string? Metadata(ITaskItem item, string name) => NullIfEmpty(item.GetMetadata(name));
 
     /// <summary>
     /// MSBuild's escaping (<c>%XX</c>) of the characters it gives meaning to, for an item spec or metadata value set from a

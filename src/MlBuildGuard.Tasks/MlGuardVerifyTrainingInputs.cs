@@ -50,16 +50,10 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
         var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
 
         // Multi-targeted projects build once per framework; within one process the first build of the project does the work.
-        var onceKey = $"MlBuildGuard.TrainingInputs|{FullPath(ProjectFile)}|{FullPath(LockFile)}|{mode}";
-        if (BuildEngine is IBuildEngine4 engine4)
+        if (AlreadyRanInThisBuild($"MlBuildGuard.TrainingInputs|{FullPath(ProjectFile)}|{FullPath(LockFile)}|{mode}"))
         {
-            if (engine4.GetRegisteredTaskObject(onceKey, RegisteredTaskObjectLifetime.Build) is not null)
-            {
-                Log.LogMessage(MessageImportance.Low, "MlBuildGuard training-inputs: already verified for this project in this build.");
-                return;
-            }
-
-            engine4.RegisterTaskObject(onceKey, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            Log.LogMessage(MessageImportance.Low, "MlBuildGuard training-inputs: already verified for this project in this build.");
+            return;
         }
 
         var request = new TrainingInputRequest

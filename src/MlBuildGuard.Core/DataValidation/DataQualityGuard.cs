@@ -10,7 +10,8 @@ namespace MlBuildGuard.Core.DataValidation;
 /// <summary>An <c>MlTrainingInput</c> with its data metadata (SPEC §3), as the build evaluated it.</summary>
 /// <param name="Path">The item (project-relative or absolute).</param>
 /// <param name="Schema">The <c>Schema</c> metadata; items without one are not validated.</param>
-public sealed record DataInputItem(string Path, string? Schema, string? Format = null, string? MaxDrift = null);
+/// <param name="Pii">The <c>Pii</c> metadata: <c>deny</c> (default) or <c>allow</c>; read by the training-data guard.</param>
+public sealed record DataInputItem(string Path, string? Schema, string? Format = null, string? MaxDrift = null, string? Pii = null);
 
 /// <summary>An <c>MlModelMetrics</c> item and its <c>EvaluationInputs</c> (paths, as written).</summary>
 public sealed record MetricsItem(string Path, IReadOnlyList<string> EvaluationInputs);
@@ -57,37 +58,98 @@ public sealed class DataQualityResult
 }
 
 /// <summary>
-/// The data and model-quality guard (MLG701–MLG704, MLG711–MLG713) as one call for the build: validates every
-/// training input that declares a schema, measures drift against its locked profile, gates the metrics files, and
-/// returns what the lock's <c>dataProfiles</c> and <c>modelMetrics</c> should hold. It never writes the lock: the caller
-/// stages those sections with the training inputs (<see cref="LockFile.WithDataProfiles"/>,
-/// <see cref="LockFile.WithModelMetrics"/>) so one build commits one consistent lock (SPEC §4).
+/// One training input with a schema, ready to validate: its schema read, its format and drift thresholds resolved, its
+/// locked profile found. The build validates it in the read that hashes the input (<see cref="Request"/> with a secret
+/// scanner and a personal-data sink), or on its own when the input's digest came from the stamp cache.
+/// </summary>
+public sealed class DataInputPlan
+{
+    /// <summary>The input's project-relative path (the lock key and the findings' subject).</summary>
+    public required string Key { get; init; }
+
+    public required string FullPath { get; init; }
+
+    public required TableSchema Schema { get; init; }
+
+    public required TableFormat Format { get; init; }
+
+    public DriftThresholds? MaxDrift { get; init; }
+
+    public DataProfile? LockedProfile { get; init; }
+
+    /// <summary>The validation request for this input; <paramref name="knownSha256"/> lets a cached verdict answer without a read.</summary>
+    public DataValidationRequest Request(string? knownSha256, DataVerdictCache? cache, Secrets.SecretScanner? secrets = null, ITableSink? alsoFeed = null) => new()
+    {
+        FilePath = FullPath,
+        Subject = Key,
+        Format = Format,
+        Schema = Schema,
+        LockedProfile = LockedProfile,
+        MaxDrift = MaxDrift,
+        KnownSha256 = knownSha256,
+        Cache = cache,
+        Secrets = secrets,
+        AlsoFeed = alsoFeed,
+    };
+}
+
+/// <summary>
+/// The data and model-quality guard (MLG701–MLG704, MLG711–MLG713): validates every training input that declares a
+/// schema, measures drift against its locked profile, gates the metrics files, and returns what the lock's
+/// <c>dataProfiles</c> and <c>modelMetrics</c> should hold. It never writes the lock: the caller stages those sections
+/// with the training inputs (<see cref="LockFile.WithDataProfiles"/>) and the model outputs
+/// (<see cref="LockFile.WithModelMetrics"/>) so one build commits one consistent lock (SPEC §4). <see cref="Run"/> does
+/// it all in one call (tests, tools); the build plans the inputs (<see cref="Plan"/>), validates them in the read that
+/// hashes them, records each verdict (<see cref="Record"/>), and gates the metrics after training (<see cref="GateMetrics"/>).
 /// </summary>
 public static class DataQualityGuard
 {
     public static DataQualityResult Run(DataQualityRequest request, CancellationToken cancellationToken = default)
     {
         var result = new DataQualityResult();
-        var safety = new PathSafety(request.ProjectDirectory);
-        var cache = request.CacheDirectory is not null && request.Mode != LockMode.Locked ? new DataVerdictCache(request.CacheDirectory) : null;
-        var schemas = new Dictionary<string, TableSchema?>(StringComparer.Ordinal);
-        foreach (var item in request.Inputs.Where(i => !string.IsNullOrWhiteSpace(i.Schema)))
+        var cache = CacheOf(request);
+        foreach (var plan in Plan(request, result))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ValidateInput(request, item, safety, cache, schemas, result, cancellationToken);
+            var known = request.Mode == LockMode.Locked ? null : request.KnownDigests.GetValueOrDefault(plan.Key);
+            Record(request, plan, TrainingDataValidator.Validate(plan.Request(known, cache), cancellationToken), result);
         }
 
-        GateMetrics(request, safety, result);
+        GateMetrics(request, result);
         return result;
     }
 
-    private static void ValidateInput(DataQualityRequest request, DataInputItem item, PathSafety safety, DataVerdictCache? cache,
-        Dictionary<string, TableSchema?> schemas, DataQualityResult result, CancellationToken cancellationToken)
+    /// <summary>The verdict cache the request allows (none in <c>Locked</c> mode).</summary>
+    public static DataVerdictCache? CacheOf(DataQualityRequest request) =>
+        request.CacheDirectory is not null && request.Mode != LockMode.Locked ? new DataVerdictCache(request.CacheDirectory) : null;
+
+    /// <summary>
+    /// The inputs with a schema, ready to validate; a schema that cannot be read (MLG704) or metadata that cannot be
+    /// honoured (MLG002) is reported in <paramref name="result"/> and its inputs are left out.
+    /// </summary>
+    public static IReadOnlyList<DataInputPlan> Plan(DataQualityRequest request, DataQualityResult result)
+    {
+        var safety = new PathSafety(request.ProjectDirectory);
+        var schemas = new Dictionary<string, TableSchema?>(StringComparer.Ordinal);
+        var plans = new List<DataInputPlan>();
+        foreach (var item in request.Inputs.Where(i => !string.IsNullOrWhiteSpace(i.Schema)))
+        {
+            if (PlanInput(request, item, safety, schemas, result) is { } plan)
+            {
+                plans.Add(plan);
+            }
+        }
+
+        return plans;
+    }
+
+    private static DataInputPlan? PlanInput(DataQualityRequest request, DataInputItem item, PathSafety safety, Dictionary<string, TableSchema?> schemas,
+        DataQualityResult result)
     {
         var full = Path.GetFullPath(item.Path, request.ProjectDirectory);
         if (!File.Exists(full) || safety.CheckFullPath(full) != Containment.Inside)
         {
-            return; // the training-input guard reports missing inputs and inputs outside the project (MLG404-MLG406)
+            return null; // the training-input guard reports missing inputs and inputs outside the project (MLG404-MLG406)
         }
 
         var key = safety.ToRelative(full);
@@ -100,13 +162,13 @@ public static class DataQualityGuard
 
         if (schema is null)
         {
-            return;
+            return null;
         }
 
         if (!TableFormats.TryResolve(item.Format, full, out var format, out var formatError))
         {
             result.Findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, null, key, $"MlTrainingInput '{key}': {formatError}"));
-            return;
+            return null;
         }
 
         DriftThresholds? maxDrift = null;
@@ -115,24 +177,26 @@ public static class DataQualityGuard
             if (!DriftThresholds.TryParse(item.MaxDrift, schema.Expectations.Drift, out var parsed, out var driftError))
             {
                 result.Findings.Add(Finding.Create(RuleCatalog.InvalidConfiguration, null, key, $"MlTrainingInput '{key}': MaxDrift '{item.MaxDrift}': {driftError}"));
-                return;
+                return null;
             }
 
             maxDrift = parsed;
         }
 
-        var locked = request.Locked?.DataProfiles.GetValueOrDefault(key);
-        var validation = TrainingDataValidator.Validate(new DataValidationRequest
+        return new DataInputPlan
         {
-            FilePath = full,
-            Subject = key,
-            Format = format,
+            Key = key,
+            FullPath = full,
             Schema = schema,
-            LockedProfile = locked,
+            Format = format,
             MaxDrift = maxDrift,
-            KnownSha256 = request.Mode == LockMode.Locked ? null : request.KnownDigests.GetValueOrDefault(key),
-            Cache = cache,
-        }, cancellationToken);
+            LockedProfile = request.Locked?.DataProfiles.GetValueOrDefault(key),
+        };
+    }
+
+    /// <summary>Adds one input's verdict to <paramref name="result"/>: its findings, the profile to lock, and how the profile changed.</summary>
+    public static void Record(DataQualityRequest request, DataInputPlan plan, DataValidationResult validation, DataQualityResult result)
+    {
         result.Findings.AddRange(validation.Findings);
         if (validation.FromCache)
         {
@@ -145,15 +209,16 @@ public static class DataQualityGuard
         }
 
         // Unchanged bytes keep their locked profile as it is, so rewriting the lock does not move a single byte.
-        var unchanged = locked is not null && request.Locked!.TrainingInputs.TryGetValue(key, out var entry) && entry.Sha256 == validation.Sha256;
-        result.Profiles[key] = unchanged ? locked! : profile;
+        var locked = plan.LockedProfile;
+        var unchanged = locked is not null && request.Locked!.TrainingInputs.TryGetValue(plan.Key, out var entry) && entry.Sha256 == validation.Sha256;
+        result.Profiles[plan.Key] = unchanged ? locked! : profile;
         if (!unchanged)
         {
-            var thresholds = maxDrift ?? schema.Expectations.Drift;
+            var thresholds = plan.MaxDrift ?? plan.Schema.Expectations.Drift;
             var changes = ProfileChangeSummary.Describe(locked, profile, thresholds);
             if (changes.Count > 0)
             {
-                result.ProfileChanges[key] = changes;
+                result.ProfileChanges[plan.Key] = changes;
             }
         }
     }
@@ -187,8 +252,10 @@ public static class DataQualityGuard
         return null;
     }
 
-    private static void GateMetrics(DataQualityRequest request, PathSafety safety, DataQualityResult result)
+    /// <summary>Gates every metrics file of the request against its locked baseline (MLG711–MLG713) into <paramref name="result"/>.</summary>
+    public static void GateMetrics(DataQualityRequest request, DataQualityResult result)
     {
+        var safety = new PathSafety(request.ProjectDirectory);
         // A threshold gates every metrics file that has its metric; one no file has is reported on the first file.
         var names = request.MetricsFiles.Select(m => MetricNames(Path.GetFullPath(m.Path, request.ProjectDirectory))).ToArray();
         for (var i = 0; i < request.MetricsFiles.Count; i++)

@@ -29,7 +29,9 @@ public sealed class DataVerdictCache(string directory)
     public static string Key(string sha256, DataValidationRequest request)
     {
         var text = new StringBuilder()
-            .Append("mlguard-data-verdict-1\n").Append(ToolVersion).Append('\n')
+            .Append("mlguard-data-verdict-2\n").Append(ToolVersion).Append('\n')
+            // The build of MlBuildGuard too: a development build keeps its version while what it computes changes.
+            .Append(typeof(DataVerdictCache).Assembly.ManifestModule.ModuleVersionId.ToString("N")).Append('\n')
             .Append(sha256).Append('\n').Append(request.Schema.Digest).Append('\n')
             .Append(request.Format.Name()).Append('\n').Append(request.FilePath).Append('\n').Append(request.Subject).Append('\n')
             .Append(request.MaxDrift?.ToString() ?? "-").Append('\n');

@@ -33,6 +33,12 @@ public sealed class DataValidationRequest
     /// (docs/benchmarks.md); a build has other work for the second core.
     /// </summary>
     public bool Pipelined { get; init; }
+
+    /// <summary>A secret scanner for this file, shown every byte of the read that hashes it (null: only private key blocks are looked for).</summary>
+    public Secrets.SecretScanner? Secrets { get; init; }
+
+    /// <summary>Another sink fed the same rows in the same read (the personal-data counter); not fed when the verdict comes from the cache.</summary>
+    public ITableSink? AlsoFeed { get; init; }
 }
 
 public sealed class DataValidationResult
@@ -69,41 +75,12 @@ public static class TrainingDataValidator
         }
 
         var validator = new TableValidator(request.Schema, request.FilePath, subject, request.Format != TableFormat.Parquet, request.LockedProfile);
-        FileDigest? digest = null;
+        var sink = request.AlsoFeed is null ? (ITableSink)validator : new TeeSink(validator, request.AlsoFeed);
+        var read = TableFile.Read(request.FilePath, request.Format, request.Schema.Fields.Select(f => f.Name).ToArray(), sink, request.Secrets,
+            cancellationToken, request.Pipelined);
         IReadOnlyList<Finding> findings;
         DataProfile? profile = null;
-        try
-        {
-            if (request.Format == TableFormat.Parquet)
-            {
-                using (var file = new FileStream(request.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.RandomAccess))
-                {
-                    ParquetTableReader.Read(file, validator, cancellationToken);
-                }
-
-                digest = request.KnownSha256 is null ? Sha256File.Compute(request.FilePath, cancellationToken) : null;
-            }
-            else
-            {
-                using var file = Sha256File.OpenSequential(request.FilePath);
-                using var digesting = new DigestingStream(file);
-                // Optionally, reading (and hashing) and checking run side by side; the checks see the same rows in order.
-                using var pipeline = request.Pipelined && Environment.ProcessorCount > 1 ? new PipelinedSink(validator) : null;
-                try
-                {
-                    Read(request, digesting, (ITableSink?)pipeline ?? validator, cancellationToken);
-                    pipeline?.Finish();
-                }
-                finally
-                {
-                    // Hash what the reader left (all of it after an early format error), so the digest is always whole.
-                    digest = digesting.Finish(cancellationToken);
-                }
-            }
-
-            (findings, profile) = validator.Complete(request.MaxDrift);
-        }
-        catch (DataFormatException e)
+        if (read.Problem is { } e)
         {
             findings =
             [
@@ -111,30 +88,13 @@ public static class TrainingDataValidator
                     subject, request.Format.Name(), e.Reason),
             ];
         }
-
-        if (digest is null && request.KnownSha256 is null)
+        else
         {
-            digest = Sha256File.Compute(request.FilePath, cancellationToken); // Parquet that failed before its hashing pass
+            (findings, profile) = validator.Complete(request.MaxDrift);
         }
 
-        var sha = digest?.Hex ?? request.KnownSha256!;
+        var sha = read.Digest.Hex;
         request.Cache?.Put(DataVerdictCache.Key(sha, request), new CachedVerdict(findings, profile));
-        return new DataValidationResult { Findings = findings, Profile = profile, Digest = digest, Sha256 = sha };
-    }
-
-    private static void Read(DataValidationRequest request, Stream stream, ITableSink sink, CancellationToken cancellationToken)
-    {
-        switch (request.Format)
-        {
-            case TableFormat.Csv:
-                SeparatedValuesReader.Read(stream, ',', sink, cancellationToken);
-                break;
-            case TableFormat.Tsv:
-                SeparatedValuesReader.Read(stream, '\t', sink, cancellationToken);
-                break;
-            default:
-                JsonLinesReader.Read(stream, request.Schema.Fields.Select(f => f.Name).ToArray(), sink, cancellationToken);
-                break;
-        }
+        return new DataValidationResult { Findings = findings, Profile = profile, Digest = read.Digest, Sha256 = sha };
     }
 }

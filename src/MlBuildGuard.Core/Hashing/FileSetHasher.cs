@@ -3,17 +3,27 @@ using MlBuildGuard.Core.IO;
 namespace MlBuildGuard.Core.Hashing;
 
 /// <summary>The outcome for one file of a <see cref="FileSetHasher"/> run.</summary>
-public readonly record struct FileHashResult(string FullPath, FileDigest? Digest, bool Missing, bool FromCache, string? Error);
+/// <param name="Content">What the file's <see cref="IFileContentCheck"/> found (read now or kept by the cache); null without a check.</param>
+public readonly record struct FileHashResult(string FullPath, FileDigest? Digest, bool Missing, bool FromCache, string? Error,
+    FileContentFindings? Content = null);
 
 /// <summary>
 /// Hashes many files on every core. Files whose stamp matches the cache are not read; the others are read once, largest
-/// first so one big file does not finish last on a single core.
+/// first so one big file does not finish last on a single core. A file may have a content check (<paramref name="checks"/>
+/// of <see cref="Hash"/>): it then does the reading, in the same pass, and its result is cached with the digest.
 /// </summary>
 public static class FileSetHasher
 {
+    /// <param name="checks">The content check of the file at an index, or null for plain hashing; null for none at all.</param>
     public static FileHashResult[] Hash(IReadOnlyList<string> fullPaths, HashCache? cache, CancellationToken cancellationToken = default,
-        int? maxParallelism = null, TimeProvider? clock = null)
+        int? maxParallelism = null, TimeProvider? clock = null, Func<int, IFileContentCheck?>? checks = null)
     {
+        var check = new IFileContentCheck?[fullPaths.Count];
+        for (var i = 0; checks is not null && i < check.Length; i++)
+        {
+            check[i] = checks(i);
+        }
+
         var results = new FileHashResult[fullPaths.Count];
         var stamps = new FileStamp?[fullPaths.Count];
         var parallel = new ParallelOptions
@@ -42,9 +52,9 @@ public static class FileSetHasher
             }
 
             stamps[i] = stamp;
-            if (cache is not null && cache.TryGet(path, stamp, out var cached))
+            if (cache is not null && cache.TryGet(path, stamp, check[i]?.Key, out var cached, out var content))
             {
-                results[i] = new FileHashResult(path, cached, false, true, null);
+                results[i] = new FileHashResult(path, cached, false, true, null, check[i] is null ? null : content ?? FileContentFindings.None);
             }
         });
 
@@ -59,8 +69,8 @@ public static class FileSetHasher
             var path = fullPaths[i];
             try
             {
-                var digest = Sha256File.Compute(path, cancellationToken);
-                results[i] = new FileHashResult(path, digest, false, false, null);
+                var digest = check[i]?.Read(path, cancellationToken) ?? Sha256File.Compute(path, cancellationToken);
+                results[i] = new FileHashResult(path, digest, false, false, null, check[i]?.Findings);
             }
             catch (FileNotFoundException)
             {
@@ -84,7 +94,7 @@ public static class FileSetHasher
                 if (results[i].Digest is { } digest && stamps[i] is { } before && FileStamp.TryGet(fullPaths[i], out var after) && after == before
                     && digest.Size == before.Size)
                 {
-                    cache.Set(fullPaths[i], before, digest, started);
+                    cache.Set(fullPaths[i], before, digest, started, check[i]?.Key, results[i].Content);
                 }
             }
         }

@@ -1,16 +1,22 @@
 using System.Text;
 using MlBuildGuard.Core.IO;
+using MlBuildGuard.Core.Secrets;
+using MlBuildGuard.Core.Secrets.PersonalData;
 
 namespace MlBuildGuard.Core.Hashing;
 
 /// <summary>
 /// Remembers the digest of each file by its <see cref="FileStamp"/>, so an unchanged file is not read again on the next
 /// build. A compact binary file under <c>obj/</c>; a missing, foreign or damaged cache is simply empty (the cache can only
-/// save work, never decide a verdict), and Locked mode does not consult it at all.
+/// save work, never decide a verdict), and Locked mode does not consult it at all. An entry made by a content check
+/// (<see cref="IFileContentCheck"/>) also keeps what the check found, under the check's key.
 /// </summary>
 public sealed class HashCache
 {
-    private const string Magic = "MLGHASH2";
+    private const string Magic = "MLGHASH3";
+
+    /// <summary>Bounds on what one entry may claim, so a damaged file cannot make the loader allocate without limit.</summary>
+    private const int MaxListed = SecretScanner.MaxMatches * 4;
 
     /// <summary>A file changed this recently may still be written to within the same timestamp tick ("racy" stamp).</summary>
     private static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
@@ -54,31 +60,46 @@ public sealed class HashCache
                     return Empty();
                 }
 
-                entries[key] = new Entry(stamp, digest, reader.ReadBoolean());
+                var holdsKey = reader.ReadBoolean();
+                var checkKey = reader.ReadBoolean() ? reader.ReadString() : null;
+                var content = reader.ReadBoolean() ? ReadContent(reader) : null;
+                entries[key] = new Entry(stamp, digest, holdsKey, checkKey, content);
             }
 
             return new HashCache(entries);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or FormatException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or FormatException or ArgumentException
+                                      or InvalidDataException)
         {
             return Empty();
         }
     }
 
-    public bool TryGet(string fullPath, FileStamp stamp, out FileDigest digest)
+    public bool TryGet(string fullPath, FileStamp stamp, out FileDigest digest) => TryGet(fullPath, stamp, null, out digest, out _);
+
+    /// <summary>
+    /// The digest of a file whose stamp has not moved and, when <paramref name="checkKey"/> is given, what the content check
+    /// with that key found in it; an entry made without that check does not answer a lookup that needs one.
+    /// </summary>
+    public bool TryGet(string fullPath, FileStamp stamp, string? checkKey, out FileDigest digest, out FileContentFindings? content)
     {
-        if (_entries.TryGetValue(fullPath, out var entry) && entry.Stamp == stamp)
+        if (_entries.TryGetValue(fullPath, out var entry) && entry.Stamp == stamp && (checkKey is null || entry.CheckKey == checkKey))
         {
             digest = new FileDigest(entry.Sha256, stamp.Size, entry.HoldsPrivateKey);
+            content = checkKey is null ? null : entry.Content;
             return true;
         }
 
         digest = default;
+        content = null;
         return false;
     }
 
     /// <summary>Records a digest unless the stamp is too fresh to be trusted next time.</summary>
-    public void Set(string fullPath, FileStamp stamp, FileDigest digest, DateTime hashStartedUtc)
+    public void Set(string fullPath, FileStamp stamp, FileDigest digest, DateTime hashStartedUtc) => Set(fullPath, stamp, digest, hashStartedUtc, null, null);
+
+    /// <summary>Records a digest and what a content check (<paramref name="checkKey"/>) found, unless the stamp is too fresh.</summary>
+    public void Set(string fullPath, FileStamp stamp, FileDigest digest, DateTime hashStartedUtc, string? checkKey, FileContentFindings? content)
     {
         if (hashStartedUtc.Ticks - stamp.LatestTicks < RacyWindow.Ticks)
         {
@@ -91,12 +112,12 @@ public sealed class HashCache
         }
 
         if (_entries.TryGetValue(fullPath, out var old) && old.Stamp == stamp && old.Sha256.AsSpan().SequenceEqual(digest.Sha256)
-            && old.HoldsPrivateKey == digest.HoldsPrivateKey)
+            && old.HoldsPrivateKey == digest.HoldsPrivateKey && old.CheckKey == checkKey && Equals(old.Content, content))
         {
             return;
         }
 
-        _entries[fullPath] = new Entry(stamp, digest.Sha256, digest.HoldsPrivateKey);
+        _entries[fullPath] = new Entry(stamp, digest.Sha256, digest.HoldsPrivateKey, checkKey, content);
         IsDirty = true;
     }
 
@@ -155,6 +176,17 @@ public sealed class HashCache
                 writer.Write(entry.Stamp.FileId);
                 writer.Write(entry.Sha256);
                 writer.Write(entry.HoldsPrivateKey);
+                writer.Write(entry.CheckKey is not null);
+                if (entry.CheckKey is not null)
+                {
+                    writer.Write(entry.CheckKey);
+                }
+
+                writer.Write(entry.Content is not null);
+                if (entry.Content is not null)
+                {
+                    WriteContent(writer, entry.Content);
+                }
             }
         }
 
@@ -162,5 +194,71 @@ public sealed class HashCache
         IsDirty = false;
     }
 
-    private sealed record Entry(FileStamp Stamp, byte[] Sha256, bool HoldsPrivateKey);
+    private static void WriteContent(BinaryWriter writer, FileContentFindings content)
+    {
+        writer.Write(content.Secrets.Count);
+        foreach (var m in content.Secrets)
+        {
+            writer.Write(m.RuleId);
+            writer.Write((byte)m.Kind);
+            writer.Write(m.Description);
+            writer.Write(m.Line);
+            writer.Write(m.Column);
+            writer.Write(m.Offset);
+            writer.Write(m.Fingerprint);
+            writer.Write(m.View is not null);
+            if (m.View is not null)
+            {
+                writer.Write(m.View);
+            }
+        }
+
+        writer.Write(content.SecretsOmitted);
+        writer.Write(content.PersonalData.Count);
+        foreach (var p in content.PersonalData)
+        {
+            writer.Write(p.Column);
+            writer.Write((byte)p.Kind);
+            writer.Write(p.Count);
+            writer.Write(p.NonEmpty);
+        }
+
+        writer.Write(content.TableProblem is not null);
+        if (content.TableProblem is { } problem)
+        {
+            writer.Write(problem.Format);
+            writer.Write(problem.Reason);
+            writer.Write(problem.Line);
+            writer.Write(problem.Column);
+        }
+    }
+
+    private static FileContentFindings ReadContent(BinaryReader reader)
+    {
+        var secrets = new SecretMatch[Count(reader)];
+        for (var i = 0; i < secrets.Length; i++)
+        {
+            var rule = reader.ReadString();
+            var kind = reader.ReadByte();
+            secrets[i] = new SecretMatch(rule, Enum.IsDefined((SecretKind)kind) ? (SecretKind)kind : throw new InvalidDataException("unknown kind"),
+                reader.ReadString(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt64(), reader.ReadString(), reader.ReadBoolean() ? reader.ReadString() : null);
+        }
+
+        var omitted = reader.ReadInt32();
+        var personal = new PiiColumnResult[Count(reader)];
+        for (var i = 0; i < personal.Length; i++)
+        {
+            var column = reader.ReadString();
+            var kind = reader.ReadByte();
+            personal[i] = new PiiColumnResult(column, Enum.IsDefined((PiiKind)kind) ? (PiiKind)kind : throw new InvalidDataException("unknown kind"),
+                reader.ReadInt64(), reader.ReadInt64());
+        }
+
+        var problem = reader.ReadBoolean() ? new TableReadProblem(reader.ReadString(), reader.ReadString(), reader.ReadInt64(), reader.ReadInt32()) : null;
+        return new FileContentFindings { Secrets = secrets, SecretsOmitted = omitted, PersonalData = personal, TableProblem = problem };
+
+        static int Count(BinaryReader reader) => reader.ReadInt32() is var n and >= 0 and <= MaxListed ? n : throw new InvalidDataException("too many entries");
+    }
+
+    private sealed record Entry(FileStamp Stamp, byte[] Sha256, bool HoldsPrivateKey, string? CheckKey, FileContentFindings? Content);
 }

@@ -115,7 +115,9 @@ public static class LockCommit
     /// </summary>
     internal static LockFile Merge(LockFile current, LockFile mine, LockFile baseLock) => new LockFile()
         .WithTrainingInputs(MergeSection(current.TrainingInputs, mine.TrainingInputs, baseLock.TrainingInputs, Same))
-        .WithModelOutputs(MergeSection(current.ModelOutputs, mine.ModelOutputs, baseLock.ModelOutputs, Same));
+        .WithModelOutputs(MergeSection(current.ModelOutputs, mine.ModelOutputs, baseLock.ModelOutputs, Same))
+        .WithDataProfiles(MergeSection(current.DataProfiles, mine.DataProfiles, baseLock.DataProfiles, (a, b) => a.ContentEquals(b)))
+        .WithModelMetrics(MergeSection(current.ModelMetrics, mine.ModelMetrics, baseLock.ModelMetrics, (a, b) => a.ContentEquals(b)));
 
     /// <summary>One section of <see cref="Merge"/>, for any kind of entry.</summary>
     internal static SortedDictionary<string, T> MergeSection<T>(SortedDictionary<string, T> current, SortedDictionary<string, T> mine,

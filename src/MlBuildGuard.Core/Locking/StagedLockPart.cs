@@ -58,6 +58,15 @@ public sealed record StagedLockPart(string Name, LockFile? Base, LockFile Propos
         return path;
     }
 
+    /// <summary>
+    /// Stages <paramref name="proposed"/> as a part named <paramref name="name"/> when its bytes differ from
+    /// <paramref name="baseLock"/>'s (or there is no lock yet); returns the part's path, or null when nothing changes.
+    /// </summary>
+    public static string? StageIfChanged(string directory, string name, LockFile? baseLock, LockFile proposed, string summary, IReadOnlyList<string> changes) =>
+        baseLock is not null && LockFileWriter.ToBytes(baseLock).AsSpan().SequenceEqual(LockFileWriter.ToBytes(proposed))
+            ? null
+            : new StagedLockPart(name, baseLock, proposed, summary, changes).Stage(directory);
+
     /// <summary>Reads a part this build staged; a part that cannot be read is an <see cref="InvalidDataException"/> (never guessed at).</summary>
     public static StagedLockPart Read(string path)
     {

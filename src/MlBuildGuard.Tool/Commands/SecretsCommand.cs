@@ -8,7 +8,6 @@ using MlBuildGuard.Core.Reporting;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.Secrets.Baseline;
 using MlBuildGuard.Core.Secrets.Files;
-using MlBuildGuard.Core.Secrets.Rules;
 
 namespace MlBuildGuard.Tool.Commands;
 
@@ -40,20 +39,13 @@ public static class SecretsCommand
 
     public static int Run(Options options, TextWriter stdout, TextWriter stderr)
     {
-        var configuration = new List<Finding>();
-        var ruleSet = LoadRules(options.Rules, configuration);
+        // Fail closed but still useful: a rule file that cannot be used leaves the built-in rules running (MLG803).
         var baselinePath = Path.GetFullPath(options.Baseline ?? DefaultBaseline);
-        var baselineBroken = false;
-        var baseline = SecretsBaseline.Empty;
-        try
-        {
-            baseline = SecretsBaseline.Read(baselinePath);
-        }
-        catch (SecretConfigurationException e)
-        {
-            configuration.Add(SecretFindings.Invalid(baselinePath, "a secrets baseline", e.Reason, e.Line, e.Column));
-            baselineBroken = true;
-        }
+        var loaded = SecretConfiguration.Load(options.Rules, baselinePath);
+        var configuration = loaded.Problems.ToList();
+        var ruleSet = loaded.Rules;
+        var baselineBroken = !loaded.BaselineUsable;
+        var baseline = loaded.Baseline;
 
         var files = new List<string>();
         foreach (var path in options.Paths)
@@ -159,25 +151,6 @@ public static class SecretsCommand
         var errors = findings.Count(f => f.Finding.Severity == Severity.Error);
         stderr.WriteLine($"mlguard secrets: {files.Count} file(s), {errors} error(s){(accepted > 0 ? $", {accepted} accepted by the baseline" : string.Empty)}.");
         return ioFailed ? Program.UsageOrIoError : errors > 0 ? 1 : 0;
-    }
-
-    private static SecretRuleSet LoadRules(string? path, List<Finding> configuration)
-    {
-        if (path is null)
-        {
-            return SecretRuleSet.BuiltIn;
-        }
-
-        try
-        {
-            return SecretRuleSet.WithUserRules(GitleaksRuleReader.Read(path));
-        }
-        catch (SecretConfigurationException e)
-        {
-            // Fail closed but still useful: the built-in rules run, and the run fails on MLG803.
-            configuration.Add(SecretFindings.Invalid(path, "a secret rule file", e.Reason, e.Line, e.Column));
-            return SecretRuleSet.BuiltIn;
-        }
     }
 
     private static bool WriteReport(Options options, List<(string File, Finding Finding)> findings, TextWriter stdout, TextWriter stderr) =>

@@ -1,3 +1,4 @@
+using MlBuildGuard.Core.DataValidation;
 using MlBuildGuard.Core.Locking;
 using MlBuildGuard.Testing;
 
@@ -61,6 +62,30 @@ public sealed class LockCommitTests : IDisposable
         var result = LockFileReader.Read(LockPath);
         Assert.Equal(new string('2', 64), result.TrainingInputs["data/a.tsv"].Sha256);
         Assert.Equal(new string('b', 64), result.ModelOutputs["bin/net10.0/model.zip"].Sha256); // not set back to 'a'
+    }
+
+    [Fact]
+    public void Data_profiles_and_model_metrics_are_committed_with_the_digests_and_kept_by_later_parts()
+    {
+        var start = Start();
+        var profile = new DataProfile(10, new SortedDictionary<string, ColumnProfile>(Utf8OrdinalComparer.Instance)
+        {
+            ["x"] = new ColumnProfile { Kind = ColumnKinds.Other, NullFraction = 0.1 },
+        });
+        var metrics = new LockedMetrics(new SortedDictionary<string, double>(Utf8OrdinalComparer.Instance) { ["accuracy"] = 0.9 },
+            new SortedDictionary<string, string>(Utf8OrdinalComparer.Instance) { ["data/a.tsv"] = new string('1', 64) });
+        var inputs = Stage("training inputs", start, start.WithTrainingInputs([new("data/a.tsv", Entry('2'))]).WithDataProfiles([new("data/a.tsv", profile)]));
+        var gate = Stage("model metrics", start, start.WithModelMetrics([new("eval/metrics.json", metrics)]));
+        LockCommit.Commit([inputs, gate], LockPath);
+        // A later build that changes only the model outputs keeps both sections as they are.
+        var now = LockFileReader.Read(LockPath);
+        LockCommit.Commit([Stage("model outputs", now, now.WithModelOutputs([new("bin/net10.0/model.zip", Entry('c'))]))], LockPath);
+
+        var result = LockFileReader.Read(LockPath);
+        Assert.Equal(new string('2', 64), result.TrainingInputs["data/a.tsv"].Sha256);
+        Assert.True(result.DataProfiles["data/a.tsv"].ContentEquals(profile));
+        Assert.True(result.ModelMetrics["eval/metrics.json"].ContentEquals(metrics));
+        Assert.Equal(new string('c', 64), result.ModelOutputs["bin/net10.0/model.zip"].Sha256);
     }
 
     [Fact]

@@ -15,6 +15,12 @@ public sealed class ColumnProfiler
 
     public const int MaxDistinctCategories = 1000;
 
+    /// <summary>
+    /// A value seen fewer times is never recorded as a category name in the lock (it counts as "other"): a value that does
+    /// not repeat is a row's free text (a review, a name), not a category, and the lock is committed where the data may not be.
+    /// </summary>
+    public const int MinCategoryCount = 2;
+
     /// <summary>Longer values are never recorded as category names in the lock (they count as "other").</summary>
     public const int MaxCategoryLength = 64;
 
@@ -142,7 +148,7 @@ public sealed class ColumnProfiler
         }
 
         var top = _categories
-            .Where(c => c.Key.Length <= MaxCategoryLength && !c.Key.Any(char.IsControl))
+            .Where(c => c.Value >= MinCategoryCount && c.Key.Length <= MaxCategoryLength && !c.Key.Any(char.IsControl) && MayBeRecorded(c.Key))
             .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
             .Take(TopCategories)
             .ToArray();
@@ -161,6 +167,14 @@ public sealed class ColumnProfiler
             Other = Round((double)(_values - listed) / _values),
         };
     }
+
+    /// <summary>
+    /// Whether a value may be written into the lock as a category name: never a credential (a built-in secret rule
+    /// matches it) or personal data (an e-mail address, a phone or card number...), whatever the input's <c>Pii</c>.
+    /// </summary>
+    private static bool MayBeRecorded(string value) =>
+        Secrets.PersonalData.PiiValidators.Classify(value.AsSpan().Trim()) is null
+        && Secrets.SecretScanner.ScanText(Secrets.SecretRuleSet.BuiltIn, value, "category").Count == 0;
 
     /// <summary>Cuts the grid into up to <see cref="TargetBins"/> bins of about equal share, at grid boundaries.</summary>
     private Histogram GridHistogram()

@@ -8,20 +8,27 @@ namespace MlBuildGuard.Core.DataValidation;
 /// Reads JSON Lines: one JSON object per line, its keys naming columns. Values become cell text (strings unescaped,
 /// numbers and booleans as written, objects and arrays as their JSON); null and absent keys are nulls. Lines are bounded
 /// by the <see cref="TextGuardStream"/> underneath, so one giant line cannot take the memory.
+/// <para>
+/// Without a list of columns (a file with no schema, read for its personal data), the columns are the keys as they first
+/// appear, up to <see cref="MaxDiscoveredColumns"/>: the list given to <see cref="ITableSink.Columns"/> then grows while
+/// the file is read, and a row ends with the cells of the columns known so far.
+/// </para>
 /// </summary>
 public static class JsonLinesReader
 {
+    /// <summary>Columns taken from keys when no list is given; later keys are unknown columns.</summary>
+    public const int MaxDiscoveredColumns = 1000;
+
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
 
-    public static void Read(Stream stream, IReadOnlyList<string> columns, ITableSink sink, CancellationToken cancellationToken = default)
+    public static void Read(Stream stream, IReadOnlyList<string>? columns, ITableSink sink, CancellationToken cancellationToken = default)
     {
         var guard = new TextGuardStream(stream, quoted: false);
-        var names = columns.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
-        var seen = new bool[columns.Count];
+        var names = new Columns(columns);
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         var chars = ArrayPool<char>.Shared.Rent(1024);
         var unknown = new HashSet<string>(StringComparer.Ordinal);
-        sink.Columns(columns, 0);
+        sink.Columns(names.Names, 0);
         try
         {
             int filled = 0, read;
@@ -63,7 +70,7 @@ public static class JsonLinesReader
 
                     if (!text.Trim((byte)' ').IsEmpty)
                     {
-                        ReadLine(text, line, names, seen, ref chars, sink, unknown);
+                        ReadLine(text, line, names, ref chars, sink, unknown);
                     }
 
                     line++;
@@ -91,7 +98,7 @@ public static class JsonLinesReader
         }
     }
 
-    private static void ReadLine(ReadOnlySpan<byte> text, long line, byte[][] names, bool[] seen, ref char[] chars, ITableSink sink, HashSet<string> unknown)
+    private static void ReadLine(ReadOnlySpan<byte> text, long line, Columns names, ref char[] chars, ITableSink sink, HashSet<string> unknown)
     {
         var reader = new Utf8JsonReader(text, Options);
         try
@@ -102,12 +109,19 @@ public static class JsonLinesReader
             }
 
             sink.BeginRow(line);
+            var seen = names.Seen;
             Array.Clear(seen);
             var cells = 0;
             var expected = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var column = Find(ref reader, names, expected);
+                var column = Find(ref reader, names.Utf8, expected);
+                if (column < 0 && names.Discover(reader.GetString()!) is var added and >= 0)
+                {
+                    column = added;
+                    seen = names.Seen;
+                }
+
                 var unknownName = column < 0 ? reader.GetString()! : null;
                 reader.Read();
                 var start = (int)reader.TokenStartIndex;
@@ -124,7 +138,7 @@ public static class JsonLinesReader
 
                 if (seen[column])
                 {
-                    throw new DataFormatException($"the key '{Encoding.UTF8.GetString(names[column])}' appears twice in one object", line, start + 1);
+                    throw new DataFormatException($"the key '{names.Names[column]}' appears twice in one object", line, start + 1);
                 }
 
                 seen[column] = true;
@@ -171,7 +185,7 @@ public static class JsonLinesReader
                 }
             }
 
-            sink.EndRow(names.Length);
+            sink.EndRow(names.Names.Count);
         }
         catch (JsonException e)
         {
@@ -179,14 +193,14 @@ public static class JsonLinesReader
         }
     }
 
-    private static int Find(ref Utf8JsonReader reader, byte[][] names, int expected)
+    private static int Find(ref Utf8JsonReader reader, List<byte[]> names, int expected)
     {
-        if (expected < names.Length && reader.ValueTextEquals(names[expected]))
+        if (expected < names.Count && reader.ValueTextEquals(names[expected]))
         {
             return expected;
         }
 
-        for (var i = 0; i < names.Length; i++)
+        for (var i = 0; i < names.Count; i++)
         {
             if (i != expected && reader.ValueTextEquals(names[i]))
             {
@@ -207,5 +221,34 @@ public static class JsonLinesReader
 
         var n = Encoding.UTF8.GetChars(utf8, chars);
         sink.Cell(column, chars.AsSpan(0, n), charColumn);
+    }
+
+    /// <summary>The columns being read: given, or discovered from the keys (then <see cref="Names"/> grows).</summary>
+    private sealed class Columns(IReadOnlyList<string>? given)
+    {
+        private readonly List<string> _names = given?.ToList() ?? [];
+
+        public IReadOnlyList<string> Names => _names;
+
+        public List<byte[]> Utf8 { get; } = given?.Select(c => Encoding.UTF8.GetBytes(c)).ToList() ?? [];
+
+        /// <summary>Which columns the current row has given a value (as long as <see cref="Names"/>).</summary>
+        public bool[] Seen { get; private set; } = new bool[given?.Count ?? 0];
+
+        /// <summary>Adds a key as a column when discovering, and returns its index; -1 when the key is an unknown column.</summary>
+        public int Discover(string name)
+        {
+            if (given is not null || _names.Count >= MaxDiscoveredColumns)
+            {
+                return -1;
+            }
+
+            _names.Add(name);
+            Utf8.Add(Encoding.UTF8.GetBytes(name));
+            var seen = new bool[_names.Count];
+            Seen.CopyTo(seen, 0);
+            Seen = seen;
+            return _names.Count - 1;
+        }
     }
 }

@@ -91,10 +91,15 @@ public sealed class PiiColumnScanner
     /// MLG802 for each reported column of <paramref name="file"/>: an error, or a warning when the input declares
     /// <c>Pii="allow"</c> (<paramref name="allowed"/>). <paramref name="locate"/> may point a column at its header cell.
     /// </summary>
-    public IReadOnlyList<Finding> Findings(string file, bool allowed, Func<string, SourceLocation?>? locate = null)
+    public IReadOnlyList<Finding> Findings(string file, bool allowed, Func<string, SourceLocation?>? locate = null) =>
+        FindingsOf(Results(), file, allowed, locate);
+
+    /// <summary>MLG802 for columns found earlier (a stamp cache keeps the results, never the values), as <see cref="Findings"/>.</summary>
+    public static IReadOnlyList<Finding> FindingsOf(IEnumerable<PiiColumnResult> results, string file, bool allowed, Func<string, SourceLocation?>? locate = null)
     {
+        ArgumentNullException.ThrowIfNull(results);
         ArgumentNullException.ThrowIfNull(file);
-        return Results().Select(r =>
+        return results.Select(r =>
         {
             var finding = Finding.Create(RuleCatalog.PersonalDataFound, locate?.Invoke(r.Column) ?? new SourceLocation(file), file,
                 file, r.Column, PiiValidators.Describe(r.Kind), r.Count, r.NonEmpty, string.Create(CultureInfo.InvariantCulture, $"{r.Share * 100:0}%"));

@@ -1,0 +1,75 @@
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using MlBuildGuard.Testing;
+
+namespace MlBuildGuard.Tasks.Tests;
+
+/// <summary>The training-data and metric-gate tasks: item metadata reaches the guards, findings are logged with codes, parts are staged.</summary>
+public sealed class DataQualityTaskTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly FakeBuildEngine _engine = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static ITaskItem Item(string spec, params (string Name, string Value)[] metadata)
+    {
+        var item = new TaskItem(spec);
+        foreach (var (name, value) in metadata)
+        {
+            item.SetMetadata(name, value);
+        }
+
+        return item;
+    }
+
+    private T Configure<T>(T task) where T : MlGuardTask
+    {
+        task.BuildEngine = _engine;
+        task.ProjectDirectory = _dir.Path;
+        task.ProjectFile = _dir.Combine("app.csproj");
+        task.FindingsDirectory = "obj/mlguard/findings";
+        task.Today = "2026-12-01";
+        return task;
+    }
+
+    [Fact]
+    public void Pii_allow_metadata_makes_personal_data_a_warning_and_a_schema_profile_is_staged()
+    {
+        _dir.Write("data/users.csv", "id,contact\n1,ada@example.org\n2,grace@example.net\n");
+        _dir.Write("data/t.csv", "x\n1\n2\n");
+        _dir.Write("data/s.yaml", "fields:\n  - {name: x, type: integer}\n");
+        var task = Configure(new MlGuardCheckTrainingData
+        {
+            Inputs = [Item("data/users.csv", ("Pii", "allow")), Item("data/t.csv", ("Schema", "data/s.yaml"))],
+            LockFile = "mlguard.lock.json",
+            StagingDirectory = "obj/mlguard/lock-parts",
+        });
+
+        Assert.True(task.Execute());
+
+        var warning = Assert.Single(_engine.Warnings);
+        Assert.Equal(("MLG802", _dir.Combine("data", "users.csv")), (warning.Code, warning.File));
+        Assert.DoesNotContain("ada@", warning.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(task.StagedLockFile));
+    }
+
+    [Fact]
+    public void A_metric_below_its_minimum_is_MLG711_on_the_metrics_file_and_the_task_fails_without_staging()
+    {
+        _dir.Write("eval/metrics.json", """{"test": {"auc": 0.61}}""");
+        var task = Configure(new MlGuardGateModelMetrics
+        {
+            MetricsFiles = [Item("eval/metrics.json")],
+            Thresholds = [Item("test.auc", ("Minimum", "0.8"))],
+            LockFile = "mlguard.lock.json",
+            StagingDirectory = "obj/mlguard/lock-parts",
+        });
+
+        Assert.False(task.Execute());
+
+        var error = Assert.Single(_engine.Errors);
+        Assert.Equal(("MLG711", _dir.Combine("eval", "metrics.json")), (error.Code, error.File));
+        Assert.Null(task.StagedLockFile);
+    }
+}
