@@ -35,6 +35,15 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
 
     public string? CacheFile { get; set; }
 
+    /// <summary><c>$(OutDir)</c>: models under it are keyed relative to it in the lock (SPEC §4).</summary>
+    public string? OutputDirectory { get; set; }
+
+    /// <summary>True in a multi-targeted project's framework build: keys under <c>$(OutDir)</c> start with the framework.</summary>
+    public bool MultiTargeted { get; set; }
+
+    /// <summary><c>$(BaseOutputPath)</c>, under which the project-relative keys of earlier versions are recognised.</summary>
+    public string? BaseOutputPath { get; set; }
+
     /// <summary>The staged part to commit after a successful build (<c>MlGuardCommitLock</c>); empty when nothing is to be written.</summary>
     [Output]
     public string? StagedLockFile { get; set; }
@@ -59,6 +68,9 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
             StagingDirectory = string.IsNullOrEmpty(StagingDirectory) ? null : FullPath(StagingDirectory),
             TargetFramework = NullIfEmpty(TargetFramework),
             CacheFilePath = string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile),
+            OutputDirectory = string.IsNullOrEmpty(OutputDirectory) ? null : FullPath(OutputDirectory),
+            KeyPrefix = MultiTargeted ? NullIfEmpty(TargetFramework) : null,
+            LegacyOutputRoot = string.IsNullOrEmpty(BaseOutputPath) ? null : FullPath(BaseOutputPath),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         }, CancellationToken);
 

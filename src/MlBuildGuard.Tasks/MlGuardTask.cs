@@ -176,7 +176,8 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
                 Log.LogWarning(null, finding.Code, finding.Code, finding.Rule.HelpUri, file, line, column, 0, 0, finding.Message);
                 return WarningIsError(finding.Code) ? Severity.Error : Severity.Warning;
             default:
-                Log.LogMessage(null, finding.Code, finding.Code, file, line, column, 0, 0, MessageImportance.High, finding.Message);
+                // Informational findings (MLG601 off CI) are a word in the build's summary line, not a line of their own at -v:m.
+                Log.LogMessage(null, finding.Code, finding.Code, file, line, column, 0, 0, MessageImportance.Normal, finding.Message);
                 return Severity.Message;
         }
     }
