@@ -89,5 +89,6 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
             return (ITaskItem)item;
         })];
         findings.AddRange(result.Findings);
+        Summarize(Core.Reporting.BuildSummary.ModelsSealed, Outputs.Select(o => FullPath(o.ItemSpec)).Distinct(StringComparer.Ordinal).Count());
     }
 }

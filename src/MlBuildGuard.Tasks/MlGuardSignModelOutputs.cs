@@ -61,6 +61,7 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
             var rule = LockModeParser.IsTrue(RequireSignedOutputs) ? RuleCatalog.NoSigningKeyRequired
                 : LockModeParser.IsTrue(ContinuousIntegrationBuild) ? RuleCatalog.NoSigningKeyOnCi : RuleCatalog.NoSigningKey;
             findings.AddRange(models.Select(m => Finding.Create(rule, new SourceLocation(m.Path), Relative(m.Path), Relative(m.Path))));
+            Summarize(Core.Reporting.BuildSummary.ModelsNotSigned, models.Count);
             return;
         }
 
@@ -96,6 +97,7 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
         }
 
         Signatures = [.. written];
+        Summarize(Core.Reporting.BuildSummary.ModelsSigned, written.Count);
     }
 
     private string Relative(string path) =>

@@ -44,7 +44,24 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
     /// <summary>The date suppressions are checked against; <c>yyyy-MM-dd</c>, default today (UTC). For tests and reproducible CI.</summary>
     public string? Today { get; set; }
 
+    /// <summary>What this guard checked or wrote, for the build's summary line (<c>@(_MlGuardSummaryFact)</c>).</summary>
+    [Output]
+    public ITaskItem[] SummaryFacts => [.. _facts];
+
     protected CancellationToken CancellationToken => _cancel.Token;
+
+    private readonly List<ITaskItem> _facts = new();
+
+    /// <summary>Counts something for the build's summary line (<see cref="Core.Reporting.BuildSummary"/>'s kinds).</summary>
+    protected void Summarize(string kind, int count)
+    {
+        if (count > 0)
+        {
+            var item = new TaskItem(kind);
+            item.SetMetadata("Count", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _facts.Add(item);
+        }
+    }
 
     /// <summary>Short name of the guard for messages and its findings file, e.g. <c>training-inputs</c>.</summary>
     protected abstract string GuardName { get; }

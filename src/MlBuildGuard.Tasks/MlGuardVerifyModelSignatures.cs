@@ -47,6 +47,7 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
             CancellationToken = CancellationToken,
         });
         findings.AddRange(result.Findings);
+        Summarize(Core.Reporting.BuildSummary.ModelSignaturesVerified, result.Valid);
         Log.LogMessage(MessageImportance.Normal,
             $"MlBuildGuard model signatures: {result.Checked} model(s) checked, {result.Valid} valid, {result.Unchanged} unchanged since verified.");
     }

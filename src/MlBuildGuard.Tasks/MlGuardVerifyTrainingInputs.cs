@@ -1,5 +1,6 @@
 using MlBuildGuard.Core.Configuration;
 using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Reporting;
 using MlBuildGuard.Core.TrainingInputs;
 using Microsoft.Build.Framework;
 
@@ -87,5 +88,6 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
         Log.LogMessage(MessageImportance.Normal,
             $"MlBuildGuard training-inputs: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build (mode {mode}).");
         findings.AddRange(result.Findings);
+        Summarize(result.StagedLock is not null || result.LockWritten ? BuildSummary.TrainingInputsLocked : BuildSummary.TrainingInputsUnchanged, Inputs.Length);
     }
 }
