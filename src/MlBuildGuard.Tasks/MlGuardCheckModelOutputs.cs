@@ -57,8 +57,10 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
     protected override void Run(List<Finding> findings)
     {
         var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
+        using var hashing = HashingLog();
         var result = ModelOutputGuard.Run(new ModelOutputRequest
         {
+            Progress = hashing.Progress,
             ProjectDirectory = ProjectDirectory,
             ProjectFile = FullPath(ProjectFile),
             LockFilePath = FullPath(LockFile),
@@ -73,6 +75,7 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
             LegacyOutputRoot = string.IsNullOrEmpty(BaseOutputPath) ? null : FullPath(BaseOutputPath),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         }, CancellationToken);
+        hashing.Dispose();
 
         StagedLockFile = result.StagedLock;
         foreach (var note in result.Notes)

@@ -84,7 +84,8 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
             string signature;
             try
             {
-                signature = OmsSigner.SignToFile(path, key, cancellationToken: CancellationToken);
+                using var hashing = HashingLog();
+                signature = OmsSigner.SignToFile(path, key, new OmsSignOptions { Progress = hashing.Progress }, CancellationToken);
             }
             catch (ModelHashException e)
             {

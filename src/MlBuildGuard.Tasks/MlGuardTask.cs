@@ -100,6 +100,13 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
     /// <summary>Does the guard's work and adds its findings; anything thrown becomes MLG004.</summary>
     protected abstract void Run(List<Finding> findings);
 
+    /// <summary>
+    /// A progress log for this guard's hashing: a run that reads more than a few hundred MB says at high importance what it
+    /// hashes, how far it has got every few seconds, and its throughput at the end.
+    /// </summary>
+    protected Core.Hashing.HashProgressLog HashingLog() =>
+        new("MlBuildGuard " + GuardName, line => Log.LogMessage(MessageImportance.High, line));
+
     protected string FullPath(string path) => Path.GetFullPath(path, ProjectDirectory);
 
     protected DateOnly ResolveToday() =>

@@ -63,8 +63,10 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
             engine4.RegisterTaskObject(onceKey, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         }
 
+        using var hashing = HashingLog();
         var request = new TrainingInputRequest
         {
+            Progress = hashing.Progress,
             ProjectDirectory = ProjectDirectory,
             ProjectFile = FullPath(ProjectFile),
             LockFilePath = FullPath(LockFile),
@@ -79,6 +81,7 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
         };
 
         var result = TrainingInputGuard.Run(request, CancellationToken);
+        hashing.Dispose();
         StagedLockFile = result.StagedLock;
         foreach (var note in result.Notes)
         {

@@ -12,7 +12,7 @@ public readonly record struct FileHashResult(string FullPath, FileDigest? Digest
 public static class FileSetHasher
 {
     public static FileHashResult[] Hash(IReadOnlyList<string> fullPaths, HashCache? cache, CancellationToken cancellationToken = default,
-        int? maxParallelism = null, TimeProvider? clock = null)
+        int? maxParallelism = null, TimeProvider? clock = null, HashProgress? progress = null)
     {
         var results = new FileHashResult[fullPaths.Count];
         var stamps = new FileStamp?[fullPaths.Count];
@@ -54,12 +54,13 @@ public static class FileSetHasher
             .OrderByDescending(i => stamps[i]?.Size ?? 0)
             .ToArray();
         var started = (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime;
+        progress?.Expect(toRead.Sum(i => stamps[i]?.Size ?? 0), toRead.Length);
         Parallel.ForEach(toRead, parallel, i =>
         {
             var path = fullPaths[i];
             try
             {
-                var digest = Sha256File.Compute(path, cancellationToken);
+                var digest = Sha256File.Compute(path, progress, cancellationToken);
                 results[i] = new FileHashResult(path, digest, false, false, null);
             }
             catch (FileNotFoundException)

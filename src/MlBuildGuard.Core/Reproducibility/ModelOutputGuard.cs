@@ -10,6 +10,9 @@ public sealed class ModelOutputRequest
 {
     public required string ProjectDirectory { get; init; }
 
+    /// <summary>Counts the bytes hashed, for whoever shows progress; null for none.</summary>
+    public Hashing.HashProgress? Progress { get; init; }
+
     public required string ProjectFile { get; init; }
 
     public required string LockFilePath { get; init; }
@@ -115,7 +118,7 @@ public static class ModelOutputGuard
         // 2. Digests, from the stamp cache where allowed.
         var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
         var keys = files.Keys.ToArray();
-        var hashes = FileSetHasher.Hash(keys.Select(k => files[k]).ToArray(), cache, cancellationToken);
+        var hashes = FileSetHasher.Hash(keys.Select(k => files[k]).ToArray(), cache, cancellationToken, progress: request.Progress);
         for (var i = 0; i < keys.Length; i++)
         {
             if (hashes[i].Digest is { } digest)
