@@ -8,7 +8,7 @@ namespace MlBuildGuard.Tasks;
 /// The line a guarded build ends with (SPEC §3), at high importance so that it shows at <c>-v:m</c>: what the guards
 /// checked and what they wrote, from the facts each of them counted (<see cref="BuildSummary"/>). In a multi-targeted
 /// project the outer build says it once, with every framework's sealed models; a framework build leaves it to the outer
-/// build when one is running.
+/// build when one is running. It also says which suppressions matched no finding of the build (MLG005).
 /// </summary>
 public sealed class MlGuardReportSummary : MlGuardTask
 {
@@ -28,6 +28,13 @@ public sealed class MlGuardReportSummary : MlGuardTask
         if (LockRoles.LeftToOuterBuild(LockRole, string.IsNullOrEmpty(StateDirectory) ? null : FullPath(StateDirectory)))
         {
             return;
+        }
+
+        if (!string.IsNullOrEmpty(FindingsDirectory))
+        {
+            // MLG005: every guard of this build has recorded its findings by now, each with the suppression that matched it.
+            var records = FindingStore.ReadAll(SarifSources(FullPath(FindingsDirectory)));
+            findings.AddRange(UnusedSuppressions.Find(ActiveSuppressions().Active, records, new SourceLocation(ProjectFile)));
         }
 
         var facts = Facts.Select(f => new SummaryFact(f.ItemSpec,

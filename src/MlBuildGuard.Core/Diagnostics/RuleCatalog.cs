@@ -27,6 +27,10 @@ public static class RuleCatalog
         "MLG004", "Internal failure of a guard", Severity.Error,
         "MlBuildGuard {0} failed unexpectedly and could not show the build safe: {1}", suppressible: false);
 
+    public static readonly Rule SuppressionUnused = new(
+        "MLG005", "A suppression matched no finding", Severity.Warning,
+        "The MlGuardSuppression of {0} for '{1}' matched no finding of this build, so it hides nothing. {2}", suppressible: false);
+
     // ---- dependencies -----------------------------------------------------------------------------------------------
 
     public static readonly Rule FloatingPackageVersion = new(
