@@ -74,6 +74,9 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
                 long.Parse(f.GetMetadata("Size"), CultureInfo.InvariantCulture), FormatOf(f.ItemSpec)))],
             TrainingInputs = TrainingInputs(),
             Packages = Packages(findings),
+            PackageDependencies = string.IsNullOrEmpty(AssetsFile) || !File.Exists(FullPath(AssetsFile)) || findings.Count > 0
+                ? new Dictionary<string, IReadOnlyList<string>>()
+                : PackageMaterials.Dependencies(FullPath(AssetsFile)),
             Source = source,
             ToolVersion = ToolVersion,
         };

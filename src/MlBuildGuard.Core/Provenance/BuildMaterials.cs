@@ -30,6 +30,9 @@ public sealed record BuildMaterials
 
     public IReadOnlyList<PackageMaterial> Packages { get; init; } = [];
 
+    /// <summary>The package graph restore resolved: each package's purl to the purls of the packages it depends on.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PackageDependencies { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>The source commit, when the project lives in a git repository (see <see cref="GitRevision.Find"/>).</summary>
     public SourceRevision? Source { get; init; }
 
