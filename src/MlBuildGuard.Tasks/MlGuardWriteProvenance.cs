@@ -61,7 +61,7 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
             return;
         }
 
-        var source = GitRevision.Find(ProjectDirectory);
+        var source = GitRevision.Find(ProjectDirectory) is { } revision ? revision with { Dirty = WorkingTree.IsDirty(ProjectDirectory) } : null;
         var materials = new BuildMaterials
         {
             ProjectName = NullIfEmpty(ProjectName) ?? Path.GetFileNameWithoutExtension(ProjectFile),
