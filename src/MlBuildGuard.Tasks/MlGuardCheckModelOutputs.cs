@@ -35,6 +35,15 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
 
     public string? CacheFile { get; set; }
 
+    /// <summary><c>$(OutDir)</c>: models under it are keyed relative to it in the lock (SPEC §4).</summary>
+    public string? OutputDirectory { get; set; }
+
+    /// <summary>True in a multi-targeted project's framework build: keys under <c>$(OutDir)</c> start with the framework.</summary>
+    public bool MultiTargeted { get; set; }
+
+    /// <summary><c>$(BaseOutputPath)</c>, under which the project-relative keys of earlier versions are recognised.</summary>
+    public string? BaseOutputPath { get; set; }
+
     /// <summary>The staged part to commit after a successful build (<c>MlGuardCommitLock</c>); empty when nothing is to be written.</summary>
     [Output]
     public string? StagedLockFile { get; set; }
@@ -48,8 +57,10 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
     protected override void Run(List<Finding> findings)
     {
         var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
+        using var hashing = HashingLog();
         var result = ModelOutputGuard.Run(new ModelOutputRequest
         {
+            Progress = hashing.Progress,
             ProjectDirectory = ProjectDirectory,
             ProjectFile = FullPath(ProjectFile),
             LockFilePath = FullPath(LockFile),
@@ -59,8 +70,12 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
             StagingDirectory = string.IsNullOrEmpty(StagingDirectory) ? null : FullPath(StagingDirectory),
             TargetFramework = NullIfEmpty(TargetFramework),
             CacheFilePath = string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile),
+            OutputDirectory = string.IsNullOrEmpty(OutputDirectory) ? null : FullPath(OutputDirectory),
+            KeyPrefix = MultiTargeted ? NullIfEmpty(TargetFramework) : null,
+            LegacyOutputRoot = string.IsNullOrEmpty(BaseOutputPath) ? null : FullPath(BaseOutputPath),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         }, CancellationToken);
+        hashing.Dispose();
 
         StagedLockFile = result.StagedLock;
         foreach (var note in result.Notes)
@@ -77,5 +92,6 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
             return (ITaskItem)item;
         })];
         findings.AddRange(result.Findings);
+        Summarize(Core.Reporting.BuildSummary.ModelsSealed, Outputs.Select(o => FullPath(o.ItemSpec)).Distinct(StringComparer.Ordinal).Count());
     }
 }

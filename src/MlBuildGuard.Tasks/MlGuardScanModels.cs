@@ -56,6 +56,11 @@ public sealed class MlGuardScanModels : MlGuardTask
             CancellationToken = CancellationToken,
         });
         findings.AddRange(result.Findings);
+        if (Kind == "models")
+        {
+            Summarize(Core.Reporting.BuildSummary.ModelsScanned, result.Models);
+        }
+
         Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard {Kind}: {result.Models} model(s), {result.Scanned} scanned, {result.Unchanged} unchanged since scanned.");
     }
 }

@@ -9,7 +9,8 @@ namespace MlBuildGuard.Tasks;
 /// Signs each produced model (<c>@(MlModelOutput)</c> whose <c>Sign</c> metadata is not false) into <c>MODEL.sig</c>
 /// (a folder <c>dir</c>: <c>dir.sig</c>) with the OMS key method. The key is the PEM file <c>$(MlGuardSigningKey)</c>, or
 /// the PEM text in the environment variable <c>MLGUARD_SIGNING_KEY</c>; a passphrase comes only from
-/// <c>MLGUARD_SIGNING_KEY_PASSWORD</c>. No key: MLG601 (an error when <c>MlGuardRequireSignedOutputs</c> is true). A key
+/// <c>MLGUARD_SIGNING_KEY_PASSWORD</c>. No key: MLG601, an error when <c>MlGuardRequireSignedOutputs</c> is true, a warning on
+/// CI, a message elsewhere (SPEC §3). A key
 /// that cannot sign: MLG605, naming the property's path or the variable, never the key. Signatures are written atomically.
 /// </summary>
 public sealed class MlGuardSignModelOutputs : MlGuardTask
@@ -26,8 +27,11 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
     /// <summary><c>$(MlGuardSigningKey)</c>: path to the PEM private key.</summary>
     public string? SigningKey { get; set; }
 
-    /// <summary><c>$(MlGuardRequireSignedOutputs)</c>: without a key, MLG601 is an error instead of a warning.</summary>
+    /// <summary><c>$(MlGuardRequireSignedOutputs)</c>: without a key, MLG601 is an error.</summary>
     public string? RequireSignedOutputs { get; set; }
+
+    /// <summary><c>$(ContinuousIntegrationBuild)</c>: without a key (and not required), MLG601 is a warning on CI, a message elsewhere.</summary>
+    public string? ContinuousIntegrationBuild { get; set; }
 
     /// <summary>The signatures written by this run.</summary>
     [Output]
@@ -54,9 +58,10 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
 
         if (!SigningKeySource.IsConfigured(SigningKey))
         {
-            var severity = LockModeParser.IsTrue(RequireSignedOutputs) ? Severity.Error : Severity.Warning;
-            findings.AddRange(models.Select(m =>
-                Finding.Create(RuleCatalog.NoSigningKey, new SourceLocation(m.Path), Relative(m.Path), m.Spec).WithSeverity(severity)));
+            var rule = LockModeParser.IsTrue(RequireSignedOutputs) ? RuleCatalog.NoSigningKeyRequired
+                : LockModeParser.IsTrue(ContinuousIntegrationBuild) ? RuleCatalog.NoSigningKeyOnCi : RuleCatalog.NoSigningKey;
+            findings.AddRange(models.Select(m => Finding.Create(rule, new SourceLocation(m.Path), Relative(m.Path), Relative(m.Path))));
+            Summarize(Core.Reporting.BuildSummary.ModelsNotSigned, models.Count);
             return;
         }
 
@@ -79,7 +84,8 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
             string signature;
             try
             {
-                signature = OmsSigner.SignToFile(path, key, cancellationToken: CancellationToken);
+                using var hashing = HashingLog();
+                signature = OmsSigner.SignToFile(path, key, new OmsSignOptions { Progress = hashing.Progress }, CancellationToken);
             }
             catch (ModelHashException e)
             {
@@ -92,6 +98,7 @@ public sealed class MlGuardSignModelOutputs : MlGuardTask
         }
 
         Signatures = [.. written];
+        Summarize(Core.Reporting.BuildSummary.ModelsSigned, written.Count);
     }
 
     private string Relative(string path) =>

@@ -44,7 +44,24 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
     /// <summary>The date suppressions are checked against; <c>yyyy-MM-dd</c>, default today (UTC). For tests and reproducible CI.</summary>
     public string? Today { get; set; }
 
+    /// <summary>What this guard checked or wrote, for the build's summary line (<c>@(_MlGuardSummaryFact)</c>).</summary>
+    [Output]
+    public ITaskItem[] SummaryFacts => [.. _facts];
+
     protected CancellationToken CancellationToken => _cancel.Token;
+
+    private readonly List<ITaskItem> _facts = new();
+
+    /// <summary>Counts something for the build's summary line (<see cref="Core.Reporting.BuildSummary"/>'s kinds).</summary>
+    protected void Summarize(string kind, int count)
+    {
+        if (count > 0)
+        {
+            var item = new TaskItem(kind);
+            item.SetMetadata("Count", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _facts.Add(item);
+        }
+    }
 
     /// <summary>Short name of the guard for messages and its findings file, e.g. <c>training-inputs</c>.</summary>
     protected abstract string GuardName { get; }
@@ -82,6 +99,13 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
 
     /// <summary>Does the guard's work and adds its findings; anything thrown becomes MLG004.</summary>
     protected abstract void Run(List<Finding> findings);
+
+    /// <summary>
+    /// A progress log for this guard's hashing: a run that reads more than a few hundred MB says at high importance what it
+    /// hashes, how far it has got every few seconds, and its throughput at the end.
+    /// </summary>
+    protected Core.Hashing.HashProgressLog HashingLog() =>
+        new("MlBuildGuard " + GuardName, line => Log.LogMessage(MessageImportance.High, line));
 
     protected string FullPath(string path) => Path.GetFullPath(path, ProjectDirectory);
 
@@ -179,7 +203,8 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
                 Log.LogWarning(null, finding.Code, finding.Code, finding.Rule.HelpUri, file, line, column, 0, 0, finding.Message);
                 return WarningIsError(finding.Code) ? Severity.Error : Severity.Warning;
             default:
-                Log.LogMessage(null, finding.Code, finding.Code, file, line, column, 0, 0, MessageImportance.High, finding.Message);
+                // Informational findings (MLG601 off CI) are a word in the build's summary line, not a line of their own at -v:m.
+                Log.LogMessage(null, finding.Code, finding.Code, file, line, column, 0, 0, MessageImportance.Normal, finding.Message);
                 return Severity.Message;
         }
     }

@@ -129,6 +129,7 @@ public sealed class MlGuardVerifyDependencies : MlGuardTask
         Log.LogMessage(MessageImportance.Normal,
             $"MlBuildGuard dependencies: {result.PackagesVerified} package(s) verified against their archives, {result.PackagesFromCache} unchanged since verified.");
         findings.AddRange(result.Findings);
+        Summarize(Core.Reporting.BuildSummary.PackagesVerified, result.PackagesVerified + result.PackagesFromCache);
     }
 
     private static IEnumerable<PackageReferenceItem> Items(ITaskItem[] items, string itemType) => items.Select(i => new PackageReferenceItem(

@@ -33,8 +33,10 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
     protected override void Run(List<Finding> findings)
     {
         var useCache = !LockModeParser.IsTrue(ContinuousIntegrationBuild) && !string.IsNullOrEmpty(CacheFile);
+        using var hashing = HashingLog();
         var result = ModelSignatureGuard.Run(new ModelSignatureRequest
         {
+            Progress = hashing.Progress,
             ProjectDirectory = ProjectDirectory,
             ProjectFile = ProjectFile,
             Models = Models.Select(m => new ConsumedModel(
@@ -46,7 +48,9 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
             CacheFilePath = useCache ? FullPath(CacheFile!) : null,
             CancellationToken = CancellationToken,
         });
+        hashing.Dispose();
         findings.AddRange(result.Findings);
+        Summarize(Core.Reporting.BuildSummary.ModelSignaturesVerified, result.Valid);
         Log.LogMessage(MessageImportance.Normal,
             $"MlBuildGuard model signatures: {result.Checked} model(s) checked, {result.Valid} valid, {result.Unchanged} unchanged since verified.");
     }

@@ -1,5 +1,6 @@
 using MlBuildGuard.Core.Configuration;
 using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Reporting;
 using MlBuildGuard.Core.TrainingInputs;
 using Microsoft.Build.Framework;
 
@@ -56,8 +57,10 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
             return;
         }
 
+        using var hashing = HashingLog();
         var request = new TrainingInputRequest
         {
+            Progress = hashing.Progress,
             ProjectDirectory = ProjectDirectory,
             ProjectFile = FullPath(ProjectFile),
             LockFilePath = FullPath(LockFile),
@@ -72,6 +75,7 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
         };
 
         var result = TrainingInputGuard.Run(request, CancellationToken);
+        hashing.Dispose();
         StagedLockFile = result.StagedLock;
         foreach (var note in result.Notes)
         {
@@ -81,5 +85,6 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
         Log.LogMessage(MessageImportance.Normal,
             $"MlBuildGuard training-inputs: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build (mode {mode}).");
         findings.AddRange(result.Findings);
+        Summarize(result.StagedLock is not null || result.LockWritten ? BuildSummary.TrainingInputsLocked : BuildSummary.TrainingInputsUnchanged, Inputs.Length);
     }
 }

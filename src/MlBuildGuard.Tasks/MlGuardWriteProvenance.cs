@@ -61,7 +61,7 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
             return;
         }
 
-        var source = GitRevision.Find(ProjectDirectory);
+        var source = GitRevision.Find(ProjectDirectory) is { } revision ? revision with { Dirty = WorkingTree.IsDirty(ProjectDirectory) } : null;
         var materials = new BuildMaterials
         {
             ProjectName = NullIfEmpty(ProjectName) ?? Path.GetFileNameWithoutExtension(ProjectFile),
@@ -70,10 +70,13 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
             TargetFramework = NullIfEmpty(TargetFramework),
             SdkVersion = NullIfEmpty(SdkVersion),
             SourceDateEpoch = long.TryParse(SourceDateEpoch, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch) ? epoch : null,
-            Models = [.. ProducedFiles.Select(f => new ProducedModel(f.ItemSpec, f.GetMetadata("Sha256"),
+            Models = [.. ProducedFiles.Select(f => new ProducedModel(ProjectRelativeName(f), f.GetMetadata("Sha256"),
                 long.Parse(f.GetMetadata("Size"), CultureInfo.InvariantCulture), FormatOf(f.ItemSpec)))],
             TrainingInputs = TrainingInputs(),
             Packages = Packages(findings),
+            PackageDependencies = string.IsNullOrEmpty(AssetsFile) || !File.Exists(FullPath(AssetsFile)) || findings.Count > 0
+                ? new Dictionary<string, IReadOnlyList<string>>()
+                : PackageMaterials.Dependencies(FullPath(AssetsFile)),
             Source = source,
             ToolVersion = ToolVersion,
         };
@@ -132,6 +135,18 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
         // The training-input guard has already shown the lock well-formed.
         var locked = LockCommit.Preview([.. LockParts.Select(p => FullPath(p.ItemSpec))], FullPath(LockFile));
         return [.. locked.TrainingInputs.Select(e => new TrainingInputMaterial(e.Key, e.Value.Sha256, e.Value.Size, e.Value.Source))];
+    }
+
+    /// <summary>
+    /// A produced model's name in the records: its path relative to the project, as <c>sha256sum -c</c> run in the project
+    /// folder reads it (the lock keys it relative to <c>$(OutDir)</c> instead, so that configurations share one entry).
+    /// </summary>
+    private string ProjectRelativeName(ITaskItem produced)
+    {
+        var path = produced.GetMetadata("Path");
+        return !string.IsNullOrEmpty(path) && Core.IO.PathSafety.IsUnder(FullPath(path), ProjectDirectory)
+            ? Path.GetRelativePath(ProjectDirectory, FullPath(path)).Replace('\\', '/')
+            : produced.ItemSpec;
     }
 
     private IReadOnlyList<PackageMaterial> Packages(List<Finding> findings)

@@ -10,7 +10,8 @@ public static class Program
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The command tree: every command and option of <c>mlguard</c>.</summary>
+    public static RootCommand CreateRoot(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("mlguard: MlBuildGuard's checks outside a build (https://github.com/MlBuildGuard/MlBuildGuard).");
         root.Subcommands.Add(HashCommand.Create(stdout, stderr));
@@ -23,6 +24,12 @@ public static class Program
         root.Subcommands.Add(SecretsCommand.Create(stdout, stderr));
         root.Subcommands.Add(ValidateCommand.Create(stdout, stderr));
         root.Subcommands.Add(InferSchemaCommand.Create(stdout, stderr));
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = CreateRoot(stdout, stderr);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

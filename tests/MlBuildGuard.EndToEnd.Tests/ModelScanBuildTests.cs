@@ -93,7 +93,7 @@ public sealed class ModelScanBuildTests(PackagesFixture packages)
         var lenient = p.Build("--no-restore", "-p:MlGuardStrictModelScan=false");
 
         Assert.Equal(1, byDefault.ExitCode);
-        Assert.Contains(byDefault.Diagnostics, d => d is { Code: "MLG303", Kind: "error" } && d.Message.StartsWith("notes.pt:", StringComparison.Ordinal));
+        Assert.Contains(byDefault.Diagnostics, d => d is { Code: "MLG303", Kind: "error" } && d.Message.StartsWith("models/notes.pt:", StringComparison.Ordinal));
         var unknown = byDefault.Diagnostics.Single(d => d.Code == "MLG302");
         Assert.Equal("error", unknown.Kind);
         Assert.Contains("'mylib.models.Classifier'", unknown.Message, StringComparison.Ordinal);

@@ -16,18 +16,27 @@ public sealed class ReproducibleModelBuildTests(PackagesFixture packages)
     [Fact]
     public void Settings_that_defeat_reproducibility_are_MLG501_MLG502_MLG504_and_quiet_once_fixed()
     {
-        var p = new TestProject(packages, "settings").WithProject("", properties: "<Deterministic>false</Deterministic>");
+        // The settings matter to projects that produce models (SPEC §3); this one seals a checkpoint it "trains".
+        const string Produces = """
+              <ItemGroup>
+                <MlModelOutput Include="models/out.pt" />
+              </ItemGroup>
+            """;
+        var p = new TestProject(packages, "settings").WithProject(Produces, properties: "<Deterministic>false</Deterministic>");
+        TestModels.WriteCheckpoint(Path.Combine(p.Directory, "models", "out.pt"), TestModels.DataPickle(1));
         var localGlobalJson = p.Write("global.json", "{ \"sdk\": { \"version\": \"10.0.100\", \"rollForward\": \"latestMajor\" } }\n");
         p.Environment["GITHUB_ACTIONS"] = "true";
 
         var broken = p.Build();
         var deterministicLine = p.LineOf("<Deterministic>false");
         File.Delete(localGlobalJson); // the scenarios' global.json (pinned like this repository's) applies again
-        p.WithProject("", properties: """
+        p.WithProject(Produces, properties: """
             <ContinuousIntegrationBuild Condition="'$(GITHUB_ACTIONS)' == 'true'">true</ContinuousIntegrationBuild>
             <RestoreLockedMode>true</RestoreLockedMode>
             """);
-        var fixedBuild = p.Build();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        p.Environment["MLGUARD_SIGNING_KEY"] = key.ExportPkcs8PrivateKeyPem(); // a pipeline's key from its secret store (else MLG601 on CI)
+        var fixedBuild = p.Build("-p:MlGuardLockMode=Auto"); // the first CI build of this project: nothing locked yet
 
         Assert.Equal(1, broken.ExitCode);
         var deterministic = Assert.Single(broken.Diagnostics, d => d.Code == "MLG501");
@@ -40,7 +49,12 @@ public sealed class ReproducibleModelBuildTests(PackagesFixture packages)
         Assert.Contains("roll forward to any 'latestMajor' SDK", sdk.Message, StringComparison.Ordinal);
         Assert.True(fixedBuild.ExitCode == 0, fixedBuild.ToString());
         Assert.Empty(fixedBuild.Diagnostics);
-        Assert.False(File.Exists(Path.Combine(p.Directory, "bin", "Debug", "net10.0", "mlguard.provenance.json")), "no model output, no provenance");
+
+        // A project that produces no model is not held to them (SPEC §3).
+        var plain = new TestProject(packages, "no-model").WithProject("", properties: "<Deterministic>false</Deterministic>");
+        var plainBuild = plain.Build();
+        Assert.True(plainBuild.ExitCode == 0, plainBuild.ToString());
+        Assert.Empty(plainBuild.Diagnostics);
     }
 
     /// <summary>The repository's sample project (a real ML.NET training after Build), built against the packed package.</summary>
@@ -103,7 +117,7 @@ public sealed class ReproducibleModelBuildTests(PackagesFixture packages)
         Assert.Equal(firstDigest, secondDigest);
         using (var locked = JsonDocument.Parse(lockAfterFirst))
         {
-            var entry = locked.RootElement.GetProperty("modelOutputs").GetProperty("bin/Debug/net10.0/model.zip");
+            var entry = locked.RootElement.GetProperty("modelOutputs").GetProperty("model.zip"); // relative to $(OutDir)
             Assert.Equal(firstDigest, entry.GetProperty("sha256").GetString());
             Assert.True(entry.GetProperty("entries").TryGetProperty("TransformerChain/Transform_001/Model/Predictor/Model.key", out _));
         }
@@ -159,7 +173,7 @@ public sealed class ReproducibleModelBuildTests(PackagesFixture packages)
         using (var locked = JsonDocument.Parse(File.ReadAllText(p.LockFile)))
         {
             var outputs = locked.RootElement.GetProperty("modelOutputs").EnumerateObject().Select(o => o.Name).ToArray();
-            Assert.Equal(["bin/Debug/net10.0/model.pt", "bin/Debug/net9.0/model.pt"], outputs);
+            Assert.Equal(["net10.0/model.pt", "net9.0/model.pt"], outputs); // SPEC §4: relative to $(OutDir), framework-prefixed
         }
 
         Assert.True(second.ExitCode == 0, second.ToString()); // Locked mode: both reproduced, nothing missing from the lock

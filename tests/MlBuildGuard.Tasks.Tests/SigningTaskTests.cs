@@ -337,17 +337,27 @@ public sealed class SigningTaskTests : IDisposable
     }
 
     [Fact]
-    public void No_key_is_an_MLG601_warning_and_an_error_when_signed_outputs_are_required()
+    public void No_key_is_an_MLG601_message_locally_a_warning_on_CI_and_an_error_when_signed_outputs_are_required()
     {
         var file = _dir.Write("bin/model.onnx", "produced\n");
 
-        Assert.True(Sign(null, "false", Item("bin/model.onnx")).Execute());
+        Assert.True(Sign(null, "", Item("bin/model.onnx")).Execute());
+        Assert.Empty(_engine.Warnings);
+        var message = Assert.Single(_engine.Messages, m => m.Code == "MLG601");
+        Assert.Equal((file, MessageImportance.Normal), (message.File, message.Importance));
+        Assert.DoesNotContain("mlguard sign", message.Message, StringComparison.Ordinal);
+
+        var onCi = Sign(null, "false", Item("bin/model.onnx"));
+        onCi.ContinuousIntegrationBuild = "true";
+        Assert.True(onCi.Execute());
         var warning = Assert.Single(_engine.Warnings);
-        Assert.Equal("MLG601", warning.Code);
-        Assert.Equal(file, warning.File);
+        Assert.Equal(("MLG601", file), (warning.Code, warning.File));
+        Assert.Contains("MLGUARD_SIGNING_KEY", warning.Message, StringComparison.Ordinal);
 
         Assert.False(Sign(null, "true", Item("bin/model.onnx")).Execute());
-        Assert.Equal(file, SingleError("MLG601").File);
+        var error = SingleError("MLG601");
+        Assert.Equal(file, error.File);
+        Assert.Contains("set MlGuardRequireSignedOutputs to false", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(file + ".sig"));
     }
 

@@ -97,4 +97,44 @@ public sealed class AuditCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("restore the project first", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_project_is_audited_with_the_settings_MSBuild_evaluates_for_it_Directory_Build_props_included()
+    {
+        var advisories = Advisories();
+        _dir.Write("Directory.Build.props", $"""
+            <Project>
+              <PropertyGroup>
+                <MlGuardOffline>true</MlGuardOffline>
+                <MlGuardAdvisoryDatabase>{advisories}</MlGuardAdvisoryDatabase>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Contoso.Vulnerable" Version="1.5.0" />
+              </ItemGroup>
+            </Project>
+            """);
+        var project = _dir.Write("app/app.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+            </Project>
+            """);
+        _dir.Write("app/obj/project.assets.json", $$"""
+            {
+              "version": 3,
+              "targets": { "net10.0": { "Contoso.Vulnerable/1.5.0": { "type": "package" } } },
+              "libraries": { "Contoso.Vulnerable/1.5.0": { "sha512": "AAAA", "type": "package", "path": "contoso.vulnerable/1.5.0", "files": [] } },
+              "projectFileDependencyGroups": { "net10.0": [ "Contoso.Vulnerable >= 1.5.0" ] },
+              "packageFolders": { "{{_dir.Combine("packages").Replace("\\", "/")}}/": {} },
+              "project": { "version": "1.0.0", "restore": { "projectName": "app", "projectPath": "{{project.Replace("\\", "/")}}", "projectStyle": "PackageReference" },
+                "frameworks": { "net10.0": { "targetAlias": "net10.0", "dependencies": { "Contoso.Vulnerable": { "target": "Package", "version": "[1.5.0, )" } } } } }
+            }
+            """);
+
+        var (code, stdout, stderr) = Run("audit", project); // no --advisories, no --offline: both come from Directory.Build.props
+
+        Assert.True(code == 1, stdout + stderr);
+        Assert.DoesNotContain("MLG203", stdout, StringComparison.Ordinal);
+        var vulnerable = Assert.Single(stdout.Split('\n'), l => l.Contains("error MLG201", StringComparison.Ordinal));
+        Assert.StartsWith(_dir.Combine("Directory.Build.props") + "(7,", vulnerable, StringComparison.Ordinal); // where the reference is written
+    }
 }

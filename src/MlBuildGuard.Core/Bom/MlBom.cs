@@ -146,8 +146,8 @@ public static class MlBom
 
     /// <summary>
     /// Every component once, in component order: the project needs the models; each model was made from all the
-    /// training data and the directly referenced packages; data and packages list no dependencies of their own here
-    /// (a package's own graph belongs to the package, not to this build's record).
+    /// training data and the directly referenced packages; data depends on nothing; each package depends on the packages
+    /// restore resolved for it (<see cref="BuildMaterials.PackageDependencies"/>, from the assets file).
     /// </summary>
     private static void WriteDependencies(Utf8JsonWriter writer, Content content)
     {
@@ -170,7 +170,8 @@ public static class MlBom
 
         foreach (var package in content.Packages)
         {
-            WriteDependency(writer, MaterialText.NuGetPurl(package.Id, package.Version), []);
+            var purl = MaterialText.NuGetPurl(package.Id, package.Version);
+            WriteDependency(writer, purl, content.Materials.PackageDependencies.TryGetValue(purl, out var dependsOn) ? dependsOn : []);
         }
 
         writer.WriteEndArray();

@@ -74,6 +74,7 @@ internal static class FeedRules
         var at = new SourceLocation(request.ProjectFile);
         var advisories = new AdvisorySet();
         var sourcesWithData = new List<string>();
+        var asked = new List<string>(); // each source asked and what it returned, for MLG203
         if (!string.IsNullOrWhiteSpace(request.AdvisoryDatabase))
         {
             var folder = Path.GetFullPath(request.AdvisoryDatabase, request.ProjectDirectory);
@@ -90,6 +91,8 @@ internal static class FeedRules
                 advisories.AddRange(offline.Advisories);
                 sourcesWithData.Add(folder);
             }
+
+            asked.Add(offline.Problems.Count == 0 ? $"MlGuardAdvisoryDatabase '{folder}' ({offline.Advisories.Count} advisories)" : $"MlGuardAdvisoryDatabase '{folder}' (unreadable)");
         }
 
         if (!request.Offline && request.Feeds is { } feeds)
@@ -100,11 +103,17 @@ internal static class FeedRules
                 {
                     findings.Add(Finding.Create(RuleCatalog.NoVulnerabilityData, at, feed.Source,
                         $"The vulnerability data of '{feed.Source}' cannot be read: {feed.Error.TrimEnd('.', ' ')}.").WithSeverity(dataSeverity));
+                    asked.Add($"'{feed.Source}' (cannot be read)");
                 }
                 else if (feed.Advisories is not null)
                 {
                     advisories.AddRange(feed.Advisories);
                     sourcesWithData.Add(feed.Source);
+                    asked.Add($"'{feed.Source}' ({feed.Advisories.Count} advisories)");
+                }
+                else
+                {
+                    asked.Add($"'{feed.Source}' (offers no vulnerability data)");
                 }
             }
         }
@@ -114,10 +123,12 @@ internal static class FeedRules
             var (why, advice) = request.Offline
                 ? ("MlGuardOffline is true and no MlGuardAdvisoryDatabase gives vulnerability data", "Keep an offline advisory folder and set MlGuardAdvisoryDatabase")
                 : ("no package source or audit source provides vulnerability data, and no MlGuardAdvisoryDatabase is configured", "Add an auditSources entry to nuget.config, or keep an offline advisory folder and set MlGuardAdvisoryDatabase");
-            if (!findings.Any(f => f.Code == RuleCatalog.NoVulnerabilityData.Code))
+            // An unreadable offline database already said why there is no data; a feed that failed said only its own part.
+            if (!findings.Any(f => f.Code == RuleCatalog.NoVulnerabilityData.Code && f.Subject == "MlGuardAdvisoryDatabase"))
             {
+                var sources = asked.Count == 0 ? "No source was asked." : $"Asked: {string.Join("; ", asked)}.";
                 findings.Add(Finding.Create(RuleCatalog.NoVulnerabilityData, at, "vulnerability-data",
-                    $"No vulnerability data: {why}, so packages cannot be shown free of known vulnerabilities. {advice}.")
+                    $"No vulnerability data: {why}, so packages cannot be shown free of known vulnerabilities. {sources} {advice}.")
                     .WithSeverity(dataSeverity));
             }
 

@@ -27,6 +27,10 @@ public static class RuleCatalog
         "MLG004", "Internal failure of a guard", Severity.Error,
         "MlBuildGuard {0} failed unexpectedly and could not show the build safe: {1}", suppressible: false);
 
+    public static readonly Rule SuppressionUnused = new(
+        "MLG005", "A suppression matched no finding", Severity.Warning,
+        "The MlGuardSuppression of {0} for '{1}' matched no finding of this build, so it hides nothing. {2}", suppressible: false);
+
     // ---- dependencies -----------------------------------------------------------------------------------------------
 
     public static readonly Rule FloatingPackageVersion = new(
@@ -153,7 +157,7 @@ public static class RuleCatalog
 
     public static readonly Rule NotContinuousIntegrationBuild = new(
         "MLG502", "ContinuousIntegrationBuild not true on CI", Severity.Warning,
-        "This build runs on CI ({0} is set) but ContinuousIntegrationBuild is not true, so paths of this machine are embedded in outputs and MlBuildGuard's CI defaults (Locked lock mode, required signatures, re-hashing) are off. Set <ContinuousIntegrationBuild Condition=\"'$({1})' != ''\">true</ContinuousIntegrationBuild> in Directory.Build.props, or pass -p:ContinuousIntegrationBuild=true.");
+        "This build runs on CI ({0} is set) but ContinuousIntegrationBuild is not true, so paths of this machine are embedded in outputs and MlBuildGuard's CI defaults (Locked lock mode, re-hashing without caches, CI severities) are off. Set <ContinuousIntegrationBuild Condition=\"'$({1})' != ''\">true</ContinuousIntegrationBuild> in Directory.Build.props, or pass -p:ContinuousIntegrationBuild=true.");
 
     /// <summary>A warning in <c>Auto</c> mode; an error in <c>Locked</c> mode, so CI proves it rebuilt what was locked.</summary>
     public static readonly Rule ModelOutputNotReproduced = new(
@@ -171,10 +175,22 @@ public static class RuleCatalog
     // ---- model signing ----------------------------------------------------------------------------------------------
     // Messages name files and key kinds only: never key material, PEM text or passphrases.
 
-    /// <summary>Warning by default; an error when <c>MlGuardRequireSignedOutputs</c> is true (the default on CI).</summary>
+    /// <summary>
+    /// A message by default (and a word in the build's summary line); a warning on CI (<c>ContinuousIntegrationBuild</c>),
+    /// <see cref="NoSigningKeyOnCi"/>; an error when <c>MlGuardRequireSignedOutputs</c> is true, <see cref="NoSigningKeyRequired"/>.
+    /// Each names only the remedies that help where it is reported.
+    /// </summary>
     public static readonly Rule NoSigningKey = new(
+        "MLG601", "No signing key for a model output", Severity.Message,
+        "Model output '{0}' is not signed because no signing key is configured. To sign it in the builds that ship it, give CI the key: the PEM text in the MLGUARD_SIGNING_KEY environment variable from a secret, or MlGuardSigningKey set to a key file made with 'mlguard keygen'.");
+
+    public static readonly Rule NoSigningKeyOnCi = new(
         "MLG601", "No signing key for a model output", Severity.Warning,
-        "Model output '{0}' is not signed because no signing key is configured. Set MlGuardSigningKey to a private key made with 'mlguard keygen' (or MLGUARD_SIGNING_KEY on CI), or sign the model with 'mlguard sign'.");
+        "Model output '{0}' is not signed because this CI build has no signing key. Pass the key from the CI secret store as the MLGUARD_SIGNING_KEY environment variable (PEM text; a passphrase in MLGUARD_SIGNING_KEY_PASSWORD), or set MlGuardSigningKey to a key file made with 'mlguard keygen'.");
+
+    public static readonly Rule NoSigningKeyRequired = new(
+        "MLG601", "No signing key for a model output", Severity.Error,
+        "Model output '{0}' must be signed (MlGuardRequireSignedOutputs is true) but no signing key is configured. Pass the key as the MLGUARD_SIGNING_KEY environment variable (PEM text, from the CI secret store) or set MlGuardSigningKey to a key file made with 'mlguard keygen'; if this build need not sign, set MlGuardRequireSignedOutputs to false for it.");
 
     public static readonly Rule SignatureMissing = new(
         "MLG602", "Model has no signature", Severity.Error,

@@ -28,6 +28,9 @@ internal sealed class DigestingStream(Stream inner, SecretScanner? secrets = nul
         set => throw new NotSupportedException();
     }
 
+    /// <summary>Counts the bytes hashed, for a progress display; null for none.</summary>
+    public HashProgress? Progress { get; init; }
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
@@ -53,6 +56,7 @@ internal sealed class DigestingStream(Stream inner, SecretScanner? secrets = nul
             }
 
             _total += read;
+            Progress?.Add(read);
         }
 
         return read;

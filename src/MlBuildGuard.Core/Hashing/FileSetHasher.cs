@@ -16,7 +16,8 @@ public static class FileSetHasher
 {
     /// <param name="checks">The content check of the file at an index, or null for plain hashing; null for none at all.</param>
     public static FileHashResult[] Hash(IReadOnlyList<string> fullPaths, HashCache? cache, CancellationToken cancellationToken = default,
-        int? maxParallelism = null, TimeProvider? clock = null, Func<int, IFileContentCheck?>? checks = null)
+        int? maxParallelism = null, TimeProvider? clock = null, Func<int, IFileContentCheck?>? checks = null,
+        HashProgress? progress = null)
     {
         var check = new IFileContentCheck?[fullPaths.Count];
         for (var i = 0; checks is not null && i < check.Length; i++)
@@ -64,12 +65,24 @@ public static class FileSetHasher
             .OrderByDescending(i => stamps[i]?.Size ?? 0)
             .ToArray();
         var started = (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime;
+        progress?.Expect(toRead.Sum(i => stamps[i]?.Size ?? 0), toRead.Length);
         Parallel.ForEach(toRead, parallel, i =>
         {
             var path = fullPaths[i];
             try
             {
-                var digest = check[i]?.Read(path, cancellationToken) ?? Sha256File.Compute(path, cancellationToken);
+                FileDigest digest;
+                if (check[i] is { } contentCheck)
+                {
+                    // The check reads the file itself; its bytes count once it has finished.
+                    digest = contentCheck.Read(path, cancellationToken);
+                    progress?.Add(digest.Size);
+                }
+                else
+                {
+                    digest = Sha256File.Compute(path, progress, cancellationToken);
+                }
+
                 results[i] = new FileHashResult(path, digest, false, false, null, check[i]?.Findings);
             }
             catch (FileNotFoundException)

@@ -21,7 +21,15 @@ public static class Sha256File
     /// <summary>Large enough to keep syscalls rare, small enough to stay in cache.</summary>
     public const int BufferSize = 1 << 20;
 
-    public static FileDigest Compute(string path, CancellationToken cancellationToken = default) => Compute(path, null, cancellationToken);
+    public static FileDigest Compute(string path, CancellationToken cancellationToken = default) => Compute(path, (SecretScanner?)null, cancellationToken);
+
+    /// <summary>Hashes the file, counting its bytes into <paramref name="progress"/> as they are read.</summary>
+    public static FileDigest Compute(string path, HashProgress? progress, CancellationToken cancellationToken = default)
+    {
+        using var stream = OpenSequential(path);
+        using var digesting = new DigestingStream(stream, null, leaveOpen: true) { Progress = progress };
+        return digesting.Finish(cancellationToken);
+    }
 
     /// <summary>
     /// Hashes the file and gives the same bytes to <paramref name="secrets"/> (a <see cref="SecretScanner"/> for this file)

@@ -58,7 +58,9 @@ public static class ModelScanGuard
             request.CancellationToken.ThrowIfCancellationRequested();
             if (!File.Exists(path) && !Directory.Exists(path))
             {
-                var name = Path.GetFileName(path);
+                var name = PathSafety.IsUnder(path, request.ProjectDirectory)
+                    ? Path.GetRelativePath(request.ProjectDirectory, path).Replace('\\', '/')
+                    : Path.GetFileName(path);
                 result.Findings.Add(Finding.Create(RuleCatalog.ModelUnparsable, new SourceLocation(path), name, name, "it does not exist"));
                 continue;
             }
@@ -95,13 +97,24 @@ public static class ModelScanGuard
         return result;
     }
 
-    /// <summary>Subjects start at the model's file name; suppressions name it relative to the project, like every other path.</summary>
+    /// <summary>
+    /// Subjects start at the model's file name; suppressions name it relative to the project, like every other path. A
+    /// message that starts with the subject starts with the project-relative one too, so what the log shows is what a
+    /// suppression names.
+    /// </summary>
     private static List<Finding> ProjectRelative(string projectDirectory, IReadOnlyList<Finding> findings, string modelPath)
     {
         var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(modelPath)!;
         var relative = PathSafety.IsUnder(folder, projectDirectory) ? Path.GetRelativePath(projectDirectory, folder).Replace('\\', '/') : null;
-        return findings.Select(f => relative is null || f.Subject is null ? f : f with { Subject = relative + "/" + f.Subject }).ToList();
+        return findings.Select(f => relative is null or "." || f.Subject is null ? f : f with
+        {
+            Subject = relative + "/" + f.Subject,
+            Message = StartsWithSubject(f.Message, f.Subject) ? relative + "/" + f.Message : f.Message,
+        }).ToList();
     }
+
+    private static bool StartsWithSubject(string message, string subject) =>
+        message.StartsWith(subject, StringComparison.Ordinal) && message.Length > subject.Length && message[subject.Length] is ':' or ' ';
 
     /// <summary>
     /// The project items whose content is a model format. Every item is judged by content, but a file whose stamp has

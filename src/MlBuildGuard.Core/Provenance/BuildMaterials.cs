@@ -30,6 +30,9 @@ public sealed record BuildMaterials
 
     public IReadOnlyList<PackageMaterial> Packages { get; init; } = [];
 
+    /// <summary>The package graph restore resolved: each package's purl to the purls of the packages it depends on.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PackageDependencies { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>The source commit, when the project lives in a git repository (see <see cref="GitRevision.Find"/>).</summary>
     public SourceRevision? Source { get; init; }
 
@@ -67,4 +70,5 @@ public sealed record PackageMaterial(string Id, string Version, string? Sha512He
 /// <param name="RepositoryUri">The <c>origin</c> remote without credentials, query or local paths; null when there is none.</param>
 /// <param name="Commit">40 (SHA-1) or 64 (SHA-256 repositories) lowercase hex digits.</param>
 /// <param name="Ref">The checked-out ref, e.g. <c>refs/heads/main</c>; null for a detached HEAD.</param>
-public sealed record SourceRevision(string? RepositoryUri, string Commit, string? Ref);
+/// <param name="Dirty">Whether the work tree differed from the commit (<see cref="WorkingTree.IsDirty"/>); null when unknown.</param>
+public sealed record SourceRevision(string? RepositoryUri, string Commit, string? Ref, bool? Dirty = null);

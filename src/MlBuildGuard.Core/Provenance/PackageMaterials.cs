@@ -35,6 +35,39 @@ public static class PackageMaterials
     }
 
     /// <summary>
+    /// The package graph of the assets file: each package's purl to the purls of its dependencies, each resolved to the
+    /// version restore chose in the same target (the union over targets when the project is multi-targeted).
+    /// </summary>
+    /// <exception cref="DependencyDataException">The assets file cannot be read or is not a restore result.</exception>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Dependencies(string assetsFilePath)
+    {
+        var graph = PackageGraph.FromAssetsFile(assetsFilePath);
+        var edges = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var name in graph.TargetNames)
+        {
+            var target = graph.Target(name);
+            foreach (var package in target.Values)
+            {
+                var from = MaterialText.NuGetPurl(package.Id, package.Version.ToNormalizedString());
+                if (!edges.TryGetValue(from, out var to))
+                {
+                    edges[from] = to = new SortedSet<string>(StringComparer.Ordinal);
+                }
+
+                foreach (var id in package.DependencyIds)
+                {
+                    if (target.TryGetValue(id, out var resolved))
+                    {
+                        to.Add(MaterialText.NuGetPurl(resolved.Id, resolved.Version.ToNormalizedString()));
+                    }
+                }
+            }
+        }
+
+        return edges.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)[.. e.Value], StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// <c>&lt;folder&gt;/&lt;id&gt;/&lt;version&gt;/&lt;id&gt;.&lt;version&gt;.nupkg.sha512</c> (all lowercase, NuGet's
     /// layout) decoded from base64 to lowercase hex; null when missing, unreadable or not a SHA-512.
     /// </summary>

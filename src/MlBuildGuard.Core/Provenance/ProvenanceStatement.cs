@@ -171,6 +171,14 @@ public static class ProvenanceStatement
 
             var commitBytes = source.Commit.Length == 64 ? 32 : 20;
             WriteDigest(writer, "gitCommit", MaterialText.Hex(source.Commit, commitBytes, "git commit"));
+            if (source.Dirty is { } dirty)
+            {
+                // A build from uncommitted changes: the commit alone does not describe the sources it used.
+                writer.WriteStartObject("annotations");
+                writer.WriteBoolean("workingTreeDirty", dirty);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 

@@ -13,7 +13,8 @@ public sealed record FindingRecord(
     int Line,
     int Column,
     string? Subject,
-    string? SuppressionJustification)
+    string? SuppressionJustification,
+    string? SuppressionSubject = null)
 {
     public const string LevelError = "error";
     public const string LevelWarning = "warning";
@@ -36,7 +37,8 @@ public sealed record FindingRecord(
         finding.Location?.Line ?? 0,
         finding.Location?.Column ?? 0,
         finding.Subject,
-        finding.SuppressedBy?.Justification ?? (silenced ? "NoWarn" : null));
+        finding.SuppressedBy?.Justification ?? (silenced ? "NoWarn" : null),
+        finding.SuppressedBy?.Subject);
 }
 
 /// <summary>

@@ -10,6 +10,9 @@ public sealed class ModelOutputRequest
 {
     public required string ProjectDirectory { get; init; }
 
+    /// <summary>Counts the bytes hashed, for whoever shows progress; null for none.</summary>
+    public Hashing.HashProgress? Progress { get; init; }
+
     public required string ProjectFile { get; init; }
 
     public required string LockFilePath { get; init; }
@@ -30,6 +33,23 @@ public sealed class ModelOutputRequest
 
     /// <summary>The framework whose models these are, in a multi-targeted project (names the part in the build's message).</summary>
     public string? TargetFramework { get; init; }
+
+    /// <summary>
+    /// <c>$(OutDir)</c>: a model under it is keyed relative to it (SPEC §4), so every configuration's build of the same
+    /// training shares one entry; a model elsewhere is keyed relative to the project. Null keys every model relative to
+    /// the project (tools and tests).
+    /// </summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Prefixed to keys under <see cref="OutputDirectory"/>: the target framework, in a multi-targeted project.</summary>
+    public string? KeyPrefix { get; init; }
+
+    /// <summary>
+    /// <c>$(BaseOutputPath)</c> (default <c>bin/</c>): keys under it that end with a model's key are that model's entries
+    /// under the project-relative keys of earlier versions (<c>bin/Debug/net10.0/model.zip</c>); they are read as the
+    /// model's entry and rewritten to its key when the lock is next written.
+    /// </summary>
+    public string? LegacyOutputRoot { get; init; }
 
     /// <summary>Stamp cache of output digests, so a build that changed nothing reads no model (not used in Locked mode).</summary>
     public string? CacheFilePath { get; init; }
@@ -80,8 +100,9 @@ public static class ModelOutputGuard
             var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output, request.ProjectDirectory));
             foreach (var file in FilesOf(full))
             {
-                // Keys are relative to the project folder; an output beside it (an artifacts folder) gets leading "../".
-                var key = Relative(request.ProjectDirectory, file);
+                // Under $(OutDir): relative to it (framework-prefixed when multi-targeted); elsewhere relative to the project
+                // folder, so an output beside it (an artifacts folder) gets leading "../".
+                var key = LockKey(request, file);
                 if (LockFileReader.PathProblem(LockFileReader.WithoutLeadingParents(key)) is not null)
                 {
                     // Another drive, or a name the lock cannot hold: it can be neither locked nor described, so say so.
@@ -97,7 +118,7 @@ public static class ModelOutputGuard
         // 2. Digests, from the stamp cache where allowed.
         var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
         var keys = files.Keys.ToArray();
-        var hashes = FileSetHasher.Hash(keys.Select(k => files[k]).ToArray(), cache, cancellationToken);
+        var hashes = FileSetHasher.Hash(keys.Select(k => files[k]).ToArray(), cache, cancellationToken, progress: request.Progress);
         for (var i = 0; i < keys.Length; i++)
         {
             if (hashes[i].Digest is { } digest)
@@ -150,15 +171,33 @@ public static class ModelOutputGuard
             locked = new LockFile();
         }
 
-        // 4. Compare, and decide what the lock should say.
+        // 4. Compare, and decide what the lock should say. A model whose entry is still under an older key is compared
+        //    with that entry, and the lock gets its key once it is written.
         var severity = request.Mode == LockMode.Locked ? Severity.Error : Severity.Warning;
         var updated = new SortedDictionary<string, LockedFile>(locked.ModelOutputs, Utf8OrdinalComparer.Instance);
-        int added = 0, changed = 0;
+        var legacy = LegacyKeys.Find(locked.ModelOutputs.Keys, result.Files.Select(f => (f.Key, Relative(request.ProjectDirectory, f.FullPath))).ToList(),
+            LegacyRoot(request));
+        int added = 0, changed = 0, rekeyed = 0;
         foreach (var file in result.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var now = new LockedFile(file.Sha256, file.Size);
-            if (!locked.ModelOutputs.TryGetValue(file.Key, out var then))
+            var lockedKey = file.Key;
+            if (!locked.ModelOutputs.ContainsKey(file.Key) && legacy.TryGetValue(file.Key, out var olderKeys))
+            {
+                lockedKey = olderKeys[0];
+                if (request.Mode != LockMode.Locked && locked.ModelOutputs[lockedKey].SameContent(now) || request.Mode == LockMode.Update)
+                {
+                    // Re-keyed: the entry moves to the model's key (its digest is compared below); the older keys go.
+                    var entry = locked.ModelOutputs[lockedKey];
+                    olderKeys.ForEach(k => updated.Remove(k));
+                    updated[file.Key] = entry;
+                    result.Notes.Add($"  > {string.Join(", ", olderKeys)} -> {file.Key}");
+                    rekeyed++;
+                }
+            }
+
+            if (!locked.ModelOutputs.TryGetValue(lockedKey, out var then))
             {
                 if (request.Mode == LockMode.Locked)
                 {
@@ -182,7 +221,7 @@ public static class ModelOutputGuard
                     continue;
                 }
 
-                var location = LockLine(locked, lockPath, file.Key);
+                var location = LockLine(locked, lockPath, lockedKey);
                 result.Findings.Add(Finding.Create(RuleCatalog.ModelOutputNotReproduced, location, file.Key,
                     file.Key, then.Sha256, then.Size, file.Sha256, file.Size, DescribeEntries(then.Entries, entries)).WithSeverity(severity));
             }
@@ -210,7 +249,8 @@ public static class ModelOutputGuard
         {
             // Committed with the build's other parts once the whole build has succeeded (LockCommit).
             var name = request.TargetFramework is { Length: > 0 } framework ? $"model outputs ({framework})" : "model outputs";
-            result.StagedLock = new StagedLockPart(name, lockExists ? locked : null, proposed, $"{added} added, {changed} changed", [.. result.Notes]).Stage(staging);
+            var summary = $"{added} added, {changed} changed" + (rekeyed > 0 ? $", {rekeyed} re-keyed" : "");
+            result.StagedLock = new StagedLockPart(name, lockExists ? locked : null, proposed, summary, [.. result.Notes]).Stage(staging);
             result.Notes.Clear();
         }
         else
@@ -310,4 +350,33 @@ public static class ModelOutputGuard
 
     private static string Relative(string projectDirectory, string path) =>
         Path.GetRelativePath(projectDirectory, path).Replace('\\', '/');
+
+    /// <summary>The lock key of a produced file (SPEC §4): relative to <c>$(OutDir)</c> when under it, else to the project.</summary>
+    public static string LockKey(ModelOutputRequest request, string file)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.OutputDirectory is { Length: > 0 } outDir)
+        {
+            var root = Path.GetFullPath(outDir, request.ProjectDirectory);
+            if (PathSafety.IsUnder(file, root))
+            {
+                var key = Relative(root, file);
+                return request.KeyPrefix is { Length: > 0 } prefix ? prefix.Trim('/', '\\') + "/" + key : key;
+            }
+        }
+
+        return Relative(request.ProjectDirectory, file);
+    }
+
+    /// <summary>The project-relative folder older versions' keys of outputs under <c>$(OutDir)</c> start with (<c>bin/</c>), or null.</summary>
+    private static string? LegacyRoot(ModelOutputRequest request)
+    {
+        if (request.OutputDirectory is not { Length: > 0 } || request.LegacyOutputRoot is not { Length: > 0 } root)
+        {
+            return null;
+        }
+
+        var relative = Relative(request.ProjectDirectory, Path.GetFullPath(root, request.ProjectDirectory)).TrimEnd('/');
+        return relative is "." or "" || relative.StartsWith("../", StringComparison.Ordinal) ? null : relative + "/";
+    }
 }

@@ -22,6 +22,9 @@ public sealed record ModelHashOptions
 
     /// <summary>Write the effective ignore paths into <see cref="OmsSerialization.IgnorePaths"/> (when there are any).</summary>
     public bool RecordIgnorePaths { get; init; } = true;
+
+    /// <summary>Counts the bytes hashed, for whoever shows progress; null for none.</summary>
+    public Hashing.HashProgress? Progress { get; init; }
 }
 
 /// <summary>The model cannot be hashed: an unsafe name, a link, a special file or an I/O error.</summary>
@@ -76,7 +79,7 @@ public static class ModelHasher
         files.Sort((a, b) => OmsNames.CompareUtf8(a.Name, b.Name));
         var resources = options.ShardSize is { } shardSize
             ? HashShards(files, shardSize, cancellationToken)
-            : HashFiles(files, cancellationToken);
+            : HashFiles(files, options.Progress, cancellationToken);
         var recorded = options.RecordIgnorePaths && ignores.Count > 0 ? ignores : null;
         return new OmsManifest(resources, new OmsSerialization(
             options.ShardSize is null ? OmsConstants.FilesMethod : OmsConstants.ShardsMethod, OmsConstants.Sha256,
@@ -175,9 +178,9 @@ public static class ModelHasher
         }
     }
 
-    private static List<OmsResource> HashFiles(List<(string Name, string ReadPath)> files, CancellationToken cancellationToken)
+    private static List<OmsResource> HashFiles(List<(string Name, string ReadPath)> files, Hashing.HashProgress? progress, CancellationToken cancellationToken)
     {
-        var results = FileSetHasher.Hash(files.ConvertAll(f => f.ReadPath), cache: null, cancellationToken);
+        var results = FileSetHasher.Hash(files.ConvertAll(f => f.ReadPath), cache: null, cancellationToken, progress: progress);
         var resources = new List<OmsResource>(files.Count);
         for (var i = 0; i < files.Count; i++)
         {

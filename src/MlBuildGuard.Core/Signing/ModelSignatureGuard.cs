@@ -15,6 +15,9 @@ public sealed class ModelSignatureRequest
 {
     public required string ProjectDirectory { get; init; }
 
+    /// <summary>Counts the bytes hashed, for whoever shows progress; null for none.</summary>
+    public Hashing.HashProgress? Progress { get; init; }
+
     /// <summary>The project file; configuration findings point here.</summary>
     public required string ProjectFile { get; init; }
 
@@ -126,7 +129,7 @@ public static class ModelSignatureGuard
                 continue;
             }
 
-            var verdict = SignatureFindings.Decisive(usable.Select(k => OmsVerifier.VerifyFile(model, signature, k, cancellationToken: request.CancellationToken)))!;
+            var verdict = SignatureFindings.Decisive(usable.Select(k => OmsVerifier.VerifyFile(model, signature, k, new OmsVerifyOptions { Progress = request.Progress }, request.CancellationToken)))!;
             var keyNames = string.Join(", ", keyPaths.Select(Relative));
             if (SignatureFindings.FromVerification(verdict, item.ItemSpec, Relative(signature), keyNames, location, subject) is { } finding)
             {

@@ -3,6 +3,9 @@ namespace MlBuildGuard.Core.Signing;
 /// <summary>What to leave out of a signature and how to name the model.</summary>
 public sealed record OmsSignOptions
 {
+    /// <summary>Counts the bytes hashed, for whoever shows progress; null for none.</summary>
+    public Hashing.HashProgress? Progress { get; init; }
+
     /// <summary>Model-relative paths ('/' separated) not signed; recorded in the bundle's <c>ignore_paths</c>.</summary>
     public IReadOnlyList<string> IgnorePaths { get; init; } = [];
 
@@ -43,6 +46,7 @@ public static class OmsSigner
             IgnorePaths = ignores,
             IgnoreGitPaths = options.IgnoreGitPaths,
             AllowSymlinks = false,
+            Progress = options.Progress,
             ShardSize = options.ShardSize,
         }, cancellationToken);
         if (manifest.Resources.Count == 0)

@@ -43,6 +43,9 @@ public sealed record OmsVerificationResult(
 /// <summary>Caller-side options of a verification.</summary>
 public sealed record OmsVerifyOptions
 {
+    /// <summary>Counts the bytes hashed, for whoever shows progress; null for none.</summary>
+    public Hashing.HashProgress? Progress { get; init; }
+
     /// <summary>Extra model-relative paths to leave out, on top of the bundle's own <c>ignore_paths</c>.</summary>
     public IReadOnlyList<string> IgnorePaths { get; init; } = [];
 
@@ -170,7 +173,8 @@ public static class OmsVerifier
                 IgnorePaths = ignores,
                 IgnoreGitPaths = options.IgnoreGitPaths,
                 AllowSymlinks = serialization.AllowSymlinks,
-                ShardSize = serialization.ShardSize,
+                Progress = options.Progress,
+            ShardSize = serialization.ShardSize,
             }, cancellationToken);
         }
         catch (ModelHashException e)

@@ -16,6 +16,9 @@ public sealed class TrainingInputRequest
 {
     public required string ProjectDirectory { get; init; }
 
+    /// <summary>Counts the bytes hashed, for whoever shows progress; null for none.</summary>
+    public Hashing.HashProgress? Progress { get; init; }
+
     /// <summary>The project file; findings without a better place point here.</summary>
     public required string ProjectFile { get; init; }
 
@@ -155,7 +158,7 @@ public static class TrainingInputGuard
         var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
         var keys = inputs.Keys.ToArray();
         Array.Sort(keys, Utf8OrdinalComparer.Instance); // one order for hashing, findings and notes
-        var hashes = FileSetHasher.Hash(keys.Select(k => inputs[k].FullPath).ToArray(), cache, cancellationToken);
+        var hashes = FileSetHasher.Hash(keys.Select(k => inputs[k].FullPath).ToArray(), cache, cancellationToken, progress: request.Progress);
         var current = new Dictionary<string, LockedFile>(keys.Length, StringComparer.Ordinal);
         var missing = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Xml;
 using MlBuildGuard.Core.Configuration;
 using MlBuildGuard.Core.Dependencies;
+using MlBuildGuard.Core.Dependencies.Advisories;
 using MlBuildGuard.Core.Diagnostics;
 using NuGet.Common;
 using NuGet.Configuration;
@@ -58,6 +59,7 @@ public static class AuditCommand
         string projectFile;
         string? assets = null;
         string? lockFile = null;
+        EvaluatedProject? evaluated = null;
         if (File.Exists(target) && target.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             lockFile = target;
@@ -73,7 +75,8 @@ public static class AuditCommand
             }
 
             projectDirectory = Path.GetDirectoryName(projectFile)!;
-            assets = Path.Combine(projectDirectory, "obj", "project.assets.json");
+            evaluated = ProjectEvaluation.Evaluate(projectFile);
+            assets = evaluated.Property("ProjectAssetsFile") ?? Path.Combine(projectDirectory, "obj", "project.assets.json");
             if (!File.Exists(assets))
             {
                 throw new IOException($"'{assets}' does not exist: restore the project first (dotnet restore)");
@@ -82,20 +85,34 @@ public static class AuditCommand
 
         var settings = LoadSettings(projectDirectory);
         var packagesFolder = assets is not null ? RestoredPackagesFolder(assets) : GlobalPackagesFolder(settings);
+        // The project's own settings as the build evaluates them; the command line's options add to them.
+        offline = offline || LockModeParser.IsTrue(evaluated?.Property("MlGuardOffline"));
+        var database = advisories ?? evaluated?.Property("MlGuardAdvisoryDatabase");
+        var level = AdvisorySeverity.High;
+        if (evaluated?.Property("MlGuardAuditErrorLevel") is { } levelText && !AdvisorySeverityNames.TryParse(levelText, out level))
+        {
+            throw new DependencyDataException($"MlGuardAuditErrorLevel is '{levelText}'; use low, moderate, high or critical");
+        }
+
+        var declaring = (evaluated?.Packages ?? []).Select(p => p.DefiningFile).OfType<string>().Append(projectFile).Distinct(StringComparer.Ordinal).ToList();
         return new DependencyRequest
         {
             ProjectDirectory = projectDirectory,
             ProjectFile = projectFile,
-            PackageReferences = lockFile is null ? DeclaredPackages(projectFile) : [],
+            PackageReferences = evaluated?.Packages ?? [],
             AssetsFile = assets,
-            NuGetLockFile = lockFile,
-            RestorePackagesWithLockFile = null,
+            NuGetLockFile = lockFile ?? evaluated?.Property("NuGetLockFilePath"),
+            RestorePackagesWithLockFile = evaluated is null ? null : evaluated.Property("RestorePackagesWithLockFile") ?? "",
+            RestoreLockedMode = evaluated?.Property("RestoreLockedMode"),
+            ContinuousIntegration = LockModeParser.IsTrue(evaluated?.Property("ContinuousIntegrationBuild")),
             PackagesFolder = packagesFolder,
-            AdvisoryDatabase = advisories is null ? null : Path.GetFullPath(advisories),
+            TrustedSources = (evaluated?.Property("MlGuardTrustedSources") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            AdvisoryDatabase = database is null ? null : Path.GetFullPath(database, advisories is null ? projectDirectory : Directory.GetCurrentDirectory()),
             Offline = offline,
+            AuditErrorLevel = level,
             Feeds = offline ? null : NuGetPackageFeeds.Load(projectDirectory),
             Declarations = lockFile is null
-                ? ItemDeclarations.Find([projectFile], "PackageReference").Concat(ItemDeclarations.Find([projectFile], "PackageVersion")).ToList()
+                ? ItemDeclarations.Find(declaring, "PackageReference").Concat(ItemDeclarations.Find(declaring, "PackageVersion")).ToList()
                 : [],
         };
     }
@@ -141,21 +158,5 @@ public static class AuditCommand
     {
         var projects = Directory.GetFiles(folder, "*.*proj");
         return projects.Length == 1 ? projects[0] : throw new IOException($"'{folder}' holds {projects.Length} project files; name one");
-    }
-
-    /// <summary>PackageReference / PackageVersion items written in the project file with a literal Version.</summary>
-    private static List<PackageReferenceItem> DeclaredPackages(string projectFile)
-    {
-        var items = new List<PackageReferenceItem>();
-        using var reader = XmlReader.Create(projectFile, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-        while (reader.Read())
-        {
-            if (reader.NodeType == XmlNodeType.Element && reader.LocalName is "PackageReference" or "PackageVersion" && reader.GetAttribute("Include") is { } id)
-            {
-                items.Add(new PackageReferenceItem(reader.LocalName, id, reader.GetAttribute("Version"), reader.GetAttribute("VersionOverride"), projectFile));
-            }
-        }
-
-        return items;
     }
 }

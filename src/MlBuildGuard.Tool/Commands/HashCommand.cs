@@ -46,7 +46,12 @@ public static class HashCommand
             }
         }
 
-        var results = FileSetHasher.Hash(files, cache: null);
+        FileHashResult[] results;
+        using (var progress = TerminalProgress.For("mlguard hash", stderr))
+        {
+            results = FileSetHasher.Hash(files, cache: null, progress: progress.Progress);
+        }
+
         var output = new StringBuilder();
         foreach (var r in results)
         {

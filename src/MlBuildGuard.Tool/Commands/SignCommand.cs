@@ -59,11 +59,14 @@ public static class SignCommand
 
         try
         {
+            using var progress = TerminalProgress.For("mlguard sign", stderr);
             var written = OmsSigner.SignToFile(model, key, new OmsSignOptions
             {
+                Progress = progress.Progress,
                 SignaturePath = signature is null ? null : Path.GetFullPath(signature),
                 ShardSize = shardSize,
             });
+            progress.Dispose();
             stderr.WriteLine($"mlguard sign: signed '{model}' with a {key.Curve} key into '{written}'.");
             return 0;
         }

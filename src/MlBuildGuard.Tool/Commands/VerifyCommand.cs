@@ -65,7 +65,12 @@ public static class VerifyCommand
             return Program.UsageOrIoError;
         }
 
-        var result = OmsVerifier.Verify(model, bundle, key, new OmsVerifyOptions { SignaturePath = signaturePath });
+        OmsVerificationResult result;
+        using (var progress = TerminalProgress.For("mlguard verify", stderr))
+        {
+            result = OmsVerifier.Verify(model, bundle, key, new OmsVerifyOptions { SignaturePath = signaturePath, Progress = progress.Progress });
+        }
+
         var location = new SourceLocation(signaturePath);
         switch (result.Failure)
         {

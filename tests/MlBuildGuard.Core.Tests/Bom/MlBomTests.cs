@@ -117,6 +117,7 @@ public sealed class MlBomTests
         Assert.Equal(madeFrom, dependencies["model:bin/Release/net10.0/model.zip"]);
         Assert.Equal(madeFrom, dependencies["model:bin/Release/net10.0/onnx/model.onnx"]);
         Assert.Empty(dependencies["pkg:nuget/System.Text.Json@8.0.0"]);
+        Assert.Equal(["pkg:nuget/System.Text.Json@8.0.0"], dependencies["pkg:nuget/Microsoft.ML@5.0.1"]); // restore's graph
         Assert.Empty(dependencies["data:data/train.tsv"]);
     }
 

@@ -91,7 +91,8 @@ internal sealed class PackageCacheLayout : IDisposable
         IReadOnlyList<string>? trustedSources = null,
         string? integrityCacheFile = null,
         bool withAdvisories = true,
-        IReadOnlyList<PackageReferenceItem>? references = null) => new()
+        IReadOnlyList<PackageReferenceItem>? references = null,
+        IPackageFeeds? feeds = null) => new()
         {
             PackageReferences = references ?? [],
             ProjectDirectory = AppDirectory,
@@ -104,7 +105,8 @@ internal sealed class PackageCacheLayout : IDisposable
             PackagesFolder = PackagesFolder,
             IntegrityCacheFile = integrityCacheFile,
             TrustedSources = trustedSources ?? [],
-            Offline = true,
+            Offline = feeds is null,
+            Feeds = feeds,
             AdvisoryDatabase = withAdvisories ? AdvisoryDatabase : null,
         };
 

@@ -115,4 +115,18 @@ public sealed class PackageMaterialsTests
 
         Assert.Throws<DependencyDataException>(() => PackageMaterials.Read(assets, temp.Combine("packages")));
     }
+
+    [Fact]
+    public void The_package_graph_resolves_each_dependency_to_the_version_restore_chose_in_its_target()
+    {
+        using var temp = new TempDirectory("mlguard-pkgs");
+        var assets = temp.Write("obj/project.assets.json", AssetsJson);
+
+        var graph = PackageMaterials.Dependencies(assets);
+
+        // net10.0 resolved Contoso.Lib 2.0.0-Beta.1 for Contoso.App, net8.0 resolved 10.0.0: both edges are recorded.
+        Assert.Equal(["pkg:nuget/Contoso.Lib@10.0.0", "pkg:nuget/Contoso.Lib@2.0.0-Beta.1"], graph["pkg:nuget/Contoso.App@1.0.0"]);
+        Assert.Empty(graph["pkg:nuget/zeta.tool@1.0.0"]);
+        Assert.DoesNotContain(graph.Keys, k => k.Contains("Other", StringComparison.Ordinal)); // project references are not packages
+    }
 }

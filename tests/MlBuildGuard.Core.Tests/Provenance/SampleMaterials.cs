@@ -48,6 +48,10 @@ internal static class SampleMaterials
             new PackageMaterial("Microsoft.ML", "5.0.1", Sha512("ml"), ContentHash("ml"), Direct: true),
             new PackageMaterial("Contoso.NoHash", "1.0.0-beta.1", null, null, Direct: true),
         ],
+        PackageDependencies = new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["pkg:nuget/Microsoft.ML@5.0.1"] = ["pkg:nuget/System.Text.Json@8.0.0"],
+        },
         Source = new SourceRevision("https://github.com/example/churn-model.git", Commit, "refs/heads/main"),
         ToolVersion = "0.1.0",
     };

@@ -43,6 +43,13 @@ public static class DotNet
         return command.WaitForExit(TimeSpan.FromMinutes(15), "dotnet " + string.Join(' ', arguments));
     }
 
+    /// <summary>Runs another program (an installed tool) with the same isolation as <c>dotnet</c>.</summary>
+    public static CommandResult RunProgram(string program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        using var command = RunningCommand.Start(StartInfo(program, workingDirectory, environment, arguments));
+        return command.WaitForExit(TimeSpan.FromMinutes(5), program + " " + string.Join(' ', arguments));
+    }
+
     /// <summary>
     /// Starts <c>dotnet</c> as the leader of its own process group (through <c>setsid</c>), so that a test can kill it and
     /// every process it started at once, as a CI agent or the OOM killer would.
