@@ -12,7 +12,7 @@ public readonly record struct FileHashResult(string FullPath, FileDigest? Digest
 public static class FileSetHasher
 {
     public static FileHashResult[] Hash(IReadOnlyList<string> fullPaths, HashCache? cache, CancellationToken cancellationToken = default,
-        int? maxParallelism = null, TimeProvider? clock = null)
+        int? maxParallelism = null, TimeProvider? clock = null, bool detectPrivateKeys = true)
     {
         var results = new FileHashResult[fullPaths.Count];
         var stamps = new FileStamp?[fullPaths.Count];
@@ -59,7 +59,7 @@ public static class FileSetHasher
             var path = fullPaths[i];
             try
             {
-                var digest = Sha256File.Compute(path, cancellationToken);
+                var digest = detectPrivateKeys ? Sha256File.Compute(path, cancellationToken) : Sha256File.ComputeDigestOnly(path, cancellationToken);
                 results[i] = new FileHashResult(path, digest, false, false, null);
             }
             catch (FileNotFoundException)

@@ -46,7 +46,7 @@ public static class HashCommand
             }
         }
 
-        var results = FileSetHasher.Hash(files, cache: null);
+        var results = FileSetHasher.Hash(files, cache: null, detectPrivateKeys: false); // only digests are printed
         var output = new StringBuilder();
         foreach (var r in results)
         {
