@@ -128,7 +128,8 @@ declare -gA T TMIN CPU RSS # measurement name -> median wall s, fastest wall s, 
 measure() {
   local name=$1 codes=$2 r rc t0 t1 kb user sys walls=() cpus=() rss=0
   shift 2
-  log "timing $name: $*"
+  local shown="$*"
+  log "timing $name: ${shown:0:240}$( (( ${#shown} > 240 )) && echo …)"
   for (( r = 0; r < RUNS; r++ )); do
     set +e
     t0=$(now_us)

@@ -135,4 +135,6 @@ if [ -n "${PICKLESCAN_SRC:-}" ] && [ -d "$PICKLESCAN_SRC/tests/data2" ]; then
   echo "| mlguard scan | ${T[per-file-mlguard]} s | ${CPU[per-file-mlguard]} s | $(awk -v t="${T[per-file-mlguard]}" -v n="$n" 'BEGIN { printf "%.0f ms", 1000 * t / n }') | $(ratio "${T[per-file-picklescan]}" "${T[per-file-mlguard]}") | $(ratio "${CPU[per-file-picklescan]}" "${CPU[per-file-mlguard]}") |"
   echo "| $PICKLESCAN_NAME | ${T[per-file-picklescan]} s | ${CPU[per-file-picklescan]} s | $(awk -v t="${T[per-file-picklescan]}" -v n="$n" 'BEGIN { printf "%.0f ms", 1000 * t / n }') | 1.00x | 1.00x |"
 fi
+echo
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); load average at start ${LOAD_START}, at end $(load_average)."
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
