@@ -2,6 +2,7 @@
 # work folder and its cleanup, and publishing mlguard. A script sets BENCH_NAME, then sources this file.
 #   BENCH_DIR   work folder (default: a fresh mktemp -d under /tmp)
 #   BENCH_KEEP  1 keeps the bulky sub-folders a script lists (default: removed at exit; logs/ and reports stay)
+#   MLGUARD_PUBLISH, MLGUARD_BIN: how mlguard is published (see publish_mlguard)
 
 : "${BENCH_NAME:?set BENCH_NAME before sourcing common.sh}"
 BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -78,10 +79,24 @@ need_free_mb() {
   (( free_mb >= $1 )) || die "$W has $free_mb MiB free; this run needs about $1 MiB"
 }
 
-# publish_mlguard: dotnet publish of the command line (Release) into $W/mlguard; sets MLGUARD (an array to run it)
+# publish_mlguard: the command line as it ships, into $W/mlguard; sets MLGUARD (an array to run it) and MLGUARD_KIND.
+#   MLGUARD_PUBLISH  aot (default): Native AOT for this machine's RID, what `dotnet tool install` gets on linux-x64;
+#                    jit: framework-dependent (-p:PublishAot=false), what the 'any' tool package holds
+#   MLGUARD_BIN      an mlguard already published (skips the publish: an AOT compile takes minutes on 2 cores)
 publish_mlguard() {
-  log "publishing mlguard (Release) into $W/mlguard"
-  (cd "$BENCH_REPO" && dotnet publish src/MlBuildGuard.Tool -c Release -o "$W/mlguard" -nodeReuse:false) >"$LOGS/publish.log" 2>&1 \
+  if [[ -n ${MLGUARD_BIN:-} ]]; then
+    [[ -x $MLGUARD_BIN ]] || die "MLGUARD_BIN=$MLGUARD_BIN is not an executable"
+    MLGUARD=("$MLGUARD_BIN") MLGUARD_KIND="given ($MLGUARD_BIN)"
+    return
+  fi
+  local args
+  case ${MLGUARD_PUBLISH:-aot} in
+    aot) args=(-r "$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')") MLGUARD_KIND="Native AOT" ;;
+    jit) args=(-p:PublishAot=false) MLGUARD_KIND="framework-dependent" ;;
+    *) die "MLGUARD_PUBLISH must be aot or jit (got '$MLGUARD_PUBLISH')" ;;
+  esac
+  log "publishing mlguard (Release, $MLGUARD_KIND) into $W/mlguard"
+  (cd "$BENCH_REPO" && dotnet publish src/MlBuildGuard.Tool -c Release "${args[@]}" -o "$W/mlguard" -nodeReuse:false) >"$LOGS/publish.log" 2>&1 \
     || { tail -n 30 "$LOGS/publish.log" >&2; die "dotnet publish failed; see $LOGS/publish.log"; }
   if [[ -x $W/mlguard/mlguard ]]; then
     MLGUARD=("$W/mlguard/mlguard")
@@ -92,17 +107,75 @@ publish_mlguard() {
   fi
 }
 
-# measure NAME FILE CMD...: runs CMD FILE $RUNS times; prints the median wall seconds, the peak RSS (MiB) and the median
-# CPU seconds (user + system; less disturbed than wall time when other work shares the machine); an exit code above 1
-# (0 clean, 1 findings) fails the script. Needs require_gnu_time and prepare_work_folder.
+# ---------------------------------------------------------------------------------------------------------------- numbers
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; } # lower middle
+fmt() { awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'; }                                         # fmt NUMBER FORMAT
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'; } # a / b as "1.23x"
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; } # LC_ALL=C: the separator is '.', six decimals
+# at_most A B FACTOR: 1 when A <= FACTOR × B, else 0 (the verdict of a "within FACTOR of the reference" target)
+at_most() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { print (a <= f * b) ? 1 : 0 }'; }
+verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "NOT met"; fi; }
+load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---------------------------------------------------------------------------------------------------------------- timing
+declare -gA T TMIN CPU RSS # measurement name -> median wall s, fastest wall s, median CPU s (user + system), peak RSS KiB
+
+# measure NAME EXIT_CODES CMD...: runs CMD $RUNS times under GNU time (wall time from bash's clock, in µs) with its output in $LOGS/NAME.out and .err; every
+# exit code must match the extended regex EXIT_CODES ("0", "0|1"). Sets T[NAME] (median wall seconds), TMIN[NAME] (the
+# fastest run), CPU[NAME] (median user + system seconds of the command and its children: on a shared machine the steadier
+# figure) and RSS[NAME] (peak resident KiB of any one process). A pipeline is measured as `bash -c '…'`.
+# Needs require_gnu_time, prepare_work_folder and RUNS.
 measure() {
-  local file=$2; shift 2
-  local walls=() cpus=() rss=0 wall kb user sys
-  for ((r = 0; r < RUNS; r++)); do
-    /usr/bin/time -f '%e %M %U %S' -o "$W/time.txt" "$@" "$file" >"$W/out.txt" 2>&1 || { rc=$?; [ $rc -le 1 ] || { cat "$W/out.txt" >&2; exit 1; }; }
-    read -r wall kb user sys < <(tail -n 1 "$W/time.txt") # GNU time puts "Command exited with non-zero status N" first
-    walls+=("$wall"); cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"); (( kb > rss )) && rss=$kb
+  local name=$1 codes=$2 r rc t0 t1 kb user sys walls=() cpus=() rss=0
+  shift 2
+  local shown="$*"
+  log "timing $name: ${shown:0:240}$( (( ${#shown} > 240 )) && echo …)"
+  for (( r = 0; r < RUNS; r++ )); do
+    set +e
+    t0=$(now_us)
+    /usr/bin/time -f '%M %U %S' -o "$LOGS/$name.time" "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err"
+    rc=$?
+    t1=$(now_us)
+    set -e
+    [[ $rc =~ ^($codes)$ ]] || { tail -n 20 "$LOGS/$name.err" >&2; die "$name exited $rc (expected $codes); see $LOGS/$name.err"; }
+    read -r kb user sys < <(tail -n 1 "$LOGS/$name.time") # GNU time puts "Command exited with non-zero status N" first
+    walls+=("$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.4f", d / 1e6 }')"); cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"); (( kb > rss )) && rss=$kb
   done
-  local mid=$(( (RUNS + 1) / 2 ))
-  printf '%s %s %s\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "${mid}p")" "$(( rss / 1024 ))" "$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "${mid}p")"
+  T[$name]=$(median "${walls[@]}")
+  TMIN[$name]=$(printf '%s\n' "${walls[@]}" | sort -g | head -n 1)
+  CPU[$name]=$(median "${cpus[@]}")
+  RSS[$name]=$rss
+  printf '%s\n' "${walls[@]}" >"$LOGS/$name.walls"
+  log "  $name: median ${T[$name]} s wall, fastest ${TMIN[$name]} s, ${CPU[$name]} s CPU, $(( rss / 1024 )) MiB peak"
+}
+
+# each_file N CMD(N words) FILE...: runs CMD FILE once per FILE, each a new process (what a CI step that checks files one
+# by one pays, start-up included); exit codes 0-2 are verdicts (clean, findings, error), anything else fails. Exported,
+# so that `measure NAME 0 bash -c 'each_file "$@"' _ N CMD… FILE…` times a whole pass under GNU time.
+each_file() {
+  local n=$1 f rc
+  shift
+  local cmd=("${@:1:n}")
+  shift "$n"
+  for f; do
+    "${cmd[@]}" "$f" >/dev/null 2>&1 && rc=0 || rc=$?
+    (( rc <= 2 )) || { echo "each_file: ${cmd[*]} $f exited $rc" >&2; return "$rc"; }
+  done
+}
+export -f each_file
+
+# picklescan_command: sets PICKLESCAN (an array to run picklescan on one file) and PICKLESCAN_NAME from PICKLESCAN_SRC, a
+# checkout of mmaitre314/picklescan run from its source with Debian's /usr/bin/python3 (PyPI is not reachable here). Its
+# module entry point exits 0 whatever it finds; the CLI's main() returns 0 clean, 1 malware, 2 scan error.
+picklescan_command() {
+  [[ -d ${PICKLESCAN_SRC:-}/src/picklescan ]] || die "PICKLESCAN_SRC='${PICKLESCAN_SRC:-}' holds no src/picklescan"
+  PICKLESCAN_NAME="picklescan $(sed -n 's/^version *= *//p' "$PICKLESCAN_SRC/setup.cfg" 2>/dev/null | head -n 1) (from source)"
+  PICKLESCAN=(env PYTHONPATH="$PICKLESCAN_SRC/src" /usr/bin/python3 -c 'import sys; from picklescan.cli import main; sys.exit(main())' -p)
+}
+
+# picklescan_test_files: sets PS_FILES to picklescan's own test files (tests/data and tests/data2 of PICKLESCAN_SRC)
+picklescan_test_files() {
+  mapfile -t PS_FILES < <(find "$PICKLESCAN_SRC/tests/data" "$PICKLESCAN_SRC/tests/data2" -maxdepth 1 -type f | sort)
+  (( ${#PS_FILES[@]} > 0 )) || die "no test files under $PICKLESCAN_SRC/tests/data and tests/data2"
+  cat "${PS_FILES[@]}" >/dev/null # warm the page cache for every tool alike
 }

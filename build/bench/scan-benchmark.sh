@@ -12,7 +12,7 @@
 #   - otherwise a labelled stand-in with picklescan's algorithm: Python's zipfile to find the pickles, then
 #     pickletools.genops over each, collecting GLOBAL / STACK_GLOBAL imports (what picklescan's scan_pickle_bytes does);
 #   - `sha256sum FILE`, the cost of reading every byte once.
-# Reports the median wall time and the peak resident memory (GNU time) of each, and the ratios to mlguard.
+# Reports the median wall time, the CPU time and the peak resident memory (GNU time) of each, and the ratios to mlguard.
 # With PICKLESCAN_SRC it also scans each of picklescan's own test files as a whole process with both tools (what a CI
 # step that checks files one by one pays, start-up included) and reports the total time and the ratio.
 set -euo pipefail
@@ -26,6 +26,7 @@ require_positive MB RUNS
 require_tools dotnet python3 sha256sum
 require_gnu_time
 prepare_work_folder mlguard-scanbench mlguard
+LOAD_START=$(load_average)
 publish_mlguard
 
 log "generating two ${MB} MiB models in $W"
@@ -95,10 +96,8 @@ print(len(imports), "imports:", ", ".join(sorted(imports)))
 PY
 
 if [ -n "${PICKLESCAN_SRC:-}" ]; then
-  [ -d "$PICKLESCAN_SRC/src/picklescan" ] || die "PICKLESCAN_SRC=$PICKLESCAN_SRC holds no src/picklescan"
-  # Its module entry point exits 0 whatever it finds; the CLI's main() returns 0 clean, 1 malware, 2 scan error.
-  OTHER_NAME="picklescan $(sed -n 's/^version *= *//p' "$PICKLESCAN_SRC/setup.cfg" 2>/dev/null | head -n 1) (from source)"
-  OTHER=(env PYTHONPATH="$PICKLESCAN_SRC/src" /usr/bin/python3 -c 'import sys; from picklescan.cli import main; sys.exit(main())' -p)
+  picklescan_command
+  OTHER_NAME=$PICKLESCAN_NAME; OTHER=("${PICKLESCAN[@]}")
 elif python3 -c 'import picklescan' 2>/dev/null; then
   OTHER_NAME="picklescan"; OTHER=(python3 -c 'import sys; from picklescan.cli import main; sys.exit(main())' -p)
 else
@@ -106,46 +105,36 @@ else
 fi
 
 sync; echo
-echo "| file | tool | median wall | peak memory | time / mlguard | memory / mlguard |"
-echo "| --- | --- | ---: | ---: | ---: | ---: |"
+echo "| file | tool | median wall | CPU (user+sys) | peak memory | time / mlguard | memory / mlguard |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 for f in checkpoint.pt weights.pkl; do
   cat "$W/$f" >/dev/null   # warm the page cache for every tool alike
-  read -r mw mm _ < <(measure mlguard "$W/$f" "${MLGUARD[@]}" scan)
-  read -r ow om _ < <(measure other "$W/$f" "${OTHER[@]}")
-  read -r sw sm _ < <(measure sha256sum "$W/$f" sha256sum)
-  "${MLGUARD[@]}" scan "$W/$f" >"$W/$f.mlguard.txt" 2>&1 || true
-  echo "| \`$f\` (${MB} MiB) | mlguard scan | ${mw} s | ${mm} MiB | 1.00x | 1.00x |"
-  echo "| | $OTHER_NAME | ${ow} s | ${om} MiB | $(awk "BEGIN{printf \"%.2fx\", $ow/($mw>0?$mw:0.01)}") | $(awk "BEGIN{printf \"%.2fx\", $om/$mm}") |"
-  echo "| | sha256sum (reads every byte) | ${sw} s | ${sm} MiB | $(awk "BEGIN{printf \"%.2fx\", $sw/($mw>0?$mw:0.01)}") | $(awk "BEGIN{printf \"%.2fx\", $sm/$mm}") |"
+  measure "mlguard-$f" '0|1' "${MLGUARD[@]}" scan "$W/$f"
+  measure "other-$f" '0|1|2' "${OTHER[@]}" "$W/$f"
+  measure "sha256sum-$f" 0 sha256sum "$W/$f"
+  cp "$LOGS/mlguard-$f.out" "$W/$f.mlguard.txt"
+  row() { echo "| $1 | $2 | ${T[$3-$f]} s | ${CPU[$3-$f]} s | $(( RSS[$3-$f] / 1024 )) MiB | $(ratio "${T[$3-$f]}" "${T[mlguard-$f]}") | $(ratio "${RSS[$3-$f]}" "${RSS[mlguard-$f]}") |"; }
+  row "\`$f\` (${MB} MiB)" "mlguard scan" mlguard
+  row "" "$OTHER_NAME" other
+  row "" "sha256sum (reads every byte)" sha256sum
 done
 echo
 echo "mlguard's verdicts: $(cat "$W"/checkpoint.pt.mlguard.txt "$W"/weights.pkl.mlguard.txt | tr '\n' ' ')"
 
 # Per file, as a whole process: picklescan's own test files, each scanned by a new process of each tool.
 if [ -n "${PICKLESCAN_SRC:-}" ] && [ -d "$PICKLESCAN_SRC/tests/data2" ]; then
-  mapfile -t FILES < <(find "$PICKLESCAN_SRC/tests/data" "$PICKLESCAN_SRC/tests/data2" -maxdepth 1 -type f | sort)
-  # total FILES... seconds for one pass of CMD over every file (exit codes 0-2 are verdicts)
-  total() {
-    local start end
-    start=$(date +%s.%N)
-    for f in "${FILES[@]}"; do "$@" "$f" >/dev/null 2>&1 || true; done
-    end=$(date +%s.%N)
-    awk "BEGIN{printf \"%.2f\", $end - $start}"
-  }
-  median_total() {
-    local t=()
-    for ((r = 0; r < RUNS; r++)); do t+=("$(total "$@")"); done
-    printf '%s\n' "${t[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
-  }
-  cat "${FILES[@]}" >/dev/null
-  mt=$(median_total "${MLGUARD[@]}" scan)
-  pt=$(median_total "${OTHER[@]}")
+  picklescan_test_files
+  measure per-file-mlguard 0 bash -c 'each_file "$@"' _ $(( ${#MLGUARD[@]} + 1 )) "${MLGUARD[@]}" scan "${PS_FILES[@]}"
+  measure per-file-picklescan 0 bash -c 'each_file "$@"' _ "${#PICKLESCAN[@]}" "${PICKLESCAN[@]}" "${PS_FILES[@]}"
+  n=${#PS_FILES[@]}
   echo
-  echo "Per file as a whole process, ${#FILES[@]} files of picklescan's tests/data and tests/data2 (median of $RUNS passes):"
+  echo "Per file as a whole process, $n files of picklescan's tests/data and tests/data2 (median of $RUNS passes):"
   echo
-  echo "| tool | total | per file | picklescan / mlguard |"
-  echo "| --- | ---: | ---: | ---: |"
-  echo "| mlguard scan | ${mt} s | $(awk "BEGIN{printf \"%.0f ms\", 1000*$mt/${#FILES[@]}}") | $(awk "BEGIN{printf \"%.2fx\", $pt/$mt}") |"
-  echo "| $OTHER_NAME | ${pt} s | $(awk "BEGIN{printf \"%.0f ms\", 1000*$pt/${#FILES[@]}}") | 1.00x |"
+  echo "| tool | total wall | CPU (user+sys) | per file (wall) | picklescan / mlguard (wall) | (CPU) |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  echo "| mlguard scan | ${T[per-file-mlguard]} s | ${CPU[per-file-mlguard]} s | $(awk -v t="${T[per-file-mlguard]}" -v n="$n" 'BEGIN { printf "%.0f ms", 1000 * t / n }') | $(ratio "${T[per-file-picklescan]}" "${T[per-file-mlguard]}") | $(ratio "${CPU[per-file-picklescan]}" "${CPU[per-file-mlguard]}") |"
+  echo "| $PICKLESCAN_NAME | ${T[per-file-picklescan]} s | ${CPU[per-file-picklescan]} s | $(awk -v t="${T[per-file-picklescan]}" -v n="$n" 'BEGIN { printf "%.0f ms", 1000 * t / n }') | 1.00x | 1.00x |"
 fi
+echo
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); load average at start ${LOAD_START}, at end $(load_average)."
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$W"

@@ -49,10 +49,6 @@ log "repository $REPO"
 log "work folder $W; scale ${GB} (checkpoint ${GB} GiB, pickles $(( GB * 256 )) MiB); ${RUNS} runs per measurement; load ${LOAD_START}"
 
 # ---------------------------------------------------------------------------------------------------------------- helpers
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; } # LC_ALL=C: the separator is '.', six decimals
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-fmt() { awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'; }
 human() { # bytes -> "2.00 GiB" / "512 MiB" / "242 KiB" / "4109 B"
   awk -v b="$1" 'BEGIN {
     if (b >= 2^30) printf "%.2f GiB", b / 2^30; else if (b >= 2^20) printf "%.0f MiB", b / 2^20;
@@ -60,35 +56,6 @@ human() { # bytes -> "2.00 GiB" / "512 MiB" / "242 KiB" / "4109 B"
 }
 mib_of_kb() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
 
-declare -A T T_MIN RSS CPU # name -> median wall s, fastest wall s, largest peak RSS (KiB), median user+sys s
-
-# measure NAME EXPECTED_RC COMMAND...: RUNS runs under /usr/bin/time -v with a warm page cache; the command's stdout is
-# discarded, its exit status must be EXPECTED_RC every time.
-measure() {
-  local name=$1 expect=$2 r t0 t1 rc tf walls=() cpus=() rss=0 k
-  shift 2
-  log "timing $name: $*"
-  for (( r = 1; r <= RUNS; r++ )); do
-    tf=$LOGS/time-$name-$r.txt
-    t0=$(now_us)
-    set +e
-    /usr/bin/time -v -o "$tf" "$@" >/dev/null 2>"$LOGS/stderr-$name-$r.txt"
-    rc=$?
-    set -e
-    t1=$(now_us)
-    (( rc == expect )) || { cat "$LOGS/stderr-$name-$r.txt" >&2; die "$name exited $rc (expected $expect)"; }
-    walls+=("$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.6f", d / 1e6 }')")
-    cpus+=("$(awk -F': ' '/User time \(seconds\)/ { u = $2 } /System time \(seconds\)/ { s = $2 } END { printf "%.2f", u + s }' "$tf")")
-    k=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
-    (( k > rss )) && rss=$k
-  done
-  T[$name]=$(median "${walls[@]}")
-  T_MIN[$name]=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n 1p)
-  CPU[$name]=$(median "${cpus[@]}")
-  RSS[$name]=$rss
-  printf '%s\n' "${walls[@]}" >"$LOGS/times-$name.txt"
-  log "  $name: median $(fmt "${T[$name]}" %.3f) s (runs: ${walls[*]}), peak RSS $(mib_of_kb "$rss"), CPU ${CPU[$name]} s"
-}
 
 # ---------------------------------------------------------------------------------------------------------------- 1. build
 publish_mlguard
@@ -521,7 +488,7 @@ REPORT=$W/results.md
     beyond=$(( READ[$n] - START_READ )); (( beyond < 0 )) && beyond=0
     printf '| %s | %s | %s | %s s | %s s | %s s |\n' "${LABEL[$n]}" "$(human "$beyond")" \
       "$(awk -v a="$beyond" -v b="${SIZE[$n]}" 'BEGIN { printf "%.1f %%", 100 * a / b }')" "${CPU[mlguard-$n]}" \
-      "$(fmt "${T_MIN[mlguard-$n]}" %.3f)" "$(fmt "${T_MIN[sha256sum-$n]}" %.3f)"
+      "$(fmt "${TMIN[mlguard-$n]}" %.3f)" "$(fmt "${TMIN[sha256sum-$n]}" %.3f)"
   done
   echo
   echo "The 4 KiB reference read $(human "$START_READ") in all (start-up); archive/data.pkl is $(human "$DATA_PKL_BYTES")."

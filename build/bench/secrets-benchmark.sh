@@ -63,12 +63,17 @@ REAL_MB=$(du -sm --apparent-size "$W/bulk" | cut -f1)
 cat "$W"/bulk/* >/dev/null # warm the page cache for every tool alike
 
 log "timing (median of $RUNS runs each)"
-read -r t_mlguard m_mlguard c_mlguard < <(measure mlguard "$W/bulk" "${MLGUARD[@]}" secrets --baseline "$W/none.json")
-read -r t_hash m_hash c_hash < <(measure hash "$W/bulk" "${MLGUARD[@]}" hash)
-read -r t_pass m_pass c_pass < <(measure pass "$W/bulk" "${HELPER[@]}" hash)
-read -r t_pass_s m_pass_s c_pass_s < <(measure pass-secrets "$W/bulk" "${HELPER[@]}" hash --secrets)
-read -r t_sha m_sha c_sha < <(measure sha256sum "$W/bulk" bash -c 'find "$0" -type f -print0 | xargs -0 -P "$(nproc)" -n 8 sha256sum >/dev/null')
-read -r t_sl m_sl c_sl < <(cd "$SL_DIR" && measure secretlint "**/*" "${SECRETLINT[@]}" --format compact)
+measure mlguard '0|1' "${MLGUARD[@]}" secrets --baseline "$W/none.json" "$W/bulk"
+measure hash '0|1' "${MLGUARD[@]}" hash "$W/bulk"
+measure pass '0|1' "${HELPER[@]}" hash "$W/bulk"
+measure pass-secrets '0|1' "${HELPER[@]}" hash --secrets "$W/bulk"
+measure sha256sum '0|1' bash -c 'find "$0" -type f -print0 | xargs -0 -P "$(nproc)" -n 8 sha256sum >/dev/null' "$W/bulk"
+cd "$SL_DIR"
+measure secretlint '0|1' "${SECRETLINT[@]}" --format compact "**/*"
+cd - >/dev/null
+# figures NAME VAR: the report's t_VAR (median wall s), m_VAR (peak MiB) and c_VAR (median CPU s) of measurement NAME
+figures() { printf -v "t_$2" '%s' "${T[$1]}"; printf -v "m_$2" '%s' "$(( RSS[$1] / 1024 ))"; printf -v "c_$2" '%s' "${CPU[$1]}"; }
+figures mlguard mlguard; figures hash hash; figures pass pass; figures pass-secrets pass_s; figures sha256sum sha; figures secretlint sl
 "${HELPER[@]}" hash --secrets "$W/bulk" >"$LOGS/pass-secrets.txt"
 "${MLGUARD[@]}" secrets "$W/bulk" --baseline "$W/none.json" >"$LOGS/mlguard-bulk.txt" 2>&1 || true
 

@@ -50,19 +50,6 @@ rm -f "$W/key.pem" "$W/key.pub.pem"
 "${MLGUARD[@]}" keygen --private-key "$W/key.pem" --public-key "$W/key.pub.pem" --curve p256 >"$W/keygen.txt" 2>&1 \
   || { cat "$W/keygen.txt" >&2; exit 1; }
 
-# measure CMD...: median wall seconds, fastest wall seconds and peak RSS (MiB) over RUNS runs; every run must exit 0
-measure() {
-  local walls=() rss=0
-  for ((r = 0; r < RUNS; r++)); do
-    /usr/bin/time -f '%e %M' -o "$W/time.txt" "$@" >"$W/out.txt" 2>&1 \
-      || { echo "failed: $*" >&2; cat "$W/out.txt" >&2; exit 1; }
-    read -r wall kb <"$W/time.txt"
-    walls+=("$wall"); (( kb > rss )) && rss=$kb
-  done
-  printf '%s %s %s\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" \
-    "$(printf '%s\n' "${walls[@]}" | sort -n | head -n 1)" "$(( rss / 1024 ))"
-}
-ratio() { awk "BEGIN{printf \"%.2fx\", $1/($2>0?$2:0.01)}"; }
 row() { # row SHAPE TOOL MEDIAN FASTEST RSS SIGN_MEDIAN
   echo "| $1 | $2 | $3 s | $4 s | $5 MiB | $(ratio "$6" "$3") |"
 }
@@ -85,22 +72,22 @@ for shape in file folder; do
   fi
   S="$W/$shape.sig"
   log "timing $shape: sign"
-  read -r sw sf sm < <(measure "${MLGUARD[@]}" sign "$M" --private-key "$W/key.pem" --signature "$S")
+  measure "s-$shape" 0 "${MLGUARD[@]}" sign "$M" --private-key "$W/key.pem" --signature "$S"; sw=${T[s-$shape]} sf=${TMIN[s-$shape]} sm=$(( RSS[s-$shape] / 1024 ))
   if [ "$shape" = file ]; then
     log "timing $shape: sign --shard-size (shards method)"
-    read -r xw xf xm < <(measure "${MLGUARD[@]}" sign "$M" --private-key "$W/key.pem" --signature "$W/sharded.sig" --shard-size 268435456)
-    read -r yw yf ym < <(measure "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$W/sharded.sig")
+    measure "x-$shape" 0 "${MLGUARD[@]}" sign "$M" --private-key "$W/key.pem" --signature "$W/sharded.sig" --shard-size 268435456; xw=${T[x-$shape]} xf=${TMIN[x-$shape]} xm=$(( RSS[x-$shape] / 1024 ))
+    measure "y-$shape" 0 "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$W/sharded.sig"; yw=${T[y-$shape]} yf=${TMIN[y-$shape]} ym=$(( RSS[y-$shape] / 1024 ))
   fi
   log "timing $shape: verify"
-  read -r vw vf vm < <(measure "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$S")
+  measure "v-$shape" 0 "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$S"; vw=${T[v-$shape]} vf=${TMIN[v-$shape]} vm=$(( RSS[v-$shape] / 1024 ))
   "${MLGUARD[@]}" verify "$M" --public-key "$W/key.pub.pem" --signature "$S" >"$W/$shape.verify.txt" 2>&1 \
     && verify_rc=0 || verify_rc=$?
   [ "$verify_rc" -eq 0 ] || { echo "mlguard verify exited $verify_rc on $M" >&2; cat "$W/$shape.verify.txt" >&2; exit 1; }
   log "timing $shape: hash, openssl, sha256sum"
-  read -r hw hf hm < <(measure "${MLGUARD[@]}" hash "$M")
-  read -r ow of om < <(measure "${OPENSSL[@]}")
-  if [ "$shape" = folder ]; then read -r pw pf pm < <(measure "${OPENSSL_P[@]}"); fi
-  read -r cw cf cm < <(measure "${SHA256SUM[@]}")
+  measure "h-$shape" 0 "${MLGUARD[@]}" hash "$M"; hw=${T[h-$shape]} hf=${TMIN[h-$shape]} hm=$(( RSS[h-$shape] / 1024 ))
+  measure "o-$shape" 0 "${OPENSSL[@]}"; ow=${T[o-$shape]} of=${TMIN[o-$shape]} om=$(( RSS[o-$shape] / 1024 ))
+  if [ "$shape" = folder ]; then measure "p-$shape" 0 "${OPENSSL_P[@]}"; pw=${T[p-$shape]} pf=${TMIN[p-$shape]} pm=$(( RSS[p-$shape] / 1024 )); fi
+  measure "c-$shape" 0 "${SHA256SUM[@]}"; cw=${T[c-$shape]} cf=${TMIN[c-$shape]} cm=$(( RSS[c-$shape] / 1024 ))
   row "$label" "mlguard sign" "$sw" "$sf" "$sm" "$sw"
   row "" "mlguard verify (exit 0)" "$vw" "$vf" "$vm" "$sw"
   if [ "$shape" = file ]; then

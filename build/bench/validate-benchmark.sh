@@ -54,29 +54,6 @@ ROWS=$(( $(wc -l <"$CSV") - 1 ))
 BYTES=$(stat -c %s "$CSV")
 cat "$CSV" >/dev/null # warm the page cache once, for every tool alike
 
-# measure NAME EXPECTED_EXIT CMD...: runs CMD RUNS times under GNU time; sets T_<NAME> (median wall seconds), C_<NAME>
-# (median CPU seconds, user + system: on a shared machine the steadier figure) and M_<NAME> (max KB)
-measure() {
-  local name=$1 expect=$2 i rc times=() cpus=() mem=0 t c m
-  shift 2
-  for ((i = 1; i <= RUNS; i++)); do
-    set +e
-    /usr/bin/time -f '%e %U %S %M' -o "$LOGS/$name.time" "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err"
-    rc=$?
-    set -e
-    [[ $rc == "$expect" ]] || { tail -n 20 "$LOGS/$name.err" >&2; die "$name exited $rc (expected $expect); see $LOGS/$name.err"; }
-    read -r t u s m <"$LOGS/$name.time"
-    times+=("$t")
-    cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')")
-    (( m > mem )) && mem=$m
-  done
-  median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-  printf -v "T_$name" '%s' "$(median "${times[@]}")"
-  printf -v "C_$name" '%s' "$(median "${cpus[@]}")"
-  printf -v "M_$name" '%s' "$mem"
-  log "$name: $(eval echo "\$T_$name") s wall, $(eval echo "\$C_$name") s CPU, $(( mem / 1024 )) MiB peak"
-}
-
 measure sep 0 "$W/parsers/CsvParserBench" sep "$CSV"
 measure csvhelper 0 "$W/parsers/CsvParserBench" csvhelper "$CSV"
 measure csvhelper_bytes 0 "$W/parsers/CsvParserBench" csvhelper-bytes "$CSV"
@@ -84,10 +61,10 @@ measure mlguard 0 "${MLGUARD[@]}" validate "$CSV" --schema "$SCHEMA"
 measure pandas 0 /usr/bin/python3 "$HERE/validate_bench_pandas.py" "$CSV"
 grep -q 'problems 0' "$LOGS/pandas.out" || die "pandas found problems in clean data: $(cat "$LOGS/pandas.out")"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-speed=$(ratio "$T_pandas" "$T_mlguard")
-cpu_speed=$(ratio "$C_pandas" "$C_mlguard")
-memory=$(ratio "$M_pandas" "$M_mlguard")
+factor() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; } # a / b, bare
+speed=$(factor "${T[pandas]}" "${T[mlguard]}")
+cpu_speed=$(factor "${CPU[pandas]}" "${CPU[mlguard]}")
+memory=$(factor "${RSS[pandas]}" "${RSS[mlguard]}")
 verdict=$(awk -v s="$speed" 'BEGIN { print (s >= 3 ? "meets" : "does not meet") }')
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 {
@@ -95,11 +72,11 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   echo
   echo "| tool | wall time (s) | CPU time (s) | peak memory (MiB) |"
   echo "| --- | --- | --- | --- |"
-  echo "| Sep 0.18.0, every field as characters | $T_sep | $C_sep | $(( M_sep / 1024 )) |"
-  echo "| CsvHelper 34.0.0, every field decoded to characters | $T_csvhelper | $C_csvhelper | $(( M_csvhelper / 1024 )) |"
-  echo "| CsvHelper 34.0.0, every field as UTF-8 bytes | $T_csvhelper_bytes | $C_csvhelper_bytes | $(( M_csvhelper_bytes / 1024 )) |"
-  echo "| \`mlguard validate\` (schema, expectations, profile, SHA-256) | $T_mlguard | $C_mlguard | $(( M_mlguard / 1024 )) |"
-  echo "| pandas $PANDAS_VERSION \`read_csv\` + the same checks | $T_pandas | $C_pandas | $(( M_pandas / 1024 )) |"
+  echo "| Sep 0.18.0, every field as characters | ${T[sep]} | ${CPU[sep]} | $(( RSS[sep] / 1024 )) |"
+  echo "| CsvHelper 34.0.0, every field decoded to characters | ${T[csvhelper]} | ${CPU[csvhelper]} | $(( RSS[csvhelper] / 1024 )) |"
+  echo "| CsvHelper 34.0.0, every field as UTF-8 bytes | ${T[csvhelper_bytes]} | ${CPU[csvhelper_bytes]} | $(( RSS[csvhelper_bytes] / 1024 )) |"
+  echo "| \`mlguard validate\` (schema, expectations, profile, SHA-256) | ${T[mlguard]} | ${CPU[mlguard]} | $(( RSS[mlguard] / 1024 )) |"
+  echo "| pandas $PANDAS_VERSION \`read_csv\` + the same checks | ${T[pandas]} | ${CPU[pandas]} | $(( RSS[pandas] / 1024 )) |"
   echo
   echo "mlguard is ${speed}x faster than pandas in wall time (${cpu_speed}x in CPU time) and uses ${memory}x less memory: $verdict SPEC §8 (at least 3x faster, bounded memory)."
 } | tee "$W/results.md"

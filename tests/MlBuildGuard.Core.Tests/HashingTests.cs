@@ -39,6 +39,49 @@ public class HashingTests
     }
 
     [Fact]
+    public void The_digest_only_path_gives_the_same_digest_and_size_across_buffers_and_leaves_key_detection_undecided()
+    {
+        using var dir = new TempDirectory();
+        var bytes = new byte[(Sha256File.BufferSize * 2) + 777];
+        new Random(11).NextBytes(bytes);
+        var key = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"u8.ToArray();
+        key.CopyTo(bytes, 100);
+        var path = dir.Combine("mixed.bin");
+        File.WriteAllBytes(path, bytes);
+        var empty = dir.Write("empty", "");
+
+        var full = Sha256File.Compute(path);
+        var only = Sha256File.ComputeDigestOnly(path);
+
+        Assert.Equal(SHA256.HashData(bytes), only.Sha256);
+        Assert.Equal(full.Sha256, only.Sha256);
+        Assert.Equal(bytes.Length, only.Size);
+        Assert.True(full.HoldsPrivateKey);
+        Assert.False(only.HoldsPrivateKey);
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Sha256File.ComputeDigestOnly(empty).Hex);
+    }
+
+    [Fact]
+    public void Hashing_many_files_without_key_detection_reports_the_same_digests_missing_files_and_folders()
+    {
+        using var dir = new TempDirectory();
+        var paths = Enumerable.Range(0, 20).Select(i => dir.Write($"d{i % 3}/f{i}.txt", new string('y', i * 3000))).ToList();
+        paths.Add(dir.Combine("missing.txt"));
+        paths.Add(dir.Combine("d0"));
+
+        var with = FileSetHasher.Hash(paths, cache: null);
+        var without = FileSetHasher.Hash(paths, cache: null, detectPrivateKeys: false);
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(with[i].Digest!.Value.Hex, without[i].Digest!.Value.Hex);
+        }
+
+        Assert.True(without[20].Missing);
+        Assert.Contains("folder", without[21].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Hashes_many_files_in_input_order_and_reports_missing_and_special_files()
     {
         using var dir = new TempDirectory();

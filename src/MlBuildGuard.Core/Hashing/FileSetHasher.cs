@@ -17,7 +17,7 @@ public static class FileSetHasher
     /// <param name="checks">The content check of the file at an index, or null for plain hashing; null for none at all.</param>
     public static FileHashResult[] Hash(IReadOnlyList<string> fullPaths, HashCache? cache, CancellationToken cancellationToken = default,
         int? maxParallelism = null, TimeProvider? clock = null, Func<int, IFileContentCheck?>? checks = null,
-        HashProgress? progress = null)
+        HashProgress? progress = null, bool detectPrivateKeys = true)
     {
         var check = new IFileContentCheck?[fullPaths.Count];
         for (var i = 0; checks is not null && i < check.Length; i++)
@@ -80,7 +80,9 @@ public static class FileSetHasher
                 }
                 else
                 {
-                    digest = Sha256File.Compute(path, progress, cancellationToken);
+                    digest = detectPrivateKeys
+                        ? Sha256File.Compute(path, progress, cancellationToken)
+                        : Sha256File.ComputeDigestOnly(path, progress, cancellationToken);
                 }
 
                 results[i] = new FileHashResult(path, digest, false, false, null, check[i]?.Findings);

@@ -49,7 +49,8 @@ public static class HashCommand
         FileHashResult[] results;
         using (var progress = TerminalProgress.For("mlguard hash", stderr))
         {
-            results = FileSetHasher.Hash(files, cache: null, progress: progress.Progress);
+            // Only digests are printed, so the private-key search of the build's hashing pass is left out.
+            results = FileSetHasher.Hash(files, cache: null, progress: progress.Progress, detectPrivateKeys: false);
         }
 
         var output = new StringBuilder();
