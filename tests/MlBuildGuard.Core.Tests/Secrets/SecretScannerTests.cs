@@ -157,12 +157,21 @@ public sealed class SecretScannerTests
         }
     }
 
-    [Fact]
-    public void The_built_in_keywords_are_found_in_order_from_any_start_with_the_line_feeds_counted()
+    [Theory]
+    [InlineData("built-in")]
+    [InlineData("private-key header")]
+    [InlineData("one keyword that overlaps itself")]
+    public void Keywords_are_found_in_order_from_any_start_with_the_line_feeds_counted(string set)
     {
-        // The built-in set anchors keywords at bytes inside them and runs the AVX2 loop 64 bytes at a time: plant
-        // keywords (in mixed case) in random bytes and text around block edges, and compare with a naive search.
-        var search = SecretRuleSet.BuiltIn.Search;
+        // The built-in set anchors keywords at bytes inside them and runs the AVX2 loop 64 bytes at a time; a set of one
+        // exact keyword takes the span search instead: plant keywords (in mixed case) in random bytes and text around
+        // block edges, and compare with a naive search.
+        var search = set switch
+        {
+            "built-in" => SecretRuleSet.BuiltIn.Search,
+            "private-key header" => SecretRuleSet.PrivateKeyHeaderOnly.Search,
+            _ => new KeywordSearch([new Keyword("a=a", IgnoreCase: false)]),
+        };
         var random = new Random(7);
         const string Filler = "abc xyz,0123\n\"=:/_-KEY\xff\x80\0";
         for (var round = 0; round < 200; round++)

@@ -126,6 +126,18 @@ internal sealed class KeywordBuckets
     }
 
     /// <summary>
+    /// The offsets of the two rarest bytes of a keyword by <see cref="Frequencies"/>, the second of another value than the
+    /// first where the keyword has one (both 0 for a one-byte keyword).
+    /// </summary>
+    public static (int A, int B) RarestPair(byte[] keyword)
+    {
+        var byRarity = Enumerable.Range(0, keyword.Length).OrderBy(n => Frequencies[keyword[n]]).ThenBy(n => n).ToArray();
+        var a = byRarity[0];
+        var b = byRarity.Skip(1).Cast<int?>().FirstOrDefault(n => keyword[n!.Value] != keyword[a]) ?? byRarity.ElementAtOrDefault(1);
+        return (a, b);
+    }
+
+    /// <summary>
     /// The expected share of positions of ordinary data that a bucket's nibble tables let through: over the anchor
     /// positions, the product of the frequencies of the bytes whose low and high nibbles the bucket admits there.
     /// </summary>

@@ -20,7 +20,8 @@ public readonly record struct KeywordHit(int Position, int Keyword);
 /// anchors could be at each position, and only those few candidates are compared with the keywords themselves, eight
 /// bytes at a time. The same loop counts line feeds for the scanner, so its bytes are read once. .NET's
 /// <c>SearchValues&lt;string&gt;</c> does the same for UTF-16 text; secrets are scanned as raw bytes, and widening every
-/// byte to a char first costs more than the search. Without SIMD a table-driven scalar loop gives the same answers.
+/// byte to a char first costs more than the search. Without SIMD a table-driven scalar loop gives the same answers. A
+/// set of one exact keyword (the private-key detector) skips the lookups: two byte compares per position do.
 /// </summary>
 public sealed class KeywordSearch
 {
@@ -34,6 +35,8 @@ public sealed class KeywordSearch
     private readonly Vector128<byte>[] _hi;
     private readonly byte[][] _table;
     private readonly bool _asciiAnchors;
+    private readonly byte[]? _single; // the keyword of a set of one that matches exactly
+    private readonly (int A, int B) _pair; // offsets of its two rarest bytes
     private readonly bool _anchorsMove; // some anchor is not at its keyword's start, so hits can come out of order
 
     // The first (up to) eight bytes of each keyword for a quick comparison: data bytes ORed with Fold (0x20 on letters
@@ -82,6 +85,11 @@ public sealed class KeywordSearch
         _table = buckets.Exact;
         _asciiAnchors = buckets.AsciiAnchors;
         _anchorsMove = _anchor.Any(a => a > 0);
+        if (keywords.Count == 1 && (!_ignoreCase[0] || !_lower[0].Any(b => char.IsAsciiLetter((char)b))))
+        {
+            _single = _lower[0];
+            _pair = KeywordBuckets.RarestPair(_single);
+        }
     }
 
     public IReadOnlyList<Keyword> Keywords { get; }
@@ -107,6 +115,19 @@ public sealed class KeywordSearch
 
     private long Find(ReadOnlySpan<byte> data, int from, List<KeywordHit> hits, bool countLineFeeds)
     {
+        if (_single is { } single)
+        {
+            long singleLineFeeds = 0;
+            var start = from;
+            if (Avx2.IsSupported)
+            {
+                start = countLineFeeds ? FindPairAvx2<Yes>(data, from, hits, ref singleLineFeeds) : FindPairAvx2<No>(data, from, hits, ref singleLineFeeds);
+            }
+
+            FindSingle(data, start, single, hits);
+            return countLineFeeds ? singleLineFeeds + data[start..].Count((byte)'\n') : 0;
+        }
+
         var first = hits.Count;
         long lineFeeds = 0;
         var i = from;
@@ -155,6 +176,86 @@ public sealed class KeywordSearch
         }
 
         return lineFeeds;
+    }
+
+    /// <summary>
+    /// A set of one exact keyword (the private-key detector of the hashing pass), 64 bytes per iteration: a keyword can
+    /// start only where its two rarest bytes (<see cref="KeywordBuckets.RarestPair"/>) are at their offsets, so the loop
+    /// compares two loads per 32 bytes with them, far less work than the nibble lookups of three anchor positions, and
+    /// counts line feeds beside. As in <see cref="FindAvx2"/>, blocks with a candidate are only noted, and checked after
+    /// the stretch. Returns the first keyword start not looked at; adds the line feeds before it (with
+    /// <paramref name="from"/> 0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int FindPairAvx2<TCount>(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits, ref long lineFeeds)
+        where TCount : struct, IFlag
+    {
+        var (a, b) = (_pair.A, _pair.B);
+        var first = Vector256.Create(_single![a]);
+        var second = Vector256.Create(_single[b]);
+        var lineFeed = Vector256.Create((byte)'\n');
+        Span<int> noted = stackalloc int[Stretch];
+        var last = data.Length - 64 - Math.Max(Math.Max(a, b), _single.Length - 1);
+        while (i <= last)
+        {
+            var counts = Vector256<byte>.Zero;
+            var blocks = Math.Min(Stretch, (last - i) / 64 + 1);
+            var found = 0;
+            ref var p = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i);
+            for (var n = 0; n < blocks; n++)
+            {
+                var m = (Vector256.Equals(Vector256.LoadUnsafe(ref p, (nuint)a), first) & Vector256.Equals(Vector256.LoadUnsafe(ref p, (nuint)b), second))
+                    | (Vector256.Equals(Vector256.LoadUnsafe(ref p, (nuint)a + 32), first) & Vector256.Equals(Vector256.LoadUnsafe(ref p, (nuint)b + 32), second));
+                if (TCount.On)
+                {
+                    counts -= Vector256.Equals(Vector256.LoadUnsafe(ref p), lineFeed) + Vector256.Equals(Vector256.LoadUnsafe(ref p, 32), lineFeed);
+                }
+
+                if (m != Vector256<byte>.Zero)
+                {
+                    noted[found++] = n;
+                }
+
+                p = ref Unsafe.Add(ref p, 64);
+            }
+
+            if (TCount.On)
+            {
+                lineFeeds += (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
+            }
+
+            foreach (var n in noted[..found])
+            {
+                // The keyword fits before the end of the data at every start of the block (see last).
+                for (var at = i + 64 * n; at < i + 64 * n + 64; at++)
+                {
+                    if (data[at + a] == _single[a] && data[at + b] == _single[b] && data.Slice(at, _single.Length).SequenceEqual(_single))
+                    {
+                        hits.Add(new KeywordHit(at, 0));
+                    }
+                }
+            }
+
+            i += 64 * blocks;
+        }
+
+        return i;
+    }
+
+    /// <summary>The keyword of a set of one exact keyword at every start from <paramref name="from"/> (overlaps included).</summary>
+    private static void FindSingle(ReadOnlySpan<byte> data, int from, byte[] keyword, List<KeywordHit> hits)
+    {
+        for (var i = from; i < data.Length;)
+        {
+            var at = data[i..].IndexOf(keyword);
+            if (at < 0)
+            {
+                return;
+            }
+
+            hits.Add(new KeywordHit(i + at, 0));
+            i += at + 1;
+        }
     }
 
     /// <summary>Puts hits[first..] in position order (anchors at different offsets of their keywords find them out of order).</summary>
