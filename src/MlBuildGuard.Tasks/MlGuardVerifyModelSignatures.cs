@@ -28,6 +28,10 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
     /// </summary>
     public string? CacheFile { get; set; }
 
+    /// <summary>Each model whose signature held (full path), with <c>KeyFingerprint</c>: the OMS key hint of the key that signed it.</summary>
+    [Output]
+    public ITaskItem[] VerifiedModels { get; set; } = [];
+
     protected override string GuardName => "model-signatures";
 
     protected override void Run(List<Finding> findings)
@@ -50,6 +54,8 @@ public sealed class MlGuardVerifyModelSignatures : MlGuardTask
         });
         hashing.Dispose();
         findings.AddRange(result.Findings);
+        VerifiedModels = [.. result.VerifiedBy.Select(v => new Microsoft.Build.Utilities.TaskItem(v.Key,
+            new Dictionary<string, string> { ["KeyFingerprint"] = v.Value }))];
         Summarize(Core.Reporting.BuildSummary.ModelSignaturesVerified, result.Valid);
         Log.LogMessage(MessageImportance.Normal,
             $"MlBuildGuard model signatures: {result.Checked} model(s) checked, {result.Valid} valid, {result.Unchanged} unchanged since verified.");

@@ -27,6 +27,15 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     [Required]
     public string LockFile { get; set; } = "";
 
+    /// <summary><c>@(MlModel)</c>: the models the build consumed, recorded with their digests.</summary>
+    public ITaskItem[] ConsumedModels { get; set; } = [];
+
+    /// <summary>The models whose signature held (<c>MlGuardVerifyModelSignatures</c>' output), with <c>KeyFingerprint</c>.</summary>
+    public ITaskItem[] VerifiedModels { get; set; } = [];
+
+    /// <summary>Digests of unchanged consumed model files under <c>obj/</c>; empty on CI, where every file is hashed.</summary>
+    public string? HashCacheFile { get; set; }
+
     public string? AssetsFile { get; set; }
 
     public string? PackagesFolder { get; set; }
@@ -73,6 +82,7 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
             Models = [.. ProducedFiles.Select(f => new ProducedModel(ProjectRelativeName(f), f.GetMetadata("Sha256"),
                 long.Parse(f.GetMetadata("Size"), CultureInfo.InvariantCulture), FormatOf(f.ItemSpec)))],
             TrainingInputs = TrainingInputs(),
+            ConsumedModels = Consumed(),
             Packages = Packages(findings),
             PackageDependencies = string.IsNullOrEmpty(AssetsFile) || !File.Exists(FullPath(AssetsFile)) || findings.Count > 0
                 ? new Dictionary<string, IReadOnlyList<string>>()
@@ -127,6 +137,19 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
         }
 
         return null;
+    }
+
+    /// <summary>The consumed models' files, hashed (through the stamp cache when one is given), with their signature verdicts.</summary>
+    private IReadOnlyList<ConsumedModelMaterial> Consumed()
+    {
+        if (ConsumedModels.Length == 0)
+        {
+            return [];
+        }
+
+        var verifiedBy = VerifiedModels.ToDictionary(v => FullPath(v.ItemSpec), v => v.GetMetadata("KeyFingerprint"), StringComparer.Ordinal);
+        return ConsumedModelMaterials.Collect(ConsumedModels.Select(m => FullPath(m.ItemSpec)), verifiedBy, ProjectDirectory,
+            string.IsNullOrEmpty(HashCacheFile) ? null : FullPath(HashCacheFile), CancellationToken);
     }
 
     /// <summary>The training inputs of the lock this build commits (the lock with this build's staged parts applied).</summary>

@@ -182,6 +182,43 @@ public sealed class ModelSigningBuildTests(PackagesFixture packages)
     }
 
     [Fact]
+    public void A_consumed_model_is_recorded_with_its_digest_verdict_and_signing_key_in_the_provenance_and_the_bom()
+    {
+        var key = NewKeyPair(out var publicPem);
+        var p = new TestProject(packages, "records").WithProject("""
+              <ItemGroup>
+                <MlModel Include="models/in.pt" TrustedKey="keys/publisher.pub.pem" />
+                <MlModel Include="models/vocab.txt" />
+                <MlModelOutput Include="models/out.pt" />
+              </ItemGroup>
+            """);
+        p.Write("keys/publisher.pub.pem", publicPem);
+        p.Write("models/vocab.txt", "hello\nworld\n");
+        var input = Path.Combine(p.Directory, "models", "in.pt");
+        TestModels.WriteCheckpoint(input, TestModels.DataPickle(1));
+        TestModels.WriteCheckpoint(Path.Combine(p.Directory, "models", "out.pt"), TestModels.DataPickle(1));
+        var signer = MlBuildGuard.Core.Signing.OmsPrivateKey.FromPem(File.ReadAllText(key));
+        MlBuildGuard.Core.Signing.OmsSigner.SignToFile(input, signer);
+
+        var build = p.Build();
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var output = Path.Combine(p.Directory, "bin", "Debug", "net10.0");
+        using var provenance = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "mlguard.provenance.json")));
+        var consumed = provenance.RootElement.GetProperty("predicate").GetProperty("buildDefinition").GetProperty("resolvedDependencies")
+            .EnumerateArray().Where(d => d.TryGetProperty("name", out var n) && n.GetString()!.StartsWith("models/", StringComparison.Ordinal))
+            .ToDictionary(d => d.GetProperty("name").GetString()!);
+        Assert.Equal(["models/in.pt", "models/vocab.txt"], consumed.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(input))),
+            consumed["models/in.pt"].GetProperty("digest").GetProperty("sha256").GetString());
+        Assert.Equal("verified", consumed["models/in.pt"].GetProperty("annotations").GetProperty("signature").GetString());
+        Assert.Equal(signer.PublicKey.Hint, consumed["models/in.pt"].GetProperty("annotations").GetProperty("keyFingerprint").GetString());
+        Assert.Equal("not checked", consumed["models/vocab.txt"].GetProperty("annotations").GetProperty("signature").GetString());
+        var bom = File.ReadAllText(Path.Combine(output, "mlguard.cdx.json"));
+        Assert.Contains("\"consumed-model:models/in.pt\"", bom, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Design_time_builds_neither_verify_nor_sign()
     {
         var key = NewKeyPair(out var publicPem);

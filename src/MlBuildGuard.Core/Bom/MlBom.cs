@@ -7,8 +7,9 @@ namespace MlBuildGuard.Core.Bom;
 
 /// <summary>
 /// Writes <c>mlguard.cdx.json</c>: a CycloneDX 1.6 ML bill of materials with the produced models
-/// (<c>machine-learning-model</c>), the training data (<c>data</c>) and the NuGet packages (<c>library</c>, purl and
-/// SHA-512), and a dependency graph project → models → data and direct packages.
+/// (<c>machine-learning-model</c>), the models it consumed (<c>machine-learning-model</c>, scope required, with their
+/// signature verdict), the training data (<c>data</c>) and the NuGet packages (<c>library</c>, purl and SHA-512), and a
+/// dependency graph project → produced models → data, consumed models and direct packages.
 /// <para>
 /// Written directly with <see cref="Utf8JsonWriter"/> rather than CycloneDX.Core, which is not available from the
 /// package registry this repository builds against; the output is checked against CycloneDX's own strict 1.6 schema by
@@ -38,6 +39,7 @@ public static class MlBom
             m,
             MaterialText.Ordered(m.Models),
             MaterialText.Ordered(m.TrainingInputs),
+            MaterialText.Ordered(m.ConsumedModels),
             MaterialText.Ordered(m.Packages));
 
         // The serial number names the content: hash the document without it, then write it in.
@@ -120,6 +122,21 @@ public static class MlBom
             writer.WriteEndObject();
         }
 
+        foreach (var model in content.ConsumedModels)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "machine-learning-model");
+            writer.WriteString("bom-ref", ConsumedRef(model));
+            writer.WriteString("name", model.Name);
+            writer.WriteString("scope", "required");
+            WriteHash(writer, "SHA-256", MaterialText.Hex(model.Sha256, 32, "consumed model SHA-256"));
+            WriteProperties(writer,
+                ("keyFingerprint", model.KeyFingerprint is null ? null : MaterialText.Hex(model.KeyFingerprint, 32, "key fingerprint")),
+                ("signature", model.Signature),
+                ("size", Number(model.Size)));
+            writer.WriteEndObject();
+        }
+
         foreach (var package in content.Packages)
         {
             var purl = MaterialText.NuGetPurl(package.Id, package.Version);
@@ -153,6 +170,7 @@ public static class MlBom
     {
         var modelRefs = content.Models.Select(ModelRef).Order(StringComparer.Ordinal).ToList();
         var madeFrom = content.TrainingInputs.Select(DataRef)
+            .Concat(content.ConsumedModels.Select(ConsumedRef))
             .Concat(content.Packages.Where(p => p.Direct).Select(p => MaterialText.NuGetPurl(p.Id, p.Version)))
             .Order(StringComparer.Ordinal).ToList();
 
@@ -166,6 +184,11 @@ public static class MlBom
         foreach (var input in content.TrainingInputs)
         {
             WriteDependency(writer, DataRef(input), []);
+        }
+
+        foreach (var model in content.ConsumedModels)
+        {
+            WriteDependency(writer, ConsumedRef(model), []);
         }
 
         foreach (var package in content.Packages)
@@ -221,6 +244,8 @@ public static class MlBom
 
     private static string ModelRef(ProducedModel model) => "model:" + MaterialText.Relative(model.Name, "model name");
 
+    private static string ConsumedRef(ConsumedModelMaterial model) => "consumed-model:" + MaterialText.Relative(model.Name, "consumed model name");
+
     private static string DataRef(TrainingInputMaterial input) => "data:" + MaterialText.Relative(input.Name, "training input name");
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
@@ -230,6 +255,7 @@ public static class MlBom
         BuildMaterials Materials,
         IReadOnlyList<ProducedModel> Models,
         IReadOnlyList<TrainingInputMaterial> TrainingInputs,
+        IReadOnlyList<ConsumedModelMaterial> ConsumedModels,
         IReadOnlyList<PackageMaterial> Packages)
     {
         public string ProjectRef { get; } = "project:" + MaterialText.Relative(Materials.ProjectPath, "project path");

@@ -28,6 +28,9 @@ public sealed record BuildMaterials
 
     public IReadOnlyList<TrainingInputMaterial> TrainingInputs { get; init; } = [];
 
+    /// <summary>The models the build consumed (<c>MlModel</c>): one entry per file, a folder's files each on their own.</summary>
+    public IReadOnlyList<ConsumedModelMaterial> ConsumedModels { get; init; } = [];
+
     public IReadOnlyList<PackageMaterial> Packages { get; init; } = [];
 
     /// <summary>The package graph restore resolved: each package's purl to the purls of the packages it depends on.</summary>
@@ -53,6 +56,18 @@ public sealed record ProducedModel(string Name, string Sha256, long Size, string
 /// <param name="Size">Length in bytes.</param>
 /// <param name="Source">Where the data came from (the item's <c>Source</c> metadata), when given.</param>
 public sealed record TrainingInputMaterial(string Name, string Sha256, long Size, string? Source);
+
+/// <summary>A model file the build consumed (an <c>MlModel</c> item, or one file of an <c>MlModel</c> folder).</summary>
+/// <param name="Name">Project-relative path, '/' separated.</param>
+/// <param name="Sha256">Lowercase hex SHA-256 of the file's bytes.</param>
+/// <param name="Size">Length in bytes.</param>
+/// <param name="Signature">
+/// What the build's signature check showed: <c>verified</c> (an OMS signature by a trusted key held),
+/// or <c>not checked</c> (no trusted key and no <c>RequireSignature</c> applied to it). A failed check fails the build
+/// before any record is written.
+/// </param>
+/// <param name="KeyFingerprint">The OMS key hint (SHA-256 of the canonical PEM) of the key whose signature held; null when not verified.</param>
+public sealed record ConsumedModelMaterial(string Name, string Sha256, long Size, string Signature, string? KeyFingerprint);
 
 /// <summary>A NuGet package restore resolved for the project.</summary>
 /// <param name="Id">The package id as restore spelled it.</param>

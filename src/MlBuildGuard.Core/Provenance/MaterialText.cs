@@ -51,6 +51,9 @@ internal static class MaterialText
     public static IReadOnlyList<TrainingInputMaterial> Ordered(IEnumerable<TrainingInputMaterial> inputs) =>
         Unique(inputs, i => i.Name, "training input").OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
 
+    public static IReadOnlyList<ConsumedModelMaterial> Ordered(IEnumerable<ConsumedModelMaterial> models) =>
+        Unique(models, m => m.Name, "consumed model").OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
+
     /// <summary>By id (case-insensitively, then exactly), then by version precedence.</summary>
     public static IReadOnlyList<PackageMaterial> Ordered(IEnumerable<PackageMaterial> packages) =>
         Unique(packages, p => NuGetPurl(p.Id, p.Version), "package")

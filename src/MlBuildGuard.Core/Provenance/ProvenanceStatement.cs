@@ -41,6 +41,7 @@ public static class ProvenanceStatement
         ArgumentNullException.ThrowIfNull(m);
         var models = MaterialText.Ordered(m.Models);
         var inputs = MaterialText.Ordered(m.TrainingInputs);
+        var consumed = MaterialText.Ordered(m.ConsumedModels);
         var packages = MaterialText.Ordered(m.Packages);
         return MaterialText.Document(writer =>
         {
@@ -58,7 +59,7 @@ public static class ProvenanceStatement
             writer.WriteEndArray();
             writer.WriteString("predicateType", PredicateType);
             writer.WriteStartObject("predicate");
-            WriteBuildDefinition(writer, m, inputs, packages);
+            WriteBuildDefinition(writer, m, inputs, consumed, packages);
             writer.WriteStartObject("runDetails");
             writer.WriteStartObject("builder");
             writer.WriteString("id", BuilderId);
@@ -138,7 +139,7 @@ public static class ProvenanceStatement
     }
 
     private static void WriteBuildDefinition(Utf8JsonWriter writer, BuildMaterials m,
-        IReadOnlyList<TrainingInputMaterial> inputs, IReadOnlyList<PackageMaterial> packages)
+        IReadOnlyList<TrainingInputMaterial> inputs, IReadOnlyList<ConsumedModelMaterial> consumed, IReadOnlyList<PackageMaterial> packages)
     {
         writer.WriteStartObject("buildDefinition");
         writer.WriteString("buildType", BuildType);
@@ -190,6 +191,20 @@ public static class ProvenanceStatement
             writer.WriteStartObject("annotations");
             writer.WriteNumber("size", input.Size);
             WriteOptional(writer, "source", input.Source is null ? null : MaterialText.WithoutCredentials(input.Source));
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        foreach (var model in consumed)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", MaterialText.Relative(model.Name, "consumed model name"));
+            WriteDigest(writer, "sha256", MaterialText.Hex(model.Sha256, 32, "consumed model SHA-256"));
+            writer.WriteStartObject("annotations");
+            writer.WriteString("kind", "model");
+            WriteOptional(writer, "keyFingerprint", model.KeyFingerprint is null ? null : MaterialText.Hex(model.KeyFingerprint, 32, "key fingerprint"));
+            writer.WriteString("signature", model.Signature);
+            writer.WriteNumber("size", model.Size);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

@@ -41,6 +41,9 @@ public sealed class ModelSignatureResult
     public int Valid { get; set; }
 
     public int Unchanged { get; set; }
+
+    /// <summary>Each model whose signature held (full path), with the OMS key hint of the trusted key that signed it.</summary>
+    public Dictionary<string, string> VerifiedBy { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -121,15 +124,21 @@ public static class ModelSignatureGuard
             }
 
             var fingerprint = useCache ? SignatureVerdictCache.Fingerprint(model, signature, usable.Select(k => k.Hint)) : null;
-            if (fingerprint is not null && cache.TryGetValue(model, out var known) && known == fingerprint)
+            // A cached verdict is "fingerprint|hint of the key that signed": the hint is recorded in the provenance.
+            // The hint must be one of this model's trusted keys, or the entry is treated as missing (docs/threat-model.md).
+            if (fingerprint is not null && cache.TryGetValue(model, out var known) && known.StartsWith(fingerprint + "|", StringComparison.Ordinal)
+                && usable.Any(k => k.Hint == known[(fingerprint.Length + 1)..]))
             {
-                verified[model] = fingerprint;
+                verified[model] = known;
+                result.VerifiedBy[model] = known[(fingerprint.Length + 1)..];
                 result.Valid++;
                 result.Unchanged++;
                 continue;
             }
 
-            var verdict = SignatureFindings.Decisive(usable.Select(k => OmsVerifier.VerifyFile(model, signature, k, new OmsVerifyOptions { Progress = request.Progress }, request.CancellationToken)))!;
+            var attempts = usable.Select(k => (Key: k, Result: OmsVerifier.VerifyFile(model, signature, k,
+                new OmsVerifyOptions { Progress = request.Progress }, request.CancellationToken))).ToList();
+            var verdict = SignatureFindings.Decisive(attempts.Select(a => a.Result))!;
             var keyNames = string.Join(", ", keyPaths.Select(Relative));
             if (SignatureFindings.FromVerification(verdict, item.ItemSpec, Relative(signature), keyNames, location, subject) is { } finding)
             {
@@ -138,9 +147,11 @@ public static class ModelSignatureGuard
             else
             {
                 result.Valid++;
+                var signer = attempts.First(a => a.Result.IsValid).Key.Hint;
+                result.VerifiedBy[model] = signer;
                 if (fingerprint is not null)
                 {
-                    verified[model] = fingerprint;
+                    verified[model] = fingerprint + "|" + signer;
                 }
             }
         }
