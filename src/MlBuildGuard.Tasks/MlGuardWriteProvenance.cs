@@ -24,6 +24,15 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     /// <summary>The lock parts this build staged (<c>@(_MlGuardLockPart)</c>): the provenance records the lock the build commits.</summary>
     public ITaskItem[] LockParts { get; set; } = [];
 
+    /// <summary>The quality gate's results (<c>MlGuardGateModelMetrics.GateResults</c>).</summary>
+    public ITaskItem[] MetricResults { get; set; } = [];
+
+    /// <summary>
+    /// The personal-data kinds found per training input (<c>MlGuardCheckTrainingData.PersonalData</c>): the input's lock
+    /// key as item spec, <c>Kinds</c> metadata (<c>;</c>-separated).
+    /// </summary>
+    public ITaskItem[] PersonalData { get; set; } = [];
+
     [Required]
     public string LockFile { get; set; } = "";
 
@@ -74,6 +83,7 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
                 long.Parse(f.GetMetadata("Size"), CultureInfo.InvariantCulture), FormatOf(f.ItemSpec)))],
             TrainingInputs = TrainingInputs(),
             Packages = Packages(findings),
+            Metrics = Metrics(),
             PackageDependencies = string.IsNullOrEmpty(AssetsFile) || !File.Exists(FullPath(AssetsFile)) || findings.Count > 0
                 ? new Dictionary<string, IReadOnlyList<string>>()
                 : PackageMaterials.Dependencies(FullPath(AssetsFile)),
@@ -134,8 +144,36 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     {
         // The training-input guard has already shown the lock well-formed.
         var locked = LockCommit.Preview([.. LockParts.Select(p => FullPath(p.ItemSpec))], FullPath(LockFile));
-        return [.. locked.TrainingInputs.Select(e => new TrainingInputMaterial(e.Key, e.Value.Sha256, e.Value.Size, e.Value.Source))];
+        var personal = PersonalData.ToDictionary(p => p.ItemSpec, p => (IReadOnlyList<string>)p.GetMetadata("Kinds")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+        return [.. locked.TrainingInputs.Select(e => new TrainingInputMaterial(e.Key, e.Value.Sha256, e.Value.Size, e.Value.Source,
+            personal.GetValueOrDefault(e.Key)))];
     }
+
+    /// <summary>The gate's results with each metrics file's digest as this task reads it.</summary>
+    private IReadOnlyList<MetricMaterial> Metrics()
+    {
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+        var metrics = new List<MetricMaterial>();
+        foreach (var result in MetricResults)
+        {
+            var file = result.GetMetadata("MetricsFile");
+            var path = FullPath(result.GetMetadata("Path"));
+            if (!digests.TryGetValue(path, out var digest))
+            {
+                using var stream = File.OpenRead(path);
+                digests[path] = digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+            }
+
+            metrics.Add(new MetricMaterial(file, digest, result.ItemSpec, Number(result.GetMetadata("Value"))!.Value,
+                Number(result.GetMetadata("Baseline")), result.GetMetadata("Passed") switch { "true" => true, "false" => false, _ => null }));
+        }
+
+        return metrics;
+    }
+
+    private static double? Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>
     /// A produced model's name in the records: its path relative to the project, as <c>sha256sum -c</c> run in the project

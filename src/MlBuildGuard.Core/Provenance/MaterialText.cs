@@ -51,6 +51,11 @@ internal static class MaterialText
     public static IReadOnlyList<TrainingInputMaterial> Ordered(IEnumerable<TrainingInputMaterial> inputs) =>
         Unique(inputs, i => i.Name, "training input").OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>By file, then metric name, then value (one metric may have several thresholds).</summary>
+    public static IReadOnlyList<MetricMaterial> Ordered(IEnumerable<MetricMaterial> metrics) =>
+        metrics.Distinct().OrderBy(m => m.File, StringComparer.Ordinal).ThenBy(m => m.Metric, StringComparer.Ordinal)
+            .ThenBy(m => m.Passed).ToList();
+
     /// <summary>By id (case-insensitively, then exactly), then by version precedence.</summary>
     public static IReadOnlyList<PackageMaterial> Ordered(IEnumerable<PackageMaterial> packages) =>
         Unique(packages, p => NuGetPurl(p.Id, p.Version), "package")
