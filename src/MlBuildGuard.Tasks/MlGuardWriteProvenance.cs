@@ -5,6 +5,7 @@ using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.IO;
 using MlBuildGuard.Core.Locking;
 using MlBuildGuard.Core.Provenance;
+using MlBuildGuard.Core.Secrets;
 using Microsoft.Build.Framework;
 
 namespace MlBuildGuard.Tasks;
@@ -45,6 +46,9 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     public string? SbomFile { get; set; }
 
     public string? SigningKey { get; set; }
+
+    /// <summary><c>$(MlGuardSecretRules)</c>: the user's rules join the built-in ones in the check that no document leaks a secret.</summary>
+    public string? SecretRules { get; set; }
 
     public string? ProjectName { get; set; }
 
@@ -92,6 +96,7 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
         };
 
         var written = new List<string>();
+        var rules = SecretConfiguration.Load(string.IsNullOrEmpty(SecretRules) ? null : FullPath(SecretRules), null).Rules;
         if (!string.IsNullOrEmpty(ProvenanceFile))
         {
             var statement = ProvenanceStatement.Write(materials);
@@ -102,17 +107,30 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
                 return;
             }
 
-            var bytes = key is null ? statement : ProvenanceStatement.Sign(statement, key);
-            AtomicFile.WriteIfChanged(FullPath(ProvenanceFile), bytes);
-            written.Add(FullPath(ProvenanceFile));
-            Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote {(key is null ? "unsigned" : "signed")} provenance '{ProvenanceFile}'.");
+            // The statement is scanned before it is signed: inside the envelope it is base64, which no rule reads.
+            var leaks = PublishedDocumentGuard.Check(statement, FullPath(ProvenanceFile), rules);
+            if (leaks.Count > 0)
+            {
+                File.Delete(FullPath(ProvenanceFile));
+                findings.AddRange(leaks);
+            }
+            else
+            {
+                AtomicFile.WriteIfChanged(FullPath(ProvenanceFile), key is null ? statement : ProvenanceStatement.Sign(statement, key));
+                written.Add(FullPath(ProvenanceFile));
+                Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote {(key is null ? "unsigned" : "signed")} provenance '{ProvenanceFile}'.");
+            }
         }
 
         if (!string.IsNullOrEmpty(SbomFile))
         {
-            AtomicFile.WriteIfChanged(FullPath(SbomFile), MlBom.Write(materials));
-            written.Add(FullPath(SbomFile));
-            Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote ML-BOM '{SbomFile}'.");
+            var leaks = PublishedDocumentGuard.WriteIfClean(FullPath(SbomFile), MlBom.Write(materials), rules);
+            findings.AddRange(leaks);
+            if (leaks.Count == 0)
+            {
+                written.Add(FullPath(SbomFile));
+                Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote ML-BOM '{SbomFile}'.");
+            }
         }
 
         Written = [.. written];
