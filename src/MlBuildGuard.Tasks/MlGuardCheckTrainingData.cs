@@ -46,6 +46,10 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
     [Output]
     public string? StagedLockFile { get; set; }
 
+    /// <summary>The personal-data kinds found per input, for the ML-BOM: the lock key as item spec, <c>Kinds</c> (<c>;</c>-separated).</summary>
+    [Output]
+    public ITaskItem[] PersonalData { get; set; } = [];
+
     protected override string GuardName => "training-data";
 
     protected override void Run(List<Finding> findings)
@@ -72,6 +76,12 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
         }, CancellationToken);
 
         StagedLockFile = result.StagedLock;
+        PersonalData = [.. result.PersonalDataKinds.Select(p =>
+        {
+            var item = new Microsoft.Build.Utilities.TaskItem(MsBuildEscape(p.Key));
+            item.SetMetadata("Kinds", string.Join(';', p.Value));
+            return (ITaskItem)item;
+        })];
         foreach (var note in result.Notes)
         {
             Log.LogMessage(MessageImportance.High, "MlBuildGuard: " + note);

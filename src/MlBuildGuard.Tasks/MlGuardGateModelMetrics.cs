@@ -1,8 +1,10 @@
+using System.Globalization;
 using MlBuildGuard.Core.Configuration;
 using MlBuildGuard.Core.DataValidation;
 using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Metrics;
 using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
 
 namespace MlBuildGuard.Tasks;
 
@@ -32,6 +34,13 @@ public sealed class MlGuardGateModelMetrics : MlGuardTask
     [Output]
     public string? StagedLockFile { get; set; }
 
+    /// <summary>
+    /// The gate's results for the provenance and the ML-BOM: one item per metric and threshold, the metric name as item
+    /// spec, metadata <c>MetricsFile</c> (project-relative), <c>Path</c>, <c>Value</c>, <c>Baseline</c>, <c>Passed</c>.
+    /// </summary>
+    [Output]
+    public ITaskItem[] GateResults { get; set; } = [];
+
     protected override string GuardName => "model-metrics";
 
     protected override void Run(List<Finding> findings)
@@ -58,6 +67,18 @@ public sealed class MlGuardGateModelMetrics : MlGuardTask
                 string.Join(", ", gate.PerformanceMetrics.Select(m => $"{m.Type} {m.Value}")));
         }
 
+        GateResults = [.. result.Gates.SelectMany(gate => gate.Results.Select(r => GateResultItem(gate.MetricsFile, r)))];
         findings.AddRange(result.Findings);
+    }
+
+    private ITaskItem GateResultItem(string metricsFile, MetricGateResult result)
+    {
+        var item = new TaskItem(MsBuildEscape(result.Metric));
+        item.SetMetadata("MetricsFile", MsBuildEscape(metricsFile));
+        item.SetMetadata("Path", MsBuildEscape(FullPath(metricsFile)));
+        item.SetMetadata("Value", result.Value.ToString("R", CultureInfo.InvariantCulture));
+        item.SetMetadata("Baseline", result.Baseline?.ToString("R", CultureInfo.InvariantCulture) ?? "");
+        item.SetMetadata("Passed", result.Threshold is null ? "" : result.Passed == true ? "true" : "false");
+        return item;
     }
 }

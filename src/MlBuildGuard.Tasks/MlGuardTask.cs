@@ -165,7 +165,10 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
                 if (sarifPath is not null)
                 {
                     var sarif = SarifWriter.ToBytes(FindingStore.ReadAll(SarifSources(folder)), ProjectDirectory, ToolVersion);
-                    Core.IO.AtomicFile.WriteAllBytes(sarifPath, sarif);
+                    foreach (var leak in Core.Secrets.PublishedDocumentGuard.WriteIfClean(sarifPath, sarif, Core.Secrets.SecretRuleSet.BuiltIn, onlyIfChanged: false))
+                    {
+                        LogFinding(leak); // not recorded in the SARIF log it keeps from being written
+                    }
                 }
             }
         }

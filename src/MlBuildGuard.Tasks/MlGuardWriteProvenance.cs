@@ -5,6 +5,7 @@ using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.IO;
 using MlBuildGuard.Core.Locking;
 using MlBuildGuard.Core.Provenance;
+using MlBuildGuard.Core.Secrets;
 using Microsoft.Build.Framework;
 
 namespace MlBuildGuard.Tasks;
@@ -23,6 +24,15 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
 
     /// <summary>The lock parts this build staged (<c>@(_MlGuardLockPart)</c>): the provenance records the lock the build commits.</summary>
     public ITaskItem[] LockParts { get; set; } = [];
+
+    /// <summary>The quality gate's results (<c>MlGuardGateModelMetrics.GateResults</c>).</summary>
+    public ITaskItem[] MetricResults { get; set; } = [];
+
+    /// <summary>
+    /// The personal-data kinds found per training input (<c>MlGuardCheckTrainingData.PersonalData</c>): the input's lock
+    /// key as item spec, <c>Kinds</c> metadata (<c>;</c>-separated).
+    /// </summary>
+    public ITaskItem[] PersonalData { get; set; } = [];
 
     [Required]
     public string LockFile { get; set; } = "";
@@ -45,6 +55,9 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     public string? SbomFile { get; set; }
 
     public string? SigningKey { get; set; }
+
+    /// <summary><c>$(MlGuardSecretRules)</c>: the user's rules join the built-in ones in the check that no document leaks a secret.</summary>
+    public string? SecretRules { get; set; }
 
     public string? ProjectName { get; set; }
 
@@ -84,6 +97,7 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
             TrainingInputs = TrainingInputs(),
             ConsumedModels = Consumed(),
             Packages = Packages(findings),
+            Metrics = Metrics(),
             PackageDependencies = string.IsNullOrEmpty(AssetsFile) || !File.Exists(FullPath(AssetsFile)) || findings.Count > 0
                 ? new Dictionary<string, IReadOnlyList<string>>()
                 : PackageMaterials.Dependencies(FullPath(AssetsFile)),
@@ -92,6 +106,7 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
         };
 
         var written = new List<string>();
+        var rules = SecretConfiguration.Load(string.IsNullOrEmpty(SecretRules) ? null : FullPath(SecretRules), null).Rules;
         if (!string.IsNullOrEmpty(ProvenanceFile))
         {
             var statement = ProvenanceStatement.Write(materials);
@@ -102,17 +117,30 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
                 return;
             }
 
-            var bytes = key is null ? statement : ProvenanceStatement.Sign(statement, key);
-            AtomicFile.WriteIfChanged(FullPath(ProvenanceFile), bytes);
-            written.Add(FullPath(ProvenanceFile));
-            Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote {(key is null ? "unsigned" : "signed")} provenance '{ProvenanceFile}'.");
+            // The statement is scanned before it is signed: inside the envelope it is base64, which no rule reads.
+            var leaks = PublishedDocumentGuard.Check(statement, FullPath(ProvenanceFile), rules);
+            if (leaks.Count > 0)
+            {
+                File.Delete(FullPath(ProvenanceFile));
+                findings.AddRange(leaks);
+            }
+            else
+            {
+                AtomicFile.WriteIfChanged(FullPath(ProvenanceFile), key is null ? statement : ProvenanceStatement.Sign(statement, key));
+                written.Add(FullPath(ProvenanceFile));
+                Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote {(key is null ? "unsigned" : "signed")} provenance '{ProvenanceFile}'.");
+            }
         }
 
         if (!string.IsNullOrEmpty(SbomFile))
         {
-            AtomicFile.WriteIfChanged(FullPath(SbomFile), MlBom.Write(materials));
-            written.Add(FullPath(SbomFile));
-            Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote ML-BOM '{SbomFile}'.");
+            var leaks = PublishedDocumentGuard.WriteIfClean(FullPath(SbomFile), MlBom.Write(materials), rules);
+            findings.AddRange(leaks);
+            if (leaks.Count == 0)
+            {
+                written.Add(FullPath(SbomFile));
+                Log.LogMessage(MessageImportance.Normal, $"MlBuildGuard: wrote ML-BOM '{SbomFile}'.");
+            }
         }
 
         Written = [.. written];
@@ -157,8 +185,36 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     {
         // The training-input guard has already shown the lock well-formed.
         var locked = LockCommit.Preview([.. LockParts.Select(p => FullPath(p.ItemSpec))], FullPath(LockFile));
-        return [.. locked.TrainingInputs.Select(e => new TrainingInputMaterial(e.Key, e.Value.Sha256, e.Value.Size, e.Value.Source))];
+        var personal = PersonalData.ToDictionary(p => p.ItemSpec, p => (IReadOnlyList<string>)p.GetMetadata("Kinds")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+        return [.. locked.TrainingInputs.Select(e => new TrainingInputMaterial(e.Key, e.Value.Sha256, e.Value.Size, e.Value.Source,
+            personal.GetValueOrDefault(e.Key)))];
     }
+
+    /// <summary>The gate's results with each metrics file's digest as this task reads it.</summary>
+    private IReadOnlyList<MetricMaterial> Metrics()
+    {
+        var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+        var metrics = new List<MetricMaterial>();
+        foreach (var result in MetricResults)
+        {
+            var file = result.GetMetadata("MetricsFile");
+            var path = FullPath(result.GetMetadata("Path"));
+            if (!digests.TryGetValue(path, out var digest))
+            {
+                using var stream = File.OpenRead(path);
+                digests[path] = digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+            }
+
+            metrics.Add(new MetricMaterial(file, digest, result.ItemSpec, Number(result.GetMetadata("Value"))!.Value,
+                Number(result.GetMetadata("Baseline")), result.GetMetadata("Passed") switch { "true" => true, "false" => false, _ => null }));
+        }
+
+        return metrics;
+    }
+
+    private static double? Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>
     /// A produced model's name in the records: its path relative to the project, as <c>sha256sum -c</c> run in the project

@@ -52,6 +52,8 @@ public sealed class DataQualityTaskTests : IDisposable
         Assert.Equal(("MLG802", _dir.Combine("data", "users.csv")), (warning.Code, warning.File));
         Assert.DoesNotContain("ada@", warning.Message, StringComparison.Ordinal);
         Assert.True(File.Exists(task.StagedLockFile));
+        var personal = Assert.Single(task.PersonalData); // for the ML-BOM; the clean input has none
+        Assert.Equal(("data/users.csv", "email"), (personal.ItemSpec, personal.GetMetadata("Kinds")));
     }
 
     [Fact]
@@ -71,5 +73,8 @@ public sealed class DataQualityTaskTests : IDisposable
         var error = Assert.Single(_engine.Errors);
         Assert.Equal(("MLG711", _dir.Combine("eval", "metrics.json")), (error.Code, error.File));
         Assert.Null(task.StagedLockFile);
+        var result = Assert.Single(task.GateResults); // for the provenance and the ML-BOM
+        Assert.Equal(("test.auc", "eval/metrics.json", "0.61", "", "false"),
+            (result.ItemSpec, result.GetMetadata("MetricsFile"), result.GetMetadata("Value"), result.GetMetadata("Baseline"), result.GetMetadata("Passed")));
     }
 }

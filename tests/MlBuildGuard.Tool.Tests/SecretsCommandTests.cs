@@ -36,6 +36,36 @@ public sealed class SecretsCommandTests : IDisposable
     }
 
     [Fact]
+    public void Personal_data_in_a_table_column_is_MLG802_as_in_the_build_and_never_shows_the_values()
+    {
+        var csv = Write("data/users.csv", "id,contact,label\n1,ada@example.org,1\n2,grace@example.net,0\n3,alan@example.com,1\n");
+        var jsonl = Write("data/notes.jsonl", "{\"id\": 1, \"note\": \"fine\"}\n{\"id\": 2, \"note\": \"ok\"}\n");
+
+        var (code, stdout, stderr) = Run(csv, jsonl);
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("error MLG802: ", line, StringComparison.Ordinal);
+        Assert.Contains("column 'contact'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("ada@example.org", stdout + stderr, StringComparison.Ordinal);
+        Assert.Contains("2 file(s), 1 error(s)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_table_that_cannot_be_parsed_is_still_scanned_for_credentials()
+    {
+        var token = _fakes.GitHubToken();
+        var csv = Write("data/broken.csv", $"id,text\n1,\"unterminated {token.Secret}\n");
+
+        var (code, stdout, stderr) = Run(csv);
+
+        Assert.Equal(1, code);
+        Assert.Contains("error MLG801: ", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("MLG802", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(token.Secret, stdout + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Clean_folders_and_binary_noise_exit_0()
     {
         Write("clean/a.csv", "id,label\n1,0\n2,1\n");

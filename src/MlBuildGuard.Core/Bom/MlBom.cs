@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using MlBuildGuard.Core.Metrics;
 using MlBuildGuard.Core.Provenance;
 
 namespace MlBuildGuard.Core.Bom;
@@ -40,7 +41,8 @@ public static class MlBom
             MaterialText.Ordered(m.Models),
             MaterialText.Ordered(m.TrainingInputs),
             MaterialText.Ordered(m.ConsumedModels),
-            MaterialText.Ordered(m.Packages));
+            MaterialText.Ordered(m.Packages),
+            MaterialText.Ordered(m.Metrics));
 
         // The serial number names the content: hash the document without it, then write it in.
         var digest = SHA256.HashData(MaterialText.Document(writer => WriteBom(writer, content, serialNumber: null)));
@@ -100,6 +102,7 @@ public static class MlBom
             writer.WriteString("name", model.Name);
             WriteHash(writer, "SHA-256", MaterialText.Hex(model.Sha256, 32, "model SHA-256"));
             WriteProperties(writer, ("format", model.Format), ("size", Number(model.Size)));
+            WriteModelCard(writer, content.Metrics);
             writer.WriteEndObject();
         }
 
@@ -114,6 +117,18 @@ public static class MlBom
             writer.WriteStartObject();
             writer.WriteString("type", "dataset");
             writer.WriteString("name", input.Name);
+            if (input.PersonalDataKinds is { Count: > 0 } kinds)
+            {
+                // What MLG802 found in it (reported, or accepted with Pii="allow"): kinds only, never values.
+                writer.WriteStartArray("sensitiveData");
+                foreach (var kind in kinds.Order(StringComparer.Ordinal))
+                {
+                    writer.WriteStringValue(kind);
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndObject();
             writer.WriteEndArray();
             WriteProperties(writer,
@@ -200,6 +215,39 @@ public static class MlBom
         writer.WriteEndArray();
     }
 
+    /// <summary>
+    /// <c>modelCard.quantitativeAnalysis.performanceMetrics</c>: the quality gate's results. The metrics files are the
+    /// build's, not one model's, so every model of the build carries them all.
+    /// </summary>
+    private static void WriteModelCard(Utf8JsonWriter writer, IReadOnlyList<MetricMaterial> metrics)
+    {
+        if (metrics.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("modelCard");
+        writer.WriteStartObject("quantitativeAnalysis");
+        writer.WriteStartArray("performanceMetrics");
+        foreach (var metric in metrics)
+        {
+            var performance = PerformanceMetric.From(metric.Metric, metric.Value, metric.Baseline, metric.Passed);
+            writer.WriteStartObject();
+            writer.WriteString("type", performance.Type);
+            writer.WriteString("value", performance.Value);
+            if (performance.Slice is not null)
+            {
+                writer.WriteString("slice", performance.Slice);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
     private static void WriteDependency(Utf8JsonWriter writer, string reference, IReadOnlyList<string> dependsOn)
     {
         writer.WriteStartObject();
@@ -256,7 +304,8 @@ public static class MlBom
         IReadOnlyList<ProducedModel> Models,
         IReadOnlyList<TrainingInputMaterial> TrainingInputs,
         IReadOnlyList<ConsumedModelMaterial> ConsumedModels,
-        IReadOnlyList<PackageMaterial> Packages)
+        IReadOnlyList<PackageMaterial> Packages,
+        IReadOnlyList<MetricMaterial> Metrics)
     {
         public string ProjectRef { get; } = "project:" + MaterialText.Relative(Materials.ProjectPath, "project path");
     }

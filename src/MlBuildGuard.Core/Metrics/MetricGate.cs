@@ -37,8 +37,11 @@ public sealed class MetricGateReport
 /// </summary>
 public sealed record PerformanceMetric(string Type, string Value, string? Slice)
 {
-    public static PerformanceMetric From(MetricGateResult r) => new(r.Metric, r.Value.ToString("R", CultureInfo.InvariantCulture),
-        r.Threshold is null ? null : $"gate {(r.Passed == true ? "passed" : "failed")}{(r.Baseline is { } b ? $" (baseline {b.ToString("R", CultureInfo.InvariantCulture)})" : "")}");
+    public static PerformanceMetric From(MetricGateResult r) => From(r.Metric, r.Value, r.Baseline, r.Threshold is null ? null : r.Passed == true);
+
+    /// <param name="passed">The gate's verdict, or null when no threshold gates the metric.</param>
+    public static PerformanceMetric From(string metric, double value, double? baseline, bool? passed) => new(metric, value.ToString("R", CultureInfo.InvariantCulture),
+        passed is not { } p ? null : $"gate {(p ? "passed" : "failed")}{(baseline is { } b ? $" (baseline {b.ToString("R", CultureInfo.InvariantCulture)})" : "")}");
 }
 
 /// <summary>

@@ -33,6 +33,9 @@ public sealed record BuildMaterials
 
     public IReadOnlyList<PackageMaterial> Packages { get; init; } = [];
 
+    /// <summary>The model quality gate's results (<c>MlModelMetrics</c>), one per metric and threshold.</summary>
+    public IReadOnlyList<MetricMaterial> Metrics { get; init; } = [];
+
     /// <summary>The package graph restore resolved: each package's purl to the purls of the packages it depends on.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> PackageDependencies { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
@@ -50,12 +53,22 @@ public sealed record BuildMaterials
 /// <param name="Format">What kind of model it is, e.g. <c>ML.NET model.zip</c>, when known.</param>
 public sealed record ProducedModel(string Name, string Sha256, long Size, string? Format);
 
+/// <summary>One metric of an <c>MlModelMetrics</c> file as the quality gate saw it.</summary>
+/// <param name="File">The metrics file, project-relative, '/' separated.</param>
+/// <param name="FileSha256">Lowercase hex SHA-256 of the metrics file's bytes.</param>
+/// <param name="Metric">The metric's name in the file.</param>
+/// <param name="Value">Its value this build.</param>
+/// <param name="Baseline">The locked baseline, when it was computed on the same evaluation data.</param>
+/// <param name="Passed">The gate's verdict; null when no <c>MlMetricThreshold</c> gates the metric.</param>
+public sealed record MetricMaterial(string File, string FileSha256, string Metric, double Value, double? Baseline, bool? Passed);
+
 /// <summary>A training input as locked in <c>mlguard.lock.json</c>.</summary>
 /// <param name="Name">Project-relative path, '/' separated.</param>
 /// <param name="Sha256">Lowercase hex SHA-256 of the file's bytes.</param>
 /// <param name="Size">Length in bytes.</param>
 /// <param name="Source">Where the data came from (the item's <c>Source</c> metadata), when given.</param>
-public sealed record TrainingInputMaterial(string Name, string Sha256, long Size, string? Source);
+/// <param name="PersonalDataKinds">The kinds of personal data the build found in it (MLG802), sorted; empty when none.</param>
+public sealed record TrainingInputMaterial(string Name, string Sha256, long Size, string? Source, IReadOnlyList<string>? PersonalDataKinds = null);
 
 /// <summary>A model file the build consumed (an <c>MlModel</c> item, or one file of an <c>MlModel</c> folder).</summary>
 /// <param name="Name">Project-relative path, '/' separated.</param>

@@ -54,6 +54,11 @@ internal static class MaterialText
     public static IReadOnlyList<ConsumedModelMaterial> Ordered(IEnumerable<ConsumedModelMaterial> models) =>
         Unique(models, m => m.Name, "consumed model").OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>By file, then metric name, then value (one metric may have several thresholds).</summary>
+    public static IReadOnlyList<MetricMaterial> Ordered(IEnumerable<MetricMaterial> metrics) =>
+        metrics.Distinct().OrderBy(m => m.File, StringComparer.Ordinal).ThenBy(m => m.Metric, StringComparer.Ordinal)
+            .ThenBy(m => m.Passed).ToList();
+
     /// <summary>By id (case-insensitively, then exactly), then by version precedence.</summary>
     public static IReadOnlyList<PackageMaterial> Ordered(IEnumerable<PackageMaterial> packages) =>
         Unique(packages, p => NuGetPurl(p.Id, p.Version), "package")

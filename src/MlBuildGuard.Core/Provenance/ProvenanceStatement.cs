@@ -43,6 +43,7 @@ public static class ProvenanceStatement
         var inputs = MaterialText.Ordered(m.TrainingInputs);
         var consumed = MaterialText.Ordered(m.ConsumedModels);
         var packages = MaterialText.Ordered(m.Packages);
+        var metrics = MaterialText.Ordered(m.Metrics);
         return MaterialText.Document(writer =>
         {
             writer.WriteStartObject();
@@ -67,10 +68,56 @@ public static class ProvenanceStatement
             writer.WriteString("mlbuildguard", m.ToolVersion);
             writer.WriteEndObject();
             writer.WriteEndObject();
+            WriteMetricByproducts(writer, metrics);
             writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndObject();
         });
+    }
+
+    /// <summary>
+    /// <c>runDetails.byproducts</c>: each <c>MlModelMetrics</c> file by name and digest, its metrics and the quality
+    /// gate's verdicts in the annotations.
+    /// </summary>
+    private static void WriteMetricByproducts(Utf8JsonWriter writer, IReadOnlyList<MetricMaterial> metrics)
+    {
+        if (metrics.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartArray("byproducts");
+        foreach (var file in metrics.GroupBy(m => (m.File, m.FileSha256)))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", MaterialText.Relative(file.Key.File, "metrics file"));
+            WriteDigest(writer, "sha256", MaterialText.Hex(file.Key.FileSha256, 32, "metrics file SHA-256"));
+            writer.WriteStartObject("annotations");
+            writer.WriteStartArray("metrics");
+            foreach (var metric in file)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", metric.Metric);
+                writer.WriteNumber("value", metric.Value);
+                if (metric.Baseline is { } baseline)
+                {
+                    writer.WriteNumber("baseline", baseline);
+                }
+
+                if (metric.Passed is { } passed)
+                {
+                    writer.WriteString("gate", passed ? "passed" : "failed");
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     /// <summary>
@@ -191,6 +238,17 @@ public static class ProvenanceStatement
             writer.WriteStartObject("annotations");
             writer.WriteNumber("size", input.Size);
             WriteOptional(writer, "source", input.Source is null ? null : MaterialText.WithoutCredentials(input.Source));
+            if (input.PersonalDataKinds is { Count: > 0 } kinds)
+            {
+                writer.WriteStartArray("personalData");
+                foreach (var kind in kinds.Order(StringComparer.Ordinal))
+                {
+                    writer.WriteStringValue(kind);
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

@@ -51,6 +51,9 @@ public sealed class TrainingDataResult
 
     public string? StagedLock { get; set; }
 
+    /// <summary>The kinds of personal data found per training input (lock key → sorted kind names), for the ML-BOM.</summary>
+    public SortedDictionary<string, IReadOnlyList<string>> PersonalDataKinds { get; } = new(StringComparer.Ordinal);
+
     public int FilesRead { get; set; }
 
     public int FilesFromCache { get; set; }
@@ -190,6 +193,10 @@ public static class TrainingDataGuard
             result.Findings.AddRange(outcome.Findings.Select(f => f with { Location = new SourceLocation(input.FullPath, f.Location?.Line ?? 0, f.Location?.Column ?? 0) }));
             entries.AddRange(outcome.Entries);
             result.Findings.AddRange(PiiColumnScanner.FindingsOf(content.PersonalData, input.Key, input.PiiAllowed, _ => new SourceLocation(input.FullPath)));
+            if (content.PersonalData.Count > 0)
+            {
+                result.PersonalDataKinds[input.Key] = PiiColumnScanner.KindsOf(content.PersonalData);
+            }
         }
 
         if (request.Mode == LockMode.Update)

@@ -3,17 +3,21 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using MlBuildGuard.Core.DataValidation;
 using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Reporting;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.Secrets.Baseline;
 using MlBuildGuard.Core.Secrets.Files;
+using MlBuildGuard.Core.Secrets.PersonalData;
+using MlBuildGuard.Core.TrainingData;
 
 namespace MlBuildGuard.Tool.Commands;
 
 /// <summary>
 /// <c>mlguard secrets PATH… [--format text|json|sarif] [--output FILE] [--rules FILE] [--baseline FILE] [--update-baseline]</c>:
-/// credentials (MLG801) and private keys (MLG606) in files and folders, models and archives included; MLG803 for a rule
+/// credentials (MLG801) and private keys (MLG606) in files and folders, models and archives included; personal data
+/// (MLG802) in tables, as the build reports it for a training input without <c>Pii="allow"</c>; MLG803 for a rule
 /// file or baseline that cannot be used. Findings name the place, the rule and a fingerprint, never the secret. Exit 0
 /// when nothing is at error level, 1 when something is, 2 on a usage or I/O error (SPEC §7).
 /// </summary>
@@ -73,18 +77,20 @@ public static class SecretsCommand
             }
         }
 
-        var results = new ConcurrentDictionary<int, (SecretFileResult? Result, string? Error)>();
+        var results = new ConcurrentDictionary<int, (SecretFileResult? Result, IReadOnlyList<PiiColumnResult> PersonalData, string? Error)>();
         Parallel.For(0, files.Count, i =>
         {
             try
             {
                 // Rule and allowlist paths match the path relative to the current folder (as gitleaks run from a repository root).
                 var rulePath = BaselineMatcher.KeyOf(files[i], Directory.GetCurrentDirectory()) ?? Path.GetFullPath(files[i]).Replace('\\', '/');
-                results[i] = (SecretFileScanner.Scan(files[i], ruleSet, rulePath), null);
+                results[i] = TableFormats.TryResolve(null, files[i], out var table, out _)
+                    ? ScanTable(files[i], table, ruleSet, loaded.RulesKey, rulePath)
+                    : (SecretFileScanner.Scan(files[i], ruleSet, rulePath), [], null);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                results[i] = (null, e.Message);
+                results[i] = (null, [], e.Message);
             }
         });
 
@@ -95,7 +101,7 @@ public static class SecretsCommand
         var ioFailed = false;
         for (var i = 0; i < files.Count; i++)
         {
-            var (result, error) = results[i];
+            var (result, personalData, error) = results[i];
             if (result is null)
             {
                 stderr.WriteLine($"mlguard: {files[i]}: {error}");
@@ -115,6 +121,7 @@ public static class SecretsCommand
 
             var outcome = BaselineMatcher.Apply(baseline, BaselineMatcher.KeyOf(files[i], baselineFolder), files[i], result.Matches);
             findings.AddRange(outcome.Findings.Select(f => (files[i], f)));
+            findings.AddRange(PiiColumnScanner.FindingsOf(personalData, files[i], allowed: false).Select(f => (files[i], f)));
             entries.AddRange(outcome.Entries);
             accepted += outcome.Accepted;
         }
@@ -151,6 +158,19 @@ public static class SecretsCommand
         var errors = findings.Count(f => f.Finding.Severity == Severity.Error);
         stderr.WriteLine($"mlguard secrets: {files.Count} file(s), {errors} error(s){(accepted > 0 ? $", {accepted} accepted by the baseline" : string.Empty)}.");
         return ioFailed ? Program.UsageOrIoError : errors > 0 ? 1 : 0;
+    }
+
+    /// <summary>
+    /// A table (CSV, TSV, JSON Lines, Parquet by extension) is checked as the build checks a training input, in one read:
+    /// credentials in every byte (MLG801) and personal data per column (MLG802). A table that cannot be parsed is still
+    /// scanned for credentials; its columns are unknown, so no MLG802 names one.
+    /// </summary>
+    private static (SecretFileResult?, IReadOnlyList<PiiColumnResult>, string?) ScanTable(string path, TableFormat format, SecretRuleSet rules, string rulesKey, string rulePath)
+    {
+        var check = new TrainingInputContentCheck(rules, rulesKey, rulePath, format);
+        check.Read(path, CancellationToken.None);
+        var problems = check.Findings.TableProblem is { } p ? [$"not read as {p.Format}: {p.Reason}; scanned for credentials only"] : new List<string>();
+        return (new SecretFileResult(path, check.Findings.Secrets, problems, check.Findings.SecretsOmitted), check.Findings.PersonalData, null);
     }
 
     private static bool WriteReport(Options options, List<(string File, Finding Finding)> findings, TextWriter stdout, TextWriter stderr) =>

@@ -122,6 +122,39 @@ public sealed class MlBomTests
     }
 
     [Fact]
+    public void Every_model_carries_the_quality_gate_results_as_performance_metrics()
+    {
+        using var bom = JsonDocument.Parse(MlBom.Write(SampleMaterials.Create()));
+
+        foreach (var model in new[] { "model:bin/Release/net10.0/model.zip", "model:bin/Release/net10.0/onnx/model.onnx" })
+        {
+            var metrics = Component(bom.RootElement, model).GetProperty("modelCard").GetProperty("quantitativeAnalysis")
+                .GetProperty("performanceMetrics").EnumerateArray()
+                .Select(m => (m.GetProperty("type").GetString(), m.GetProperty("value").GetString(), m.TryGetProperty("slice", out var s) ? s.GetString() : null))
+                .ToList();
+            Assert.Equal([("accuracy", "0.875", "gate passed"), ("auc", "0.91", "gate passed (baseline 0.9)"), ("loss", "0.31", null)], metrics);
+        }
+    }
+
+    [Fact]
+    public void A_build_without_metrics_writes_no_model_card()
+    {
+        using var bom = JsonDocument.Parse(MlBom.Write(SampleMaterials.Create() with { Metrics = [] }));
+
+        Assert.False(Component(bom.RootElement, "model:bin/Release/net10.0/model.zip").TryGetProperty("modelCard", out _));
+    }
+
+    [Fact]
+    public void The_personal_data_kinds_found_go_into_the_data_component_of_that_input_only()
+    {
+        using var bom = JsonDocument.Parse(MlBom.Write(SampleMaterials.Create()));
+
+        var test = Component(bom.RootElement, "data:data/test.tsv").GetProperty("data")[0];
+        Assert.Equal(["email", "phone"], test.GetProperty("sensitiveData").EnumerateArray().Select(k => k.GetString()));
+        Assert.False(Component(bom.RootElement, "data:data/train.tsv").GetProperty("data")[0].TryGetProperty("sensitiveData", out _));
+    }
+
+    [Fact]
     public void Nothing_secret_reaches_the_bom()
     {
         var text = Encoding.UTF8.GetString(MlBom.Write(SampleMaterials.Create()));

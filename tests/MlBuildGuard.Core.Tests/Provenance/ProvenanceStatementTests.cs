@@ -80,6 +80,31 @@ public sealed class ProvenanceStatementTests
     }
 
     [Fact]
+    public void Metrics_files_are_byproducts_with_their_digest_metrics_and_gate_verdicts()
+    {
+        using var document = JsonDocument.Parse(ProvenanceStatement.Write(SampleMaterials.Create()));
+
+        var byproduct = Assert.Single(document.RootElement.GetProperty("predicate").GetProperty("runDetails").GetProperty("byproducts").EnumerateArray());
+        Assert.Equal("metrics/eval.json", byproduct.GetProperty("name").GetString());
+        Assert.Equal(SampleMaterials.Sha256("metrics"), byproduct.GetProperty("digest").GetProperty("sha256").GetString());
+        var metrics = byproduct.GetProperty("annotations").GetProperty("metrics").EnumerateArray().ToList();
+        Assert.Equal(["accuracy", "auc", "loss"], metrics.Select(m => m.GetProperty("name").GetString()));
+        Assert.Equal(0.9, metrics[1].GetProperty("baseline").GetDouble());
+        Assert.Equal("passed", metrics[1].GetProperty("gate").GetString());
+        Assert.False(metrics[2].TryGetProperty("gate", out _));
+    }
+
+    [Fact]
+    public void Personal_data_kinds_annotate_their_training_input()
+    {
+        using var document = JsonDocument.Parse(ProvenanceStatement.Write(SampleMaterials.Create()));
+
+        var test = document.RootElement.GetProperty("predicate").GetProperty("buildDefinition").GetProperty("resolvedDependencies").EnumerateArray()
+            .Single(d => d.TryGetProperty("name", out var n) && n.GetString() == "data/test.tsv");
+        Assert.Equal(["email", "phone"], test.GetProperty("annotations").GetProperty("personalData").EnumerateArray().Select(k => k.GetString()));
+    }
+
+    [Fact]
     public void Nothing_secret_or_machine_specific_reaches_the_statement()
     {
         var materials = SampleMaterials.Create() with

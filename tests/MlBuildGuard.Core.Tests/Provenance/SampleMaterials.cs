@@ -22,6 +22,7 @@ internal static class SampleMaterials
         Models = materials.Models.Reverse().ToList(),
         TrainingInputs = materials.TrainingInputs.Reverse().ToList(),
         Packages = materials.Packages.Reverse().ToList(),
+        Metrics = materials.Metrics.Reverse().ToList(),
     };
 
     public static BuildMaterials Create() => new()
@@ -40,7 +41,13 @@ internal static class SampleMaterials
         TrainingInputs =
         [
             new TrainingInputMaterial("data/train.tsv", Sha256("train"), 123456, "https://alice:s3cret-token@example.org/dataset-v3?sig=SASSECRET"),
-            new TrainingInputMaterial("data/test.tsv", Sha256("test"), 2345, null),
+            new TrainingInputMaterial("data/test.tsv", Sha256("test"), 2345, null, ["phone", "email"]),
+        ],
+        Metrics =
+        [
+            new MetricMaterial("metrics/eval.json", Sha256("metrics"), "auc", 0.91, 0.9, true),
+            new MetricMaterial("metrics/eval.json", Sha256("metrics"), "accuracy", 0.875, null, true),
+            new MetricMaterial("metrics/eval.json", Sha256("metrics"), "loss", 0.31, null, null),
         ],
         Packages =
         [

@@ -84,8 +84,11 @@ public sealed class PiiColumnScanner
     }
 
     /// <summary>The kinds found in any reported column (for the ML-BOM's data component), by stable name.</summary>
-    public IReadOnlyList<string> KindsFound() =>
-        Results().Select(r => r.Kind).Distinct().Order().Select(PiiValidators.Name).ToArray();
+    public IReadOnlyList<string> KindsFound() => KindsOf(Results());
+
+    /// <summary>The distinct kinds of <paramref name="results"/> by name, in kind order.</summary>
+    public static IReadOnlyList<string> KindsOf(IEnumerable<PiiColumnResult> results) =>
+        results.Select(r => r.Kind).Distinct().Order().Select(PiiValidators.Name).ToArray();
 
     /// <summary>
     /// MLG802 for each reported column of <paramref name="file"/>: an error, or a warning when the input declares
