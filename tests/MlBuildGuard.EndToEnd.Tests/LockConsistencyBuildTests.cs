@@ -85,11 +85,11 @@ public sealed class LockConsistencyBuildTests(PackagesFixture packages)
         Assert.True(update.ExitCode == 0, update.ToString());
         Assert.Contains("MLG406", update.Codes("warning"));
         Assert.Equal(Sha256Of(Path.Combine(p.Directory, "data", "train.tsv")), Locked(p, "trainingInputs", "data/train.tsv"));
-        Assert.Equal(Sha256Of(model), Locked(p, "modelOutputs", "bin/Debug/net10.0/model.pt"));
+        Assert.Equal(Sha256Of(model), Locked(p, "modelOutputs", "model.pt"));
         var story = Assert.Single(LockStory(update));
         Assert.StartsWith("MlBuildGuard: wrote mlguard.lock.json", story, StringComparison.Ordinal);
         Assert.Contains("~ data/train.tsv", update.Output, StringComparison.Ordinal);
-        Assert.Contains("~ bin/Debug/net10.0/model.pt", update.Output, StringComparison.Ordinal);
+        Assert.Contains("~ model.pt", update.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class LockConsistencyBuildTests(PackagesFixture packages)
         Assert.Equal(lockBefore, lockAfterFailure);
         Assert.Empty(LockStory(failed));
         Assert.True(retried.ExitCode == 0, retried.ToString());
-        Assert.Equal(Sha256Of(Path.Combine(p.Directory, "bin", "Debug", "net10.0", "model.pt")), Locked(p, "modelOutputs", "bin/Debug/net10.0/model.pt"));
+        Assert.Equal(Sha256Of(Path.Combine(p.Directory, "bin", "Debug", "net10.0", "model.pt")), Locked(p, "modelOutputs", "model.pt"));
         Assert.Single(LockStory(retried));
     }
 
@@ -140,7 +140,7 @@ public sealed class LockConsistencyBuildTests(PackagesFixture packages)
         var dataDigest = Sha256Of(Path.Combine(p.Directory, "data", "train.tsv"));
         var modelDigests = new[] { "net10.0", "net9.0" }.ToDictionary(f => f, f => (string?)Sha256Of(Path.Combine(p.Directory, "bin", "Debug", f, "model.pt")));
         var lockedAfterUpdate = (Data: Locked(p, "trainingInputs", "data/train.tsv"),
-            Models: modelDigests.Keys.ToDictionary(f => f, f => Locked(p, "modelOutputs", $"bin/Debug/{f}/model.pt")));
+            Models: modelDigests.Keys.ToDictionary(f => f, f => Locked(p, "modelOutputs", $"{f}/model.pt")));
         Retrain(p, 5);
         // net10.0 builds and seals first, then net9.0 fails after its seal: neither framework's model is recorded.
         var failed = p.Build("--no-restore", "-m:1", "-p:MlGuardUpdateLock=true", "-p:NoWarn=MLG406", "-p:FailNet9=true");
@@ -154,7 +154,7 @@ public sealed class LockConsistencyBuildTests(PackagesFixture packages)
         // Each part once: the outer build's training inputs and each framework's models (a framework build on another node
         // checks the inputs again but leaves recording them to the outer build).
         Assert.Contains("training inputs: 0 added, 1 changed, 0 removed; model outputs (net10.0): 0 added, 1 changed; model outputs (net9.0): 0 added, 1 changed.", story, StringComparison.Ordinal);
-        foreach (var change in new[] { "~ bin/Debug/net10.0/model.pt", "~ bin/Debug/net9.0/model.pt", "~ data/train.tsv" })
+        foreach (var change in new[] { "~ net10.0/model.pt", "~ net9.0/model.pt", "~ data/train.tsv" })
         {
             Assert.Single(update.Output.Split('\n'), l => l.Contains(change, StringComparison.Ordinal));
         }
