@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using MlBuildGuard.Core.Diagnostics;
 
 using MlBuildGuard.Core.Models.Formats;
@@ -15,7 +14,7 @@ namespace MlBuildGuard.Core.Models.Pickle;
 /// resolved as the loader resolves it. Several pickles in one stream are all scanned, and findings stand up to a parse
 /// error (a payload placed before deliberately broken bytes still runs in CPython).
 /// </summary>
-public static partial class PickleScanner
+public static class PickleScanner
 {
     private const int KeepText = 1 << 16;
 
@@ -219,8 +218,8 @@ public static partial class PickleScanner
                 case (byte)'N': Push(new PScalar("None")); break;
                 case 0x88: case 0x89: Push(new PScalar("bool")); break; // NEWTRUE / NEWFALSE
                 case (byte)'G': reader.ReadDoubleBigEndian(); Push(new PScalar("float")); break; // BINFLOAT
-                case (byte)'S': Push(new PStr(Unquote(reader.ReadLine()))); break; // STRING
-                case (byte)'V': Push(new PStr(RawUnicodeEscape(reader.ReadLine()))); break; // UNICODE
+                case (byte)'S': Push(new PStr(PickleText.Unquote(reader.ReadLine()))); break; // STRING
+                case (byte)'V': Push(new PStr(PickleText.RawUnicodeEscape(reader.ReadLine()))); break; // UNICODE
                 case (byte)'T': PushText(reader.ReadInt32(), latin1: true); break; // BINSTRING
                 case (byte)'U': PushText(reader.ReadByte(), latin1: true); break; // SHORT_BINSTRING
                 case (byte)'X': PushText(reader.ReadUInt32(), latin1: false); break; // BINUNICODE
@@ -405,7 +404,7 @@ public static partial class PickleScanner
         private PValue Import(string module, string name, string opcode)
         {
             _sawImportOrProto = true;
-            if (!Identifier().IsMatch(module) || !Identifier().IsMatch(name))
+            if (!PickleText.IsDottedIdentifier(module) || !PickleText.IsDottedIdentifier(name))
             {
                 throw new PickleFormatException($"{opcode} names '{FormatText.Printable(module)}.{FormatText.Printable(name)}', which Python cannot import", reader.Position);
             }
@@ -467,7 +466,7 @@ public static partial class PickleScanner
         /// </summary>
         private PValue Getattr(PValue args, string opcode)
         {
-            if (args is PSeq { Kind: "tuple", Count: 2 } tuple && tuple.Items[1] is PStr { Text: var attribute } && Identifier().IsMatch(attribute)
+            if (args is PSeq { Kind: "tuple", Count: 2 } tuple && tuple.Items[1] is PStr { Text: var attribute } && PickleText.IsDottedIdentifier(attribute)
                 && ClassOf(tuple.Items[0]) is { } owner)
             {
                 return Judged(new PGlobal(owner.Module, owner.Name + "." + attribute));
@@ -691,24 +690,4 @@ public static partial class PickleScanner
         private long ParseIndex(string text) =>
             long.TryParse(text, out var v) ? v : throw new PickleFormatException($"'{FormatText.Printable(text)}' is not a memo index", reader.Position);
     }
-
-    /// <summary>The text of a protocol-0 STRING argument: quoted, with Python escapes.</summary>
-    private static string Unquote(string line)
-    {
-        if (line.Length >= 2 && (line[0] == '\'' || line[0] == '"') && line[^1] == line[0])
-        {
-            return Regex.Unescape(line[1..^1].Replace("\\'", "'", StringComparison.Ordinal));
-        }
-
-        throw new PickleFormatException("a STRING argument is not quoted", 0);
-    }
-
-    private static string RawUnicodeEscape(string line) =>
-        Regex.Replace(line, @"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})", m => m.Groups[1].Success
-            ? ((char)Convert.ToInt32(m.Groups[1].Value, 16)).ToString()
-            : char.ConvertFromUtf32(Convert.ToInt32(m.Groups[2].Value, 16)));
-
-
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
-    private static partial Regex Identifier();
 }
