@@ -60,8 +60,11 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             return; // a multi-targeted project's outer build already checked the same data in this build
         }
 
+        using var hashing = HashingLog();
         var result = TrainingDataGuard.Run(new TrainingDataRequest
         {
+            Files = SharedFiles(),
+            Progress = hashing.Progress,
             ProjectDirectory = ProjectDirectory,
             LockFilePath = FullPath(LockFile),
             Mode = mode,
@@ -74,6 +77,7 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             Suppressions = ActiveSuppressions(),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         }, CancellationToken);
+        hashing.Dispose();
 
         StagedLockFile = result.StagedLock;
         PersonalData = [.. result.PersonalDataKinds.Select(p =>
@@ -88,7 +92,8 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
         }
 
         Log.LogMessage(MessageImportance.Normal,
-            $"MlBuildGuard training-data: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build (mode {mode}).");
+            $"MlBuildGuard training-data: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build, "
+            + $"{result.FilesReadForSchema} read again for a schema verdict (mode {mode}).");
         findings.AddRange(result.Findings);
     }
 }
