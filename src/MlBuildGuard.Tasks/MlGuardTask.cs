@@ -165,7 +165,7 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
                 if (sarifPath is not null)
                 {
                     var sarif = SarifWriter.ToBytes(FindingStore.ReadAll(SarifSources(folder)), ProjectDirectory, ToolVersion);
-                    foreach (var leak in Core.Secrets.PublishedDocumentGuard.WriteIfClean(sarifPath, sarif, Core.Secrets.SecretRuleSet.BuiltIn, onlyIfChanged: false))
+                    foreach (var leak in Core.Secrets.PublishedDocumentGuard.WriteIfClean(sarifPath, sarif, Core.Secrets.SecretRuleSet.BuiltIn))
                     {
                         LogFinding(leak); // not recorded in the SARIF log it keeps from being written
                     }

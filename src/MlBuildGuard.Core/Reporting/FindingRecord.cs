@@ -50,7 +50,8 @@ public static class FindingStore
     public static void Write(string folder, string guard, IEnumerable<FindingRecord> records)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), FindingStoreJson.Default.FindingRecordArray);
-        IO.AtomicFile.WriteAllBytes(Path.Combine(folder, guard + ".json"), bytes);
+        // Unchanged findings (every guard of a no-change rebuild) cost a read and compare, not a synced write.
+        IO.AtomicFile.WriteIfChanged(Path.Combine(folder, guard + ".json"), bytes);
     }
 
     public static IReadOnlyList<FindingRecord> ReadAll(string folder)

@@ -24,7 +24,7 @@ public static class PublishedDocumentGuard
     /// Writes <paramref name="document"/> to <paramref name="path"/> (atomically, only when its bytes change) when it
     /// carries no secret; otherwise deletes <paramref name="path"/> and returns the findings.
     /// </summary>
-    public static IReadOnlyList<Finding> WriteIfClean(string path, byte[] document, SecretRuleSet rules, bool onlyIfChanged = true)
+    public static IReadOnlyList<Finding> WriteIfClean(string path, byte[] document, SecretRuleSet rules)
     {
         ArgumentNullException.ThrowIfNull(document);
         var findings = Check(document, path, rules);
@@ -34,14 +34,7 @@ public static class PublishedDocumentGuard
             return findings;
         }
 
-        if (onlyIfChanged)
-        {
-            AtomicFile.WriteIfChanged(path, document);
-        }
-        else
-        {
-            AtomicFile.WriteAllBytes(path, document);
-        }
+        AtomicFile.WriteIfChanged(path, document);
 
         return findings;
     }

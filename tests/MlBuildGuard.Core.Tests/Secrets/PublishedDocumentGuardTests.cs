@@ -74,7 +74,7 @@ public sealed class PublishedDocumentGuardTests
         var token = new FakeSecrets(43).GitHubToken();
         var sarif = Encoding.UTF8.GetBytes($"{{\"runs\":[{{\"results\":[{{\"message\":{{\"text\":\"{token.Text}\"}}}}]}}]}}\n");
 
-        var findings = PublishedDocumentGuard.WriteIfClean(path, sarif, SecretRuleSet.BuiltIn, onlyIfChanged: false);
+        var findings = PublishedDocumentGuard.WriteIfClean(path, sarif, SecretRuleSet.BuiltIn);
 
         Assert.Equal("MLG801", Assert.Single(findings).Code);
         Assert.False(File.Exists(path));
