@@ -1,6 +1,7 @@
 using MlBuildGuard.Core.Configuration;
 using MlBuildGuard.Core.DataValidation;
 using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Provenance;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.TrainingData;
 using Microsoft.Build.Framework;
@@ -43,6 +44,12 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
 
     public string? StateDirectory { get; set; }
 
+    /// <summary>
+    /// Where the personal-data kinds found are staged (under <c>obj/</c>) for the builds of this project that skip the check
+    /// because another build of it already ran it: a multi-targeted project's framework builds, which write the records.
+    /// </summary>
+    public string? PersonalDataFile { get; set; }
+
     [Output]
     public string? StagedLockFile { get; set; }
 
@@ -57,10 +64,12 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
         var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
         if (AlreadyRanInThisBuild($"MlBuildGuard.TrainingData|{FullPath(ProjectFile)}|{FullPath(LockFile)}|{mode}"))
         {
-            return; // a multi-targeted project's outer build already checked the same data in this build
+            // A multi-targeted project's outer build already checked the same data in this build, and staged what it found.
+            PersonalData = PersonalDataFile is { Length: > 0 } staged ? PersonalDataItems(StagedPersonalData.Read(FullPath(staged))) : [];
+            return;
         }
 
-        var result = TrainingDataGuard.Run(new TrainingDataRequest
+        var result = RunAndStagePersonalData(() => TrainingDataGuard.Run(new TrainingDataRequest
         {
             ProjectDirectory = ProjectDirectory,
             LockFilePath = FullPath(LockFile),
@@ -73,15 +82,10 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             RecordsLock = LockRoles.RecordsTrainingInputs(LockRole, FullPathOrNull(StateDirectory)),
             Suppressions = ActiveSuppressions(),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
-        }, CancellationToken);
+        }, CancellationToken));
 
         StagedLockFile = result.StagedLock;
-        PersonalData = [.. result.PersonalDataKinds.Select(p =>
-        {
-            var item = new Microsoft.Build.Utilities.TaskItem(MsBuildEscape(p.Key));
-            item.SetMetadata("Kinds", string.Join(';', p.Value));
-            return (ITaskItem)item;
-        })];
+        PersonalData = PersonalDataItems(result.PersonalDataKinds);
         foreach (var note in result.Notes)
         {
             Log.LogMessage(MessageImportance.High, "MlBuildGuard: " + note);
@@ -91,4 +95,32 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             $"MlBuildGuard training-data: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build (mode {mode}).");
         findings.AddRange(result.Findings);
     }
+
+    /// <summary>Runs the check and stages the kinds it found; a check that fails unexpectedly leaves no staged kinds.</summary>
+    private TrainingDataResult RunAndStagePersonalData(Func<TrainingDataResult> check)
+    {
+        var staged = PersonalDataFile is { Length: > 0 } file ? FullPath(file) : null;
+        try
+        {
+            var result = check();
+            if (staged is not null)
+            {
+                StagedPersonalData.Write(staged, result.PersonalDataKinds);
+            }
+
+            return result;
+        }
+        catch when (staged is not null)
+        {
+            StagedPersonalData.Remove(staged);
+            throw;
+        }
+    }
+
+    private static ITaskItem[] PersonalDataItems(IReadOnlyDictionary<string, IReadOnlyList<string>> kinds) => [.. kinds.Select(p =>
+    {
+        var item = new Microsoft.Build.Utilities.TaskItem(MsBuildEscape(p.Key));
+        item.SetMetadata("Kinds", string.Join(';', p.Value));
+        return (ITaskItem)item;
+    })];
 }
