@@ -69,8 +69,11 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             return;
         }
 
-        var result = RunAndStagePersonalData(() => TrainingDataGuard.Run(new TrainingDataRequest
+        using var hashing = HashingLog();
+        var result = TrainingDataGuard.Run(new TrainingDataRequest
         {
+            Files = SharedFiles(),
+            Progress = hashing.Progress,
             ProjectDirectory = ProjectDirectory,
             LockFilePath = FullPath(LockFile),
             Mode = mode,
@@ -82,7 +85,13 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             RecordsLock = LockRoles.RecordsTrainingInputs(LockRole, FullPathOrNull(StateDirectory)),
             Suppressions = ActiveSuppressions(),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
-        }, CancellationToken));
+        }, CancellationToken);
+        hashing.Dispose();
+        if (PersonalDataFile is { Length: > 0 } personalDataFile)
+        {
+            // For the framework builds that skip this check; every run rewrites it, so their records never show older kinds.
+            StagedPersonalData.Write(FullPath(personalDataFile), result.PersonalDataKinds);
+        }
 
         StagedLockFile = result.StagedLock;
         PersonalData = PersonalDataItems(result.PersonalDataKinds);
@@ -92,29 +101,9 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
         }
 
         Log.LogMessage(MessageImportance.Normal,
-            $"MlBuildGuard training-data: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build (mode {mode}).");
+            $"MlBuildGuard training-data: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build, "
+            + $"{result.FilesReadForSchema} read again for a schema verdict (mode {mode}).");
         findings.AddRange(result.Findings);
-    }
-
-    /// <summary>Runs the check and stages the kinds it found; a check that fails unexpectedly leaves no staged kinds.</summary>
-    private TrainingDataResult RunAndStagePersonalData(Func<TrainingDataResult> check)
-    {
-        var staged = PersonalDataFile is { Length: > 0 } file ? FullPath(file) : null;
-        try
-        {
-            var result = check();
-            if (staged is not null)
-            {
-                StagedPersonalData.Write(staged, result.PersonalDataKinds);
-            }
-
-            return result;
-        }
-        catch when (staged is not null)
-        {
-            StagedPersonalData.Remove(staged);
-            throw;
-        }
     }
 
     private static ITaskItem[] PersonalDataItems(IReadOnlyDictionary<string, IReadOnlyList<string>> kinds) => [.. kinds.Select(p =>

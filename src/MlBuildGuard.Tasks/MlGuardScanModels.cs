@@ -54,6 +54,9 @@ public sealed class MlGuardScanModels : MlGuardTask
             },
             CacheFilePath = useCache ? FullPath(CacheFile!) : null,
             CancellationToken = CancellationToken,
+            // Before compilation the project items are the files the training-data check and training-input guard look at
+            // too; after it (produced models) nothing looked at earlier in the build may be trusted.
+            Files = Kind == "models" ? SharedFiles() : null,
         });
         findings.AddRange(result.Findings);
         if (Kind == "models")

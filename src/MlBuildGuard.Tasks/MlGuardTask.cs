@@ -241,6 +241,32 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
         return false;
     }
 
+    /// <summary>
+    /// What the guards that run before compilation in this build of this project (the same global properties, so each
+    /// framework build of a multi-targeted project has its own) learned about its files: each file is looked at once and
+    /// each changed input read once (<see cref="Core.IO.BuildFileLedger"/>). Held in memory for the build, never written.
+    /// </summary>
+    protected Core.IO.BuildFileLedger SharedFiles()
+    {
+        if (BuildEngine is not IBuildEngine4 engine)
+        {
+            return new Core.IO.BuildFileLedger(ProjectDirectory);
+        }
+
+        var globals = BuildEngine is IBuildEngine6 six
+            ? string.Join('\n', six.GetGlobalProperties().OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase).Select(p => $"{p.Key}={p.Value}"))
+            : "";
+        var key = $"MlBuildGuard.BuildFileLedger|{FullPath(ProjectFile)}|{globals}";
+        if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is Core.IO.BuildFileLedger shared)
+        {
+            return Core.IO.BuildFileLedger.For(shared, ProjectDirectory);
+        }
+
+        var ledger = new Core.IO.BuildFileLedger(ProjectDirectory);
+        engine.RegisterTaskObject(key, ledger, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: true);
+        return ledger;
+    }
+
     /// <summary>An item's metadata, or null when it is empty or blank.</summary>
     protected static string? Metadata(ITaskItem item, string name) => NullIfEmpty(item.GetMetadata(name));
 

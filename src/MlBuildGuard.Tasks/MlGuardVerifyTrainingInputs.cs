@@ -61,6 +61,7 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
         var request = new TrainingInputRequest
         {
             Progress = hashing.Progress,
+            Files = SharedFiles(),
             ProjectDirectory = ProjectDirectory,
             ProjectFile = FullPath(ProjectFile),
             LockFilePath = FullPath(LockFile),
@@ -83,7 +84,8 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
         }
 
         Log.LogMessage(MessageImportance.Normal,
-            $"MlBuildGuard training-inputs: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesFromCache} unchanged since the last build (mode {mode}).");
+            $"MlBuildGuard training-inputs: {Inputs.Length} input(s), {result.FilesRead} read, {result.FilesReadByOtherGuard} taken from the training-data check's read, "
+            + $"{result.FilesFromCache} unchanged since the last build (mode {mode}).");
         findings.AddRange(result.Findings);
         Summarize(result.StagedLock is not null || result.LockWritten ? BuildSummary.TrainingInputsLocked : BuildSummary.TrainingInputsUnchanged, Inputs.Length);
     }

@@ -34,6 +34,28 @@ public sealed class DataQualityTaskTests : IDisposable
     }
 
     [Fact]
+    public void The_training_input_guard_takes_the_digests_the_data_check_read_in_the_same_build_of_the_same_project_only()
+    {
+        _dir.Write("data/t.csv", "x\n1\n2\n");
+        ITaskItem[] inputs = [Item("data/t.csv")];
+        MlGuardVerifyTrainingInputs Verify() => Configure(new MlGuardVerifyTrainingInputs { Inputs = inputs, LockFile = "mlguard.lock.json" });
+        string LastLine(string guard) => _engine.Messages.Last(m => m.Message!.StartsWith($"MlBuildGuard {guard}:", StringComparison.Ordinal)).Message!;
+
+        Assert.True(Configure(new MlGuardCheckTrainingData { Inputs = inputs, LockFile = "mlguard.lock.json" }).Execute());
+        Assert.Contains("1 input(s), 1 read,", LastLine("training-data"), StringComparison.Ordinal);
+        Assert.True(Verify().Execute());
+        Assert.Contains("1 input(s), 0 read, 1 taken from the training-data check's read,", LastLine("training-inputs"), StringComparison.Ordinal);
+
+        // Another build (a new engine: nothing registered) reads for itself.
+        var other = new FakeBuildEngine();
+        var again = Verify();
+        again.BuildEngine = other;
+        Assert.True(again.Execute());
+        Assert.Contains("1 input(s), 1 read, 0 taken", other.Messages.Last(m => m.Message!.StartsWith("MlBuildGuard training-inputs:", StringComparison.Ordinal)).Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Pii_allow_metadata_makes_personal_data_a_warning_and_a_schema_profile_is_staged()
     {
         _dir.Write("data/users.csv", "id,contact\n1,ada@example.org\n2,grace@example.net\n");

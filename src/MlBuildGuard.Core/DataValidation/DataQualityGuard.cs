@@ -38,6 +38,9 @@ public sealed class DataQualityRequest
     /// <summary>Folder of the verdict cache (under <c>obj/</c>); null for none. Ignored in <c>Locked</c> mode.</summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>What this build already learned about the files; null for a ledger of its own.</summary>
+    public BuildFileLedger? Files { get; init; }
+
     /// <summary>
     /// How the metrics files are keyed in <c>modelMetrics</c>: like produced models (SPEC §4), relative to <c>$(OutDir)</c>
     /// when under it; null keys them relative to the project (tools and tests).
@@ -142,12 +145,12 @@ public static class DataQualityGuard
     /// </summary>
     public static IReadOnlyList<DataInputPlan> Plan(DataQualityRequest request, DataQualityResult result)
     {
-        var safety = new PathSafety(request.ProjectDirectory);
+        var files = BuildFileLedger.For(request.Files, request.ProjectDirectory);
         var schemas = new Dictionary<string, TableSchema?>(StringComparer.Ordinal);
         var plans = new List<DataInputPlan>();
         foreach (var item in request.Inputs.Where(i => !string.IsNullOrWhiteSpace(i.Schema)))
         {
-            if (PlanInput(request, item, safety, schemas, result) is { } plan)
+            if (PlanInput(request, item, files, schemas, result) is { } plan)
             {
                 plans.Add(plan);
             }
@@ -156,11 +159,12 @@ public static class DataQualityGuard
         return plans;
     }
 
-    private static DataInputPlan? PlanInput(DataQualityRequest request, DataInputItem item, PathSafety safety, Dictionary<string, TableSchema?> schemas,
+    private static DataInputPlan? PlanInput(DataQualityRequest request, DataInputItem item, BuildFileLedger files, Dictionary<string, TableSchema?> schemas,
         DataQualityResult result)
     {
+        var safety = files.Safety;
         var full = Path.GetFullPath(item.Path, request.ProjectDirectory);
-        if (!File.Exists(full) || safety.CheckFullPath(full) != Containment.Inside)
+        if (files.Look(full).Kind is FileKind.Missing or FileKind.Directory || files.Containment(full) != Containment.Inside)
         {
             return null; // the training-input guard reports missing inputs and inputs outside the project (MLG404-MLG406)
         }

@@ -54,6 +54,9 @@ public sealed class DataValidationResult
     public string? Sha256 { get; init; }
 
     public bool FromCache { get; init; }
+
+    /// <summary>Why the rows could not be read (then the finding is MLG704 and there is no profile); null otherwise or from the cache.</summary>
+    public DataFormatException? ReadProblem { get; init; }
 }
 
 /// <summary>
@@ -95,6 +98,6 @@ public static class TrainingDataValidator
 
         var sha = read.Digest.Hex;
         request.Cache?.Put(DataVerdictCache.Key(sha, request), new CachedVerdict(findings, profile));
-        return new DataValidationResult { Findings = findings, Profile = profile, Digest = read.Digest, Sha256 = sha };
+        return new DataValidationResult { Findings = findings, Profile = profile, Digest = read.Digest, Sha256 = sha, ReadProblem = read.Problem };
     }
 }

@@ -22,6 +22,12 @@ public interface IFileContentCheck
 
     /// <summary>What <see cref="Read"/> found (valid after it returned).</summary>
     FileContentFindings Findings { get; }
+
+    /// <summary>
+    /// Whether <see cref="Findings"/> names every private key block of the file (no allowlist or match limit hid one), so
+    /// another guard may take this read's digest and key verdict instead of reading the file again (valid after <see cref="Read"/>).
+    /// </summary>
+    bool ReportsEveryPrivateKey => false;
 }
 
 /// <summary>Why a file could not be read as a table, at a 1-based line and column (0 when unknown).</summary>

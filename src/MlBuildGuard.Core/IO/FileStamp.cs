@@ -48,6 +48,42 @@ public readonly record struct FileStamp(long Size, long ModifiedTicks, long Chan
         return FileKind.Regular;
     }
 
+    /// <summary>
+    /// As <see cref="Probe"/>, in one system call where the platform allows, and also telling whether the path itself is a
+    /// symbolic link (then its stamp and kind are those of the file it leads to, which takes a second call).
+    /// </summary>
+    public static FileKind ProbeNoFollow(string path, out FileStamp stamp, out bool isLink)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            var kind = LinuxStat.Probe(path, out stamp, followLinks: false, out isLink);
+            if (kind != FileKind.Unknown && !isLink)
+            {
+                return kind;
+            }
+
+            if (isLink)
+            {
+                return Probe(path, out stamp);
+            }
+        }
+
+        isLink = IsLink(path);
+        return Probe(path, out stamp);
+    }
+
+    private static bool IsLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is not null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The newest of the two times, as UTC ticks.</summary>
     public long LatestTicks => Math.Max(ModifiedTicks, ChangedTicks);
 }
@@ -72,14 +108,20 @@ internal static unsafe partial class LinuxStat
     private const ushort FileTypeMask = 0xF000;
     private const ushort RegularFile = 0x8000;
     private const ushort DirectoryType = 0x4000;
+    private const ushort LinkType = 0xA000;
+    private const int AtSymlinkNoFollow = 0x100;
     private static bool s_unavailable;
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
-    public static FileKind Probe(string path, out FileStamp stamp)
+    public static FileKind Probe(string path, out FileStamp stamp) => Probe(path, out stamp, followLinks: true, out _);
+
+    /// <param name="isLink">Set when <paramref name="followLinks"/> is false and the path is a symbolic link (kind <see cref="FileKind.Special"/>, no stamp).</param>
+    public static FileKind Probe(string path, out FileStamp stamp, bool followLinks, out bool isLink)
     {
         stamp = default;
+        isLink = false;
         if (s_unavailable)
         {
             return FileKind.Unknown;
@@ -89,7 +131,7 @@ internal static unsafe partial class LinuxStat
         int rc;
         try
         {
-            rc = Statx(AtFdCwd, path, 0, StatxBasicStats, buffer);
+            rc = Statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStats, buffer);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -110,6 +152,12 @@ internal static unsafe partial class LinuxStat
         }
 
         var type = *(ushort*)(buffer + 28) & FileTypeMask;
+        if (type == LinkType)
+        {
+            isLink = true;
+            return FileKind.Special;
+        }
+
         if (type == DirectoryType)
         {
             return FileKind.Directory;

@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
+
 namespace MlBuildGuard.Core.IO;
 
 /// <summary>
 /// Decides whether a path stays inside a root folder, lexically and after every symbolic link on the way is followed.
-/// Results for folders are cached, so checking thousands of files in a few folders costs one lookup per folder.
+/// Results for folders are cached, so checking thousands of files in a few folders costs one lookup per folder. Safe to
+/// use from several threads.
 /// </summary>
 public sealed class PathSafety
 {
@@ -10,7 +13,7 @@ public sealed class PathSafety
     private static readonly StringComparison PathComparison =
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
-    private readonly Dictionary<string, string?> _realDirectories = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string?> _realDirectories = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
 
     public PathSafety(string root)
     {
@@ -51,6 +54,27 @@ public sealed class PathSafety
         }
 
         return IsUnder(real, RealRoot) ? Containment.Inside : Containment.LinkLeavesRoot;
+    }
+
+    /// <summary>
+    /// As <see cref="CheckFullPath(string)"/>, for a path whose last part the caller already knows to be a link or not
+    /// (from an <c>lstat</c> it made anyway): a file that is no link costs no system call beyond its folder's, cached.
+    /// </summary>
+    public Containment CheckFullPath(string full, bool isLink)
+    {
+        if (isLink || !IsUnder(full, Root))
+        {
+            return CheckFullPath(full);
+        }
+
+        var dir = Path.GetDirectoryName(full);
+        var name = Path.GetFileName(full);
+        if (dir is null || name.Length == 0 || ResolveRealDirectory(dir) is not { } realDir)
+        {
+            return CheckFullPath(full);
+        }
+
+        return IsUnder(Path.Combine(realDir, name), RealRoot) ? Containment.Inside : Containment.LinkLeavesRoot;
     }
 
     /// <summary>Project-relative path with '/' separators, for a full path under <see cref="Root"/>.</summary>

@@ -21,6 +21,9 @@ public sealed class ModelScanRequest
     public string? CacheFilePath { get; init; }
 
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>What this build's other guards learned about the files (the project items are looked at once per build); null for none.</summary>
+    public IO.BuildFileLedger? Files { get; init; }
 }
 
 /// <summary>What the model scan found, and how much of it came from the cache.</summary>
@@ -124,10 +127,13 @@ public static class ModelScanGuard
     {
         var paths = request.ProjectItems.Where(p => !exclude.Contains(p)).Distinct(StringComparer.Ordinal).ToArray();
         var verdicts = new (bool IsModel, string? Stamp)[paths.Length];
+        var files = BuildFileLedger.For(request.Files, request.ProjectDirectory);
         Parallel.For(0, paths.Length, new ParallelOptions { CancellationToken = request.CancellationToken }, i =>
         {
             var path = paths[i];
-            var stamp = FileStamp.TryGet(path, out var s) ? $"{s.Size}|{s.ModifiedTicks}|{s.ChangedTicks}|{s.Device}|{s.FileId}" : null;
+            var look = files.Look(path);
+            var s = look.Stamp;
+            var stamp = look.Kind == FileKind.Regular ? $"{s.Size}|{s.ModifiedTicks}|{s.ChangedTicks}|{s.Device}|{s.FileId}" : null;
             if (stamp is null)
             {
                 verdicts[i] = (false, null); // missing or not a regular file: nothing a loader would read

@@ -72,17 +72,4 @@ public static class StagedPersonalData
             throw new InvalidDataException($"the staged personal-data kinds '{path}' cannot be read: {e.Message}");
         }
     }
-
-    /// <summary>Removes the staged kinds (a check that failed before it knew them), so no later build reads older ones.</summary>
-    public static void Remove(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A file that cannot be removed is rewritten by the next check; the build that failed writes no records.
-        }
-    }
 }

@@ -62,6 +62,13 @@ public sealed class SecretRuleSet
 
     public IReadOnlyList<SecretRule> Rules { get; }
 
+    /// <summary>
+    /// Whether a scan with these rules reports every PEM private key block (the built-in rule is in, and no global
+    /// allowlist can hide one of its matches): then the scan also answers what the training-input guard's detector asks.
+    /// </summary>
+    public bool SeesEveryPrivateKey => Rules.Contains(BuiltInSecretRules.PrivateKey)
+        && !GlobalAllowlists.Any(a => a.Targets(BuiltInSecretRules.PrivateKey.Id));
+
     public IReadOnlyList<SecretAllowlist> GlobalAllowlists { get; }
 
     internal KeywordSearch Search { get; }

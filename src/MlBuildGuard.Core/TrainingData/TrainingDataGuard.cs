@@ -40,6 +40,12 @@ public sealed class TrainingDataRequest
 
     /// <summary>The build fails already (configuration, an earlier guard): nothing is staged or written.</summary>
     public bool BuildAlreadyFails { get; init; }
+
+    /// <summary>Counts the bytes read, for whoever shows progress; null for none.</summary>
+    public HashProgress? Progress { get; init; }
+
+    /// <summary>What this build's other guards learned about the files (one look, one read each); null for a ledger of its own.</summary>
+    public BuildFileLedger? Files { get; init; }
 }
 
 public sealed class TrainingDataResult
@@ -57,6 +63,9 @@ public sealed class TrainingDataResult
     public int FilesRead { get; set; }
 
     public int FilesFromCache { get; set; }
+
+    /// <summary>Inputs whose bytes had not changed but were read again for their schema's verdict (a changed schema or locked profile).</summary>
+    public int FilesReadForSchema { get; set; }
 }
 
 /// <summary>
@@ -72,9 +81,8 @@ public static class TrainingDataGuard
     {
         var result = new TrainingDataResult();
         result.Findings.AddRange(request.Secrets.Problems);
-        var safety = new PathSafety(request.ProjectDirectory);
-        var inputs = Resolve(request, safety, result);
-        var digests = ScanContent(request, inputs, result, cancellationToken);
+        var files = BuildFileLedger.For(request.Files, request.ProjectDirectory);
+        var inputs = Resolve(request, files, result, cancellationToken);
 
         LockFile? locked = null;
         var lockReadable = true;
@@ -93,18 +101,38 @@ public static class TrainingDataGuard
             Mode = request.Mode,
             Inputs = request.Inputs,
             Locked = locked,
-            KnownDigests = digests,
             CacheDirectory = request.VerdictCacheDirectory,
+            Files = files,
         };
         var qualityResult = new DataQualityResult();
         var verdicts = DataQualityGuard.CacheOf(quality);
-        foreach (var plan in DataQualityGuard.Plan(quality, qualityResult))
+        var plans = DataQualityGuard.Plan(quality, qualityResult);
+
+        // One read per changed input: its digest, credentials, personal data and, with a schema, the schema's verdict.
+        var planOf = new Dictionary<string, DataInputPlan>(StringComparer.Ordinal);
+        foreach (var plan in plans)
+        {
+            planOf.TryAdd(plan.Key, plan);
+        }
+
+        var (digests, validated) = ScanContent(request, inputs, planOf, verdicts, files, result, cancellationToken);
+        foreach (var plan in plans)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (validated.TryGetValue(plan.Key, out var verdict) && planOf[plan.Key] == plan)
+            {
+                DataQualityGuard.Record(quality, plan, verdict, qualityResult);
+                continue;
+            }
+
+            // The input's bytes were not read (its stamp had not moved): its verdict is cached by digest, or it is read now
+            // because the schema or the locked profile changed.
             var known = request.Mode == LockMode.Locked ? null : digests.GetValueOrDefault(plan.Key);
             try
             {
-                DataQualityGuard.Record(quality, plan, TrainingDataValidator.Validate(plan.Request(known, verdicts), cancellationToken), qualityResult);
+                var validation = TrainingDataValidator.Validate(plan.Request(known, verdicts), cancellationToken);
+                result.FilesReadForSchema += validation.FromCache ? 0 : 1;
+                DataQualityGuard.Record(quality, plan, validation, qualityResult);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -128,13 +156,16 @@ public static class TrainingDataGuard
 
     private sealed record Input(string Key, string FullPath, TableFormat? Format, bool PiiAllowed);
 
-    private static List<Input> Resolve(TrainingDataRequest request, PathSafety safety, TrainingDataResult result)
+    private static List<Input> Resolve(TrainingDataRequest request, BuildFileLedger files, TrainingDataResult result, CancellationToken cancellationToken)
     {
+        var safety = files.Safety;
         var inputs = new Dictionary<string, Input>(StringComparer.Ordinal);
-        foreach (var item in request.Inputs)
+        var fullPaths = request.Inputs.Select(i => Path.GetFullPath(i.Path, request.ProjectDirectory)).ToArray();
+        var looks = files.LookAll(fullPaths, cancellationToken);
+        for (var n = 0; n < fullPaths.Length; n++)
         {
-            var full = Path.GetFullPath(item.Path, request.ProjectDirectory);
-            if (safety.CheckFullPath(full) != Containment.Inside || !File.Exists(full))
+            var (item, full) = (request.Inputs[n], fullPaths[n]);
+            if (looks[n].Kind is FileKind.Missing or FileKind.Directory || files.Containment(full) != Containment.Inside)
             {
                 continue; // the training-input guard reports inputs outside the project and missing ones (MLG404-MLG406)
             }
@@ -160,14 +191,22 @@ public static class TrainingDataGuard
         return [.. inputs.Values.OrderBy(i => i.Key, Utf8OrdinalComparer.Instance)];
     }
 
-    /// <summary>Reads (or takes from the stamp cache) what each input holds; returns the digests for the schema verdict cache.</summary>
-    private static Dictionary<string, string> ScanContent(TrainingDataRequest request, List<Input> inputs, TrainingDataResult result, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads (or takes from the stamp cache) what each input holds; returns the digests (for the schema verdict cache) and
+    /// the schema verdicts reached in those reads.
+    /// </summary>
+    private static (Dictionary<string, string> Digests, Dictionary<string, DataValidationResult> Validated) ScanContent(TrainingDataRequest request,
+        List<Input> inputs, Dictionary<string, DataInputPlan> plans, DataVerdictCache? verdicts, BuildFileLedger files, TrainingDataResult result,
+        CancellationToken cancellationToken)
     {
         var secrets = request.Secrets;
         var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
-        var hashes = FileSetHasher.Hash(inputs.Select(i => i.FullPath).ToArray(), cache, cancellationToken,
-            checks: i => new TrainingInputContentCheck(secrets.Rules, secrets.RulesKey, inputs[i].Key, inputs[i].Format));
+        var checks = inputs.Select(i => new TrainingInputContentCheck(secrets.Rules, secrets.RulesKey, i.Key, i.Format, plans.GetValueOrDefault(i.Key), verdicts))
+            .ToArray();
+        var hashes = FileSetHasher.Hash(inputs.Select(i => i.FullPath).ToArray(), cache, cancellationToken, checks: i => checks[i], files: files,
+            progress: request.Progress);
         cache.PruneAndSave(request.CacheFilePath, inputs.Select(i => i.FullPath));
+        var validated = new Dictionary<string, DataValidationResult>(StringComparer.Ordinal);
 
         var digests = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<BaselineEntry>();
@@ -180,6 +219,11 @@ public static class TrainingDataGuard
             }
 
             digests[input.Key] = digest.Hex;
+            if (!hash.FromCache && checks[i].Validation is { } validation)
+            {
+                validated[input.Key] = validation;
+            }
+
             if (hash.FromCache)
             {
                 result.FilesFromCache++;
@@ -204,7 +248,7 @@ public static class TrainingDataGuard
             UpdateBaseline(request, inputs, entries, result);
         }
 
-        return digests;
+        return (digests, validated);
     }
 
     /// <summary><c>Update</c> mode: the inputs' current findings become the baseline's entries for them (reviewed with the lock change).</summary>

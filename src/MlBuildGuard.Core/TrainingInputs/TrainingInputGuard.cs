@@ -54,6 +54,12 @@ public sealed class TrainingInputRequest
     public bool BuildAlreadyFails { get; init; }
 
     /// <summary>
+    /// What this build's other guards learned about the files: each is looked at once, and an input the training-data check
+    /// read in full this build (its stamp unmoved since) is not read again. Null for a ledger of its own.
+    /// </summary>
+    public BuildFileLedger? Files { get; init; }
+
+    /// <summary>
     /// Whether these findings keep the lock from being written: any error that is not suppressed. Warnings never do
     /// (the rule for every part of the lock): a build that succeeds records what it built; a warning the build counts as
     /// an error (<c>WarningsAsErrors</c>, <c>-warnaserror</c>) fails the build, and a failing build writes nothing.
@@ -77,6 +83,9 @@ public sealed class TrainingInputResult
     public int FilesRead { get; set; }
 
     public int FilesFromCache { get; set; }
+
+    /// <summary>Inputs the training-data check read in full earlier in this build: their digests were taken, not read again.</summary>
+    public int FilesReadByOtherGuard { get; set; }
 
     /// <summary>The lock was not read: its stamp had not moved since it matched exactly these inputs.</summary>
     public bool LockUnchanged { get; set; }
@@ -109,12 +118,13 @@ public static class TrainingInputGuard
         // 1. Which files are inputs, and are they inside the project?
         var inputs = new Dictionary<string, (string FullPath, string? Source)>(request.Items.Count, StringComparer.Ordinal);
         var rejected = new HashSet<string>(StringComparer.Ordinal); // inside by name, but a link leads out
-        var fullPaths = new string[request.Items.Count];
+        var fullPaths = request.Items.Select(i => Path.GetFullPath(i.Path, request.ProjectDirectory)).ToArray();
+        context.Files.LookAll(fullPaths, cancellationToken); // one lstat per file, on every core; the hasher's stamps come from the same look
         for (var n = 0; n < request.Items.Count; n++)
         {
             var item = request.Items[n];
-            var full = fullPaths[n] = Path.GetFullPath(item.Path, request.ProjectDirectory);
-            var containment = context.Safety.CheckFullPath(full);
+            var full = fullPaths[n];
+            var containment = context.Files.Containment(full);
             if (containment != Containment.Inside)
             {
                 var how = containment == Containment.OutsideRoot ? "is" : "is reached through a link that leads";
@@ -158,7 +168,7 @@ public static class TrainingInputGuard
         var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
         var keys = inputs.Keys.ToArray();
         Array.Sort(keys, Utf8OrdinalComparer.Instance); // one order for hashing, findings and notes
-        var hashes = FileSetHasher.Hash(keys.Select(k => inputs[k].FullPath).ToArray(), cache, cancellationToken, progress: request.Progress);
+        var hashes = FileSetHasher.Hash(keys.Select(k => inputs[k].FullPath).ToArray(), cache, cancellationToken, progress: request.Progress, files: context.Files);
         var current = new Dictionary<string, LockedFile>(keys.Length, StringComparer.Ordinal);
         var missing = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++)
@@ -185,6 +195,10 @@ public static class TrainingInputGuard
                 if (h.FromCache)
                 {
                     result.FilesFromCache++;
+                }
+                else if (h.ReadByOtherGuard)
+                {
+                    result.FilesReadByOtherGuard++;
                 }
                 else
                 {
@@ -370,11 +384,15 @@ public static class TrainingInputGuard
         {
             _request = request;
             LockPath = lockPath;
-            Safety = new PathSafety(request.ProjectDirectory);
+            Files = BuildFileLedger.For(request.Files, request.ProjectDirectory);
+            Safety = Files.Safety;
             RelativeLockPath = PathSafety.IsUnder(lockPath, Safety.Root) ? Safety.ToRelative(lockPath) : lockPath;
         }
 
         public PathSafety Safety { get; }
+
+        /// <summary>What this build knows about the files: each looked at once, and read once by whichever guard reads first.</summary>
+        public BuildFileLedger Files { get; }
 
         public string LockPath { get; }
 
@@ -443,15 +461,44 @@ public static class TrainingInputGuard
 
             FileStamp.TryGet(lockPath, out var stamp);
             using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            // "key\0source\0sha256\0size\n" per entry, encoded into one buffer and hashed in large slices.
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
             foreach (var key in keys)
             {
                 if (current.TryGetValue(key, out var entry))
                 {
-                    hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{key}\0{entry.Source}\0{entry.Sha256}\0{entry.Size}\n"));
+                    if (buffer.WrittenCount > (1 << 16) - 1024)
+                    {
+                        hash.AppendData(buffer.WrittenSpan);
+                        buffer.ResetWrittenCount();
+                    }
+
+                    Utf8(buffer, key);
+                    Utf8(buffer, "\0");
+                    Utf8(buffer, entry.Source);
+                    Utf8(buffer, "\0");
+                    Utf8(buffer, entry.Sha256);
+                    Utf8(buffer, "\0");
+                    var digits = buffer.GetSpan(24);
+                    System.Buffers.Text.Utf8Formatter.TryFormat(entry.Size, digits, out var written);
+                    buffer.Advance(written);
+                    Utf8(buffer, "\n");
                 }
             }
 
+            hash.AppendData(buffer.WrittenSpan);
             return _text = $"mlguard-verdict-1\n{stamp.Size} {stamp.ModifiedTicks} {stamp.ChangedTicks} {stamp.Device} {stamp.FileId}\n{Convert.ToHexStringLower(hash.GetHashAndReset())}\n";
+        }
+
+        private static void Utf8(System.Buffers.ArrayBufferWriter<byte> buffer, string? text)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return;
+            }
+
+            var written = System.Text.Encoding.UTF8.GetBytes(text, buffer.GetSpan(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length)));
+            buffer.Advance(written);
         }
     }
 }

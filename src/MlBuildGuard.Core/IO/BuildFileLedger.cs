@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using MlBuildGuard.Core.Hashing;
+
+namespace MlBuildGuard.Core.IO;
+
+/// <summary>One look at a path: what it names, its stamp when that is a regular file, and whether the path itself is a link.</summary>
+public readonly record struct FileLook(FileKind Kind, FileStamp Stamp, bool IsLink);
+
+/// <summary>
+/// What the guards of one build of one project have learned about its files, so the guards that look at the same files
+/// before compilation (the project-item model scan, the training-data check, the training-input guard) make one pass over
+/// the file system together: each path is looked at once (one <c>lstat</c> for a file that is not a link, which also
+/// settles whether it stays inside the project), and a file one guard read in full is not read again by the next while
+/// its stamp has not moved. It lives in memory for one build (MSBuild keeps it as a registered task object; the tool makes
+/// one per command) and is never written, so nothing in it outlives the build that learned it; a <c>Locked</c> build,
+/// which trusts no cache, still reads every input once. Safe to use from several threads.
+/// </summary>
+public sealed class BuildFileLedger
+{
+    private readonly ConcurrentDictionary<string, FileLook> _looks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (FileStamp Stamp, FileDigest Digest, bool KeysDecided)> _digests = new(StringComparer.Ordinal);
+
+    public BuildFileLedger(string projectDirectory) => Safety = new PathSafety(projectDirectory);
+
+    /// <summary>Containment checks against the project folder, with the folders' links resolved once for the build.</summary>
+    public PathSafety Safety { get; }
+
+    /// <summary>The ledger to use for a project: <paramref name="shared"/> when it belongs to that project folder, else a new one.</summary>
+    public static BuildFileLedger For(BuildFileLedger? shared, string projectDirectory) =>
+        shared is not null && string.Equals(shared.Safety.Root, Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory)), StringComparison.Ordinal)
+            ? shared
+            : new BuildFileLedger(projectDirectory);
+
+    /// <summary>Looks at a full path (links followed for kind and stamp), once per build.</summary>
+    public FileLook Look(string fullPath) => _looks.GetOrAdd(fullPath, static path =>
+    {
+        var kind = FileStamp.ProbeNoFollow(path, out var stamp, out var isLink);
+        return new FileLook(kind, stamp, isLink);
+    });
+
+    /// <summary>Looks at every path, on every core (the paths' first look of the build is the only system call).</summary>
+    public FileLook[] LookAll(IReadOnlyList<string> fullPaths, CancellationToken cancellationToken = default)
+    {
+        var looks = new FileLook[fullPaths.Count];
+        Parallel.For(0, fullPaths.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => looks[i] = Look(fullPaths[i]));
+        return looks;
+    }
+
+    /// <summary>Whether a full path stays inside the project, lexically and after its links (the file's own link costs no call unless it is one).</summary>
+    public Containment Containment(string fullPath)
+    {
+        var look = Look(fullPath);
+        return Safety.CheckFullPath(fullPath, look.IsLink || look.Kind == FileKind.Unknown);
+    }
+
+    /// <summary>Remembers a file's digest, read in full this build while its stamp stayed <paramref name="stamp"/>.</summary>
+    /// <param name="keysDecided">Whether the read looked at every byte for private key blocks (<see cref="FileDigest.HoldsPrivateKey"/> is then an answer).</param>
+    public void RecordDigest(string fullPath, FileStamp stamp, FileDigest digest, bool keysDecided) => _digests[fullPath] = (stamp, digest, keysDecided);
+
+    /// <summary>The digest read this build, when the file's stamp is still the one it had while it was read.</summary>
+    /// <param name="needsKeyVerdict">Only a read that decided <see cref="FileDigest.HoldsPrivateKey"/> will do.</param>
+    public bool TryGetDigest(string fullPath, FileStamp stamp, bool needsKeyVerdict, out FileDigest digest)
+    {
+        if (_digests.TryGetValue(fullPath, out var entry) && entry.Stamp == stamp && (entry.KeysDecided || !needsKeyVerdict))
+        {
+            digest = entry.Digest;
+            return true;
+        }
+
+        digest = default;
+        return false;
+    }
+}
