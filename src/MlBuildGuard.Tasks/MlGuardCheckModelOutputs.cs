@@ -10,7 +10,7 @@ namespace MlBuildGuard.Tasks;
 /// MLG503: produced models against the digests in the lock's <c>modelOutputs</c>; the logic is <see cref="ModelOutputGuard"/>.
 /// Returns every produced file with its digest, for the provenance and the ML-BOM, so no model is hashed twice.
 /// </summary>
-public sealed class MlGuardCheckModelOutputs : MlGuardTask
+public sealed class MlGuardCheckModelOutputs : MlGuardProducedFilesTask
 {
     /// <summary><c>@(MlModelOutput)</c>.</summary>
     public ITaskItem[] Outputs { get; set; } = [];
@@ -30,19 +30,7 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
     /// <summary>Folder under <c>obj/</c> where this guard's part of a new lock waits until the build has succeeded.</summary>
     public string? StagingDirectory { get; set; }
 
-    /// <summary><c>$(TargetFramework)</c>: names this framework's part of the lock in the build's message.</summary>
-    public string? TargetFramework { get; set; }
-
     public string? CacheFile { get; set; }
-
-    /// <summary><c>$(OutDir)</c>: models under it are keyed relative to it in the lock (SPEC §4).</summary>
-    public string? OutputDirectory { get; set; }
-
-    /// <summary>True in a multi-targeted project's framework build: keys under <c>$(OutDir)</c> start with the framework.</summary>
-    public bool MultiTargeted { get; set; }
-
-    /// <summary><c>$(BaseOutputPath)</c>, under which the project-relative keys of earlier versions are recognised.</summary>
-    public string? BaseOutputPath { get; set; }
 
     /// <summary>The staged part to commit after a successful build (<c>MlGuardCommitLock</c>); empty when nothing is to be written.</summary>
     [Output]
@@ -58,6 +46,7 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
     {
         var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
         using var hashing = HashingLog();
+        var keys = Keys();
         var result = ModelOutputGuard.Run(new ModelOutputRequest
         {
             Progress = hashing.Progress,
@@ -70,9 +59,9 @@ public sealed class MlGuardCheckModelOutputs : MlGuardTask
             StagingDirectory = string.IsNullOrEmpty(StagingDirectory) ? null : FullPath(StagingDirectory),
             TargetFramework = NullIfEmpty(TargetFramework),
             CacheFilePath = string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile),
-            OutputDirectory = string.IsNullOrEmpty(OutputDirectory) ? null : FullPath(OutputDirectory),
-            KeyPrefix = MultiTargeted ? NullIfEmpty(TargetFramework) : null,
-            LegacyOutputRoot = string.IsNullOrEmpty(BaseOutputPath) ? null : FullPath(BaseOutputPath),
+            OutputDirectory = keys.OutputDirectory,
+            KeyPrefix = keys.KeyPrefix,
+            LegacyOutputRoot = keys.LegacyOutputRoot,
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         }, CancellationToken);
         hashing.Dispose();

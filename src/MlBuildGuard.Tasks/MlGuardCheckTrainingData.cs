@@ -1,6 +1,7 @@
 using MlBuildGuard.Core.Configuration;
 using MlBuildGuard.Core.DataValidation;
 using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.Provenance;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.TrainingData;
 using Microsoft.Build.Framework;
@@ -43,6 +44,12 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
 
     public string? StateDirectory { get; set; }
 
+    /// <summary>
+    /// Where the personal-data kinds found are staged (under <c>obj/</c>) for the builds of this project that skip the check
+    /// because another build of it already ran it: a multi-targeted project's framework builds, which write the records.
+    /// </summary>
+    public string? PersonalDataFile { get; set; }
+
     [Output]
     public string? StagedLockFile { get; set; }
 
@@ -57,7 +64,9 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
         var mode = LockModeParser.Resolve(LockMode, UpdateLock, ContinuousIntegrationBuild, out var configurationErrors);
         if (AlreadyRanInThisBuild($"MlBuildGuard.TrainingData|{FullPath(ProjectFile)}|{FullPath(LockFile)}|{mode}"))
         {
-            return; // a multi-targeted project's outer build already checked the same data in this build
+            // A multi-targeted project's outer build already checked the same data in this build, and staged what it found.
+            PersonalData = PersonalDataFile is { Length: > 0 } staged ? PersonalDataItems(StagedPersonalData.Read(FullPath(staged))) : [];
+            return;
         }
 
         using var hashing = HashingLog();
@@ -78,14 +87,14 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         }, CancellationToken);
         hashing.Dispose();
+        if (PersonalDataFile is { Length: > 0 } personalDataFile)
+        {
+            // For the framework builds that skip this check; every run rewrites it, so their records never show older kinds.
+            StagedPersonalData.Write(FullPath(personalDataFile), result.PersonalDataKinds);
+        }
 
         StagedLockFile = result.StagedLock;
-        PersonalData = [.. result.PersonalDataKinds.Select(p =>
-        {
-            var item = new Microsoft.Build.Utilities.TaskItem(MsBuildEscape(p.Key));
-            item.SetMetadata("Kinds", string.Join(';', p.Value));
-            return (ITaskItem)item;
-        })];
+        PersonalData = PersonalDataItems(result.PersonalDataKinds);
         foreach (var note in result.Notes)
         {
             Log.LogMessage(MessageImportance.High, "MlBuildGuard: " + note);
@@ -96,4 +105,11 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             + $"{result.FilesReadForSchema} read again for a schema verdict (mode {mode}).");
         findings.AddRange(result.Findings);
     }
+
+    private static ITaskItem[] PersonalDataItems(IReadOnlyDictionary<string, IReadOnlyList<string>> kinds) => [.. kinds.Select(p =>
+    {
+        var item = new Microsoft.Build.Utilities.TaskItem(MsBuildEscape(p.Key));
+        item.SetMetadata("Kinds", string.Join(';', p.Value));
+        return (ITaskItem)item;
+    })];
 }

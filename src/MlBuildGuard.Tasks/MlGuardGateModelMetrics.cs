@@ -10,9 +10,10 @@ namespace MlBuildGuard.Tasks;
 
 /// <summary>
 /// The model quality gate (MLG711–MLG713) over <c>@(MlModelMetrics)</c> and <c>@(MlMetricThreshold)</c>, run after the
-/// step that writes the metrics; the logic is <see cref="ModelMetricsGuard"/>. Stages the lock's <c>modelMetrics</c>.
+/// step that writes the metrics; the logic is <see cref="ModelMetricsGuard"/>. Stages the lock's <c>modelMetrics</c>, keyed
+/// like the models (relative to <c>$(OutDir)</c>), so the Debug and Release builds share one baseline.
 /// </summary>
-public sealed class MlGuardGateModelMetrics : MlGuardTask
+public sealed class MlGuardGateModelMetrics : MlGuardProducedFilesTask
 {
     /// <summary><c>@(MlModelMetrics)</c> with <c>EvaluationInputs</c> metadata (<c>;</c>-separated paths).</summary>
     public ITaskItem[] MetricsFiles { get; set; } = [];
@@ -36,7 +37,7 @@ public sealed class MlGuardGateModelMetrics : MlGuardTask
 
     /// <summary>
     /// The gate's results for the provenance and the ML-BOM: one item per metric and threshold, the metric name as item
-    /// spec, metadata <c>MetricsFile</c> (project-relative), <c>Path</c>, <c>Value</c>, <c>Baseline</c>, <c>Passed</c>.
+    /// spec, metadata <c>MetricsFile</c> (its lock key), <c>Path</c>, <c>Value</c>, <c>Baseline</c>, <c>Passed</c>.
     /// </summary>
     [Output]
     public ITaskItem[] GateResults { get; set; } = [];
@@ -56,6 +57,7 @@ public sealed class MlGuardGateModelMetrics : MlGuardTask
             Thresholds = [.. Thresholds.Select(t => new MetricThresholdItem(t.ItemSpec, Metadata(t, "Minimum"), Metadata(t, "Maximum"), Metadata(t, "MaxDecrease"),
                 Metadata(t, "MaxIncrease"), Metadata(t, "Direction")))],
             StagingDirectory = string.IsNullOrEmpty(StagingDirectory) ? null : FullPath(StagingDirectory),
+            Keys = Keys(),
             Suppressions = ActiveSuppressions(),
             BuildAlreadyFails = ConfigurationFailed || configurationErrors.Count > 0 || HasSuppressionErrors(),
         });
@@ -67,15 +69,15 @@ public sealed class MlGuardGateModelMetrics : MlGuardTask
                 string.Join(", ", gate.PerformanceMetrics.Select(m => $"{m.Type} {m.Value}")));
         }
 
-        GateResults = [.. result.Gates.SelectMany(gate => gate.Results.Select(r => GateResultItem(gate.MetricsFile, r)))];
+        GateResults = [.. result.Gates.SelectMany(gate => gate.Results.Select(r => GateResultItem(gate, r)))];
         findings.AddRange(result.Findings);
     }
 
-    private ITaskItem GateResultItem(string metricsFile, MetricGateResult result)
+    private static ITaskItem GateResultItem(MetricGateReport gate, MetricGateResult result)
     {
         var item = new TaskItem(MsBuildEscape(result.Metric));
-        item.SetMetadata("MetricsFile", MsBuildEscape(metricsFile));
-        item.SetMetadata("Path", MsBuildEscape(FullPath(metricsFile)));
+        item.SetMetadata("MetricsFile", MsBuildEscape(gate.MetricsFile));
+        item.SetMetadata("Path", MsBuildEscape(gate.FullPath));
         item.SetMetadata("Value", result.Value.ToString("R", CultureInfo.InvariantCulture));
         item.SetMetadata("Baseline", result.Baseline?.ToString("R", CultureInfo.InvariantCulture) ?? "");
         item.SetMetadata("Passed", result.Threshold is null ? "" : result.Passed == true ? "true" : "false");

@@ -92,7 +92,7 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
             TargetFramework = NullIfEmpty(TargetFramework),
             SdkVersion = NullIfEmpty(SdkVersion),
             SourceDateEpoch = long.TryParse(SourceDateEpoch, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch) ? epoch : null,
-            Models = [.. ProducedFiles.Select(f => new ProducedModel(ProjectRelativeName(f), f.GetMetadata("Sha256"),
+            Models = [.. ProducedFiles.Select(f => new ProducedModel(ProjectRelativeName(f.GetMetadata("Path"), f.ItemSpec), f.GetMetadata("Sha256"),
                 long.Parse(f.GetMetadata("Size"), CultureInfo.InvariantCulture), FormatOf(f.ItemSpec)))],
             TrainingInputs = TrainingInputs(),
             ConsumedModels = Consumed(),
@@ -198,8 +198,8 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
         var metrics = new List<MetricMaterial>();
         foreach (var result in MetricResults)
         {
-            var file = result.GetMetadata("MetricsFile");
             var path = FullPath(result.GetMetadata("Path"));
+            var file = ProjectRelativeName(path, result.GetMetadata("MetricsFile"));
             if (!digests.TryGetValue(path, out var digest))
             {
                 using var stream = File.OpenRead(path);
@@ -217,16 +217,14 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>
-    /// A produced model's name in the records: its path relative to the project, as <c>sha256sum -c</c> run in the project
-    /// folder reads it (the lock keys it relative to <c>$(OutDir)</c> instead, so that configurations share one entry).
+    /// A produced file's name in the records (a model, or a metrics file): its path relative to the project, as
+    /// <c>sha256sum -c</c> run in the project folder reads it (the lock keys it relative to <c>$(OutDir)</c> instead, so
+    /// that configurations share one entry); <paramref name="lockKey"/> when it is outside the project.
     /// </summary>
-    private string ProjectRelativeName(ITaskItem produced)
-    {
-        var path = produced.GetMetadata("Path");
-        return !string.IsNullOrEmpty(path) && Core.IO.PathSafety.IsUnder(FullPath(path), ProjectDirectory)
+    private string ProjectRelativeName(string path, string lockKey) =>
+        !string.IsNullOrEmpty(path) && Core.IO.PathSafety.IsUnder(FullPath(path), ProjectDirectory)
             ? Path.GetRelativePath(ProjectDirectory, FullPath(path)).Replace('\\', '/')
-            : produced.ItemSpec;
-    }
+            : lockKey;
 
     private IReadOnlyList<PackageMaterial> Packages(List<Finding> findings)
     {

@@ -58,6 +58,43 @@ public sealed class BuildRecordsBuildTests(PackagesFixture packages)
     }
 
     [Fact]
+    public void Each_framework_of_a_multi_targeted_project_lists_the_personal_data_kinds_the_outer_build_found()
+    {
+        var p = new TestProject(packages, "records-multi").WithProject("""
+              <ItemGroup>
+                <MlTrainingInput Include="data/users.csv" Pii="allow" />
+                <MlModelOutput Include="$(OutDir)model.pt" />
+              </ItemGroup>
+              <Target Name="WriteModel" AfterTargets="Build">
+                <Copy SourceFiles="models/base.pt" DestinationFiles="$(OutDir)model.pt" />
+              </Target>
+            """, targetFrameworks: "net10.0;net9.0", properties: "<MlGuardSealAfterTargets>WriteModel</MlGuardSealAfterTargets>");
+        p.Write("data/users.csv", "id,contact,label\n1,ada@example.org,1\n2,grace@example.net,0\n3,alan@example.com,1\n");
+        TestModels.WriteCheckpoint(Path.Combine(p.Directory, "models", "base.pt"), TestModels.DataPickle(1));
+
+        // The first build commits the lock (the framework builds' records name the training inputs of the committed lock);
+        // the second is the one to look at. One node: the framework builds run where the outer build already ran the
+        // check, so they skip it and must take the kinds it found from what it staged.
+        var first = p.Build("-m:1");
+        var build = p.Build("--no-restore", "-m:1");
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal(["MLG802"], build.Codes("warning")); // found and reported once, by the outer build
+        foreach (var framework in new[] { "net10.0", "net9.0" })
+        {
+            var output = Path.Combine(p.Directory, "bin", "Debug", framework);
+            using var bom = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "mlguard.cdx.json")));
+            var data = bom.RootElement.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("bom-ref").GetString() == "data:data/users.csv");
+            Assert.Equal(["email"], data.GetProperty("data")[0].GetProperty("sensitiveData").EnumerateArray().Select(k => k.GetString()));
+            using var provenance = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "mlguard.provenance.json")));
+            var input = provenance.RootElement.GetProperty("predicate").GetProperty("buildDefinition").GetProperty("resolvedDependencies").EnumerateArray()
+                .Single(d => d.TryGetProperty("name", out var name) && name.GetString() == "data/users.csv");
+            Assert.Equal(["email"], input.GetProperty("annotations").GetProperty("personalData").EnumerateArray().Select(k => k.GetString()));
+        }
+    }
+
+    [Fact]
     public void A_token_in_a_training_input_Source_is_MLG801_on_the_output_file_and_no_record_is_written()
     {
         var token = new FakeSecrets(2026).HuggingFaceToken();

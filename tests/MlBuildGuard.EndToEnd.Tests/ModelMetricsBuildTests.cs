@@ -70,4 +70,44 @@ public sealed class ModelMetricsBuildTests(PackagesFixture packages)
         Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(p.LockFile));
     }
+
+    [Fact]
+    public void A_Release_build_gates_against_the_baseline_the_Debug_build_recorded_for_the_metrics_file_in_OutDir()
+    {
+        var p = new TestProject(packages, "metrics-config").WithProject("""
+              <ItemGroup>
+                <MlTrainingInput Include="data/eval.tsv" />
+                <MlModelMetrics Include="$(OutDir)metrics.json" EvaluationInputs="data/eval.tsv" />
+                <MlMetricThreshold Include="accuracy" Minimum="0.7" MaxDecrease="0.02" Direction="higher" />
+              </ItemGroup>
+              <Target Name="Evaluate" AfterTargets="Build">
+                <Copy SourceFiles="eval/metrics.json" DestinationFiles="$(OutDir)metrics.json" />
+              </Target>
+            """, properties: "<MlGuardSealAfterTargets>Evaluate</MlGuardSealAfterTargets>");
+        p.Write("data/eval.tsv", "label\ttext\n1\tgood\n0\tbad\n");
+        p.Write("eval/metrics.json", """{ "accuracy": 0.90 }""");
+
+        var debug = p.Build();
+
+        Assert.True(debug.ExitCode == 0, debug.ToString());
+        Assert.Equal(["metrics.json"], Core.Locking.LockFileReader.Read(p.LockFile).ModelMetrics.Keys); // SPEC §4: relative to $(OutDir)
+        var lockAfterDebug = File.ReadAllText(p.LockFile);
+
+        var release = p.Build("--no-restore", "-c", "Release");
+
+        Assert.True(release.ExitCode == 0, release.ToString());
+        Assert.Empty(release.Diagnostics);
+        Assert.DoesNotContain("model metrics:", release.Output, StringComparison.Ordinal); // no new baseline staged
+        Assert.Equal(lockAfterDebug, File.ReadAllText(p.LockFile));
+
+        p.Write("eval/metrics.json", """{ "accuracy": 0.85 }""");
+        var regressed = p.Build("--no-restore", "-c", "Release");
+
+        Assert.Equal(1, regressed.ExitCode);
+        var error = Assert.Single(regressed.Diagnostics);
+        Assert.Equal(("error", "MLG711"), (error.Kind, error.Code));
+        Assert.Contains("of 'metrics.json' is 0.85", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Path.Combine(p.Directory, "bin", "Release", "net10.0", "metrics.json"), error.File);
+        Assert.Equal(lockAfterDebug, File.ReadAllText(p.LockFile));
+    }
 }

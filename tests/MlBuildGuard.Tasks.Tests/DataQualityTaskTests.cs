@@ -99,4 +99,82 @@ public sealed class DataQualityTaskTests : IDisposable
         Assert.Equal(("test.auc", "eval/metrics.json", "0.61", "", "false"),
             (result.ItemSpec, result.GetMetadata("MetricsFile"), result.GetMetadata("Value"), result.GetMetadata("Baseline"), result.GetMetadata("Passed")));
     }
+
+    /// <summary>One run of the training-data check as a build runs it: the outer or a framework build of the same project.</summary>
+    private MlGuardCheckTrainingData CheckTrainingData(FakeBuildEngine engine)
+    {
+        var task = Configure(new MlGuardCheckTrainingData
+        {
+            Inputs = [Item("data/users.csv", ("Pii", "allow"))],
+            LockFile = "mlguard.lock.json",
+            StagingDirectory = "obj/mlguard/lock-parts",
+            PersonalDataFile = "obj/mlguard/personal-data.json",
+        });
+        task.BuildEngine = engine;
+        return task;
+    }
+
+    [Fact]
+    public void A_build_that_skips_the_check_another_build_of_the_project_ran_takes_its_personal_data_kinds_from_the_staged_file()
+    {
+        _dir.Write("data/users.csv", "id,contact\n1,ada@example.org\n2,grace@example.net\n");
+        var outer = CheckTrainingData(_engine);
+        var framework = CheckTrainingData(_engine); // same build: the check is not repeated
+
+        Assert.True(outer.Execute());
+        Assert.True(framework.Execute());
+
+        Assert.Equal(["MLG802"], _engine.Warnings.Select(w => w.Code)); // reported once, by the build that ran the check
+        var personal = Assert.Single(framework.PersonalData);
+        Assert.Equal(("data/users.csv", "email"), (personal.ItemSpec, personal.GetMetadata("Kinds")));
+
+        // The next build finds no personal data: the file is rewritten, so no framework build records the old kinds.
+        _dir.Write("data/users.csv", "id,contact\n1,none\n2,none\n");
+        var next = new FakeBuildEngine();
+        var nextOuter = CheckTrainingData(next);
+        var nextFramework = CheckTrainingData(next);
+
+        Assert.True(nextOuter.Execute());
+        Assert.True(nextFramework.Execute());
+
+        Assert.Empty(nextOuter.PersonalData);
+        Assert.Empty(nextFramework.PersonalData);
+        Assert.True(File.Exists(_dir.Combine("obj", "mlguard", "personal-data.json")));
+    }
+
+    [Fact]
+    public void A_staged_personal_data_file_that_cannot_be_read_fails_the_build_with_MLG004_rather_than_dropping_the_kinds()
+    {
+        _dir.Write("data/users.csv", "id,contact\n1,ada@example.org\n2,grace@example.net\n");
+        Assert.True(CheckTrainingData(_engine).Execute());
+        _dir.Write("obj/mlguard/personal-data.json", "{ \"format\": ");
+
+        var framework = CheckTrainingData(_engine);
+
+        Assert.False(framework.Execute());
+        Assert.Equal("MLG004", Assert.Single(_engine.Errors).Code);
+    }
+
+    [Fact]
+    public void Gate_results_name_a_metrics_file_under_OutDir_by_its_OutDir_relative_key_and_its_full_path()
+    {
+        _dir.Write("bin/Release/net10.0/metrics.json", """{"auc": 0.9}""");
+        var task = Configure(new MlGuardGateModelMetrics
+        {
+            MetricsFiles = [Item("bin/Release/net10.0/metrics.json")],
+            Thresholds = [Item("auc", ("Minimum", "0.8"))],
+            LockFile = "mlguard.lock.json",
+            StagingDirectory = "obj/mlguard/lock-parts",
+            OutputDirectory = "bin/Release/net10.0/",
+            BaseOutputPath = "bin/",
+        });
+
+        Assert.True(task.Execute());
+
+        var result = Assert.Single(task.GateResults);
+        Assert.Equal(("metrics.json", _dir.Combine("bin", "Release", "net10.0", "metrics.json")), (result.GetMetadata("MetricsFile"), result.GetMetadata("Path")));
+        using var part = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(task.StagedLockFile!));
+        using var proposed = System.Text.Json.JsonDocument.Parse(part.RootElement.GetProperty("proposed").GetBytesFromBase64());
+        Assert.Equal(["metrics.json"], proposed.RootElement.GetProperty("modelMetrics").EnumerateObject().Select(e => e.Name));
+    }
 }

@@ -4,6 +4,7 @@ using MlBuildGuard.Core.Hashing;
 using MlBuildGuard.Core.IO;
 using MlBuildGuard.Core.Locking;
 using MlBuildGuard.Core.Metrics;
+using MlBuildGuard.Core.Reproducibility;
 
 namespace MlBuildGuard.Core.DataValidation;
 
@@ -39,6 +40,12 @@ public sealed class DataQualityRequest
 
     /// <summary>What this build already learned about the files; null for a ledger of its own.</summary>
     public BuildFileLedger? Files { get; init; }
+
+    /// <summary>
+    /// How the metrics files are keyed in <c>modelMetrics</c>: like produced models (SPEC §4), relative to <c>$(OutDir)</c>
+    /// when under it; null keys them relative to the project (tools and tests).
+    /// </summary>
+    public ProducedFileKeys? MetricsKeys { get; init; }
 }
 
 public sealed class DataQualityResult
@@ -50,6 +57,12 @@ public sealed class DataQualityResult
 
     /// <summary>What the lock's <c>modelMetrics</c> should hold after this build.</summary>
     public SortedDictionary<string, LockedMetrics> Metrics { get; } = new(Utf8OrdinalComparer.Instance);
+
+    /// <summary>
+    /// Metrics files whose baseline the lock holds under older keys (key → those keys, the one read first): the entry
+    /// moves to the file's key when the lock is next written.
+    /// </summary>
+    public SortedDictionary<string, IReadOnlyList<string>> RekeyedMetrics { get; } = new(Utf8OrdinalComparer.Instance);
 
     /// <summary>Profile changes for the lock-update message, per input (indented lines under its digest line).</summary>
     public SortedDictionary<string, IReadOnlyList<string>> ProfileChanges { get; } = new(Utf8OrdinalComparer.Instance);
@@ -260,13 +273,15 @@ public static class DataQualityGuard
     public static void GateMetrics(DataQualityRequest request, DataQualityResult result)
     {
         var safety = new PathSafety(request.ProjectDirectory);
+        var keys = request.MetricsKeys ?? new ProducedFileKeys(request.ProjectDirectory);
+        var files = request.MetricsFiles.Select(m => Path.GetFullPath(m.Path, request.ProjectDirectory)).Select(full => (Key: keys.KeyOf(full), FullPath: full)).ToList();
+        var older = request.Locked is { } lockFile ? keys.OlderKeys(lockFile.ModelMetrics.Keys, files) : [];
         // A threshold gates every metrics file that has its metric; one no file has is reported on the first file.
-        var names = request.MetricsFiles.Select(m => MetricNames(Path.GetFullPath(m.Path, request.ProjectDirectory))).ToArray();
+        var names = files.Select(f => MetricNames(f.FullPath)).ToArray();
         for (var i = 0; i < request.MetricsFiles.Count; i++)
         {
             var item = request.MetricsFiles[i];
-            var full = Path.GetFullPath(item.Path, request.ProjectDirectory);
-            var key = safety.ToRelative(full);
+            var (key, full) = files[i];
             var thresholds = request.Thresholds.Where(t => names[i].Contains(t.Metric) || (i == 0 && !names.Any(n => n.Contains(t.Metric)))).ToList();
             var inputs = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var input in item.EvaluationInputs)
@@ -287,7 +302,15 @@ public static class DataQualityGuard
                 }
             }
 
-            var report = MetricGate.Evaluate(full, key, thresholds, inputs, request.Locked?.ModelMetrics.GetValueOrDefault(key), request.Mode);
+            var baseline = request.Locked?.ModelMetrics.GetValueOrDefault(key);
+            if (baseline is null && older.TryGetValue(key, out var olderKeys))
+            {
+                // The baseline another configuration's build (or an earlier version) recorded under its older key.
+                baseline = request.Locked!.ModelMetrics[olderKeys[0]];
+                result.RekeyedMetrics[key] = olderKeys;
+            }
+
+            var report = MetricGate.Evaluate(full, key, thresholds, inputs, baseline, request.Mode);
             result.Gates.Add(report);
             result.Findings.AddRange(report.Findings);
             if (report.ToLock is { } toLock)

@@ -14,7 +14,11 @@ public sealed record MetricGateResult(string Metric, double Value, double? Basel
 /// <summary>The outcome of gating one metrics file.</summary>
 public sealed class MetricGateReport
 {
+    /// <summary>The file's lock key (SPEC §4: relative to <c>$(OutDir)</c> when under it), what findings and suppressions name.</summary>
     public required string MetricsFile { get; init; }
+
+    /// <summary>The file's full path.</summary>
+    public required string FullPath { get; init; }
 
     public List<Finding> Findings { get; } = new();
 
@@ -51,13 +55,13 @@ public sealed record PerformanceMetric(string Type, string Value, string? Slice)
 public static class MetricGate
 {
     /// <param name="metricsPath">The file to read.</param>
-    /// <param name="subject">Its project-relative path (the lock key, what suppressions name).</param>
+    /// <param name="subject">Its lock key (what findings and suppressions name).</param>
     /// <param name="evaluationInputs">Project-relative path → SHA-256 of each evaluation input now.</param>
     /// <param name="baseline">The lock's entry for this file, if any.</param>
     public static MetricGateReport Evaluate(string metricsPath, string subject, IReadOnlyList<MetricThreshold> thresholds,
         IReadOnlyDictionary<string, string> evaluationInputs, LockedMetrics? baseline, LockMode mode)
     {
-        var report = new MetricGateReport { MetricsFile = subject };
+        var report = new MetricGateReport { MetricsFile = subject, FullPath = metricsPath };
         MetricsFile file;
         try
         {

@@ -2,6 +2,7 @@ using MlBuildGuard.Core.Configuration;
 using MlBuildGuard.Core.DataValidation;
 using MlBuildGuard.Core.Diagnostics;
 using MlBuildGuard.Core.Locking;
+using MlBuildGuard.Core.Reproducibility;
 
 namespace MlBuildGuard.Core.Metrics;
 
@@ -19,6 +20,13 @@ public sealed class ModelMetricsRequest
     public required IReadOnlyList<MetricsItem> MetricsFiles { get; init; }
 
     public IReadOnlyList<MetricThresholdItem> Thresholds { get; init; } = [];
+
+    /// <summary>
+    /// How the metrics files are keyed in <c>modelMetrics</c>: like the models the same step produces (SPEC §4), relative to
+    /// <c>$(OutDir)</c> when under it, so the Debug and Release builds share one baseline; null keys them relative to the
+    /// project.
+    /// </summary>
+    public ProducedFileKeys? Keys { get; init; }
 
     /// <summary>Where the <c>modelMetrics</c> part of the lock is staged for the commit after the build; null stages nothing.</summary>
     public string? StagingDirectory { get; init; }
@@ -77,6 +85,7 @@ public static class ModelMetricsGuard
             MetricsFiles = request.MetricsFiles,
             Thresholds = thresholds,
             Locked = locked,
+            MetricsKeys = request.Keys,
         }, quality);
         result.Findings.AddRange(quality.Findings);
         result.Gates.AddRange(quality.Gates);
@@ -84,24 +93,48 @@ public static class ModelMetricsGuard
         var blocked = request.BuildAlreadyFails || request.Suppressions.Apply(result.Findings).Any(f => f.SuppressedBy is null && f.Severity == Severity.Error);
         if (request.StagingDirectory is { } staging && request.Mode != LockMode.Locked && !blocked && (locked is not null || quality.Metrics.Count > 0))
         {
-            var before = locked?.ModelMetrics ?? new SortedDictionary<string, LockedMetrics>(Utf8OrdinalComparer.Instance);
-            if (request.Mode != LockMode.Update)
-            {
-                // Auto records a baseline that is missing but never moves one: a model that loses a little every build
-                // would otherwise pass every MaxDecrease gate. The baseline moves when the lock is updated on purpose.
-                foreach (var (key, old) in before.Where(b => quality.Metrics.ContainsKey(b.Key)))
-                {
-                    quality.Metrics[key] = old;
-                }
-            }
-
-            var changes = quality.Metrics.Where(m => !before.TryGetValue(m.Key, out var old) || !old.ContentEquals(m.Value))
-                .Select(m => $"  {(before.ContainsKey(m.Key) ? '~' : '+')} {m.Key}: {string.Join(", ", m.Value.Metrics.Select(v => $"{v.Key} {v.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"))}")
-                .ToList();
-            result.StagedLock = StagedLockPart.StageIfChanged(staging, "model metrics", locked, (locked ?? new LockFile()).WithModelMetrics(quality.Metrics),
+            var (proposed, changes) = Proposed(locked?.ModelMetrics ?? new(Utf8OrdinalComparer.Instance), quality, request.Mode);
+            result.StagedLock = StagedLockPart.StageIfChanged(staging, "model metrics", locked, (locked ?? new LockFile()).WithModelMetrics(proposed),
                 $"{quality.Metrics.Count} metrics file(s), {changes.Count} changed", changes);
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// What <c>modelMetrics</c> should hold after this build, and the lines that say what changed. Entries of files this
+    /// build did not gate stay (another framework's build of a multi-targeted project gates those, as it seals its models);
+    /// a baseline found under an older key moves to the file's key.
+    /// </summary>
+    private static (SortedDictionary<string, LockedMetrics> Proposed, List<string> Changes) Proposed(
+        SortedDictionary<string, LockedMetrics> before, DataQualityResult quality, LockMode mode)
+    {
+        var proposed = new SortedDictionary<string, LockedMetrics>(before, Utf8OrdinalComparer.Instance);
+        var changes = new List<string>();
+        foreach (var (key, now) in quality.Metrics)
+        {
+            var olderKeys = quality.RekeyedMetrics.GetValueOrDefault(key) ?? [];
+            var old = before.GetValueOrDefault(key) ?? (olderKeys.Count > 0 ? before[olderKeys[0]] : null);
+            foreach (var olderKey in olderKeys)
+            {
+                proposed.Remove(olderKey);
+            }
+
+            // Auto records a baseline that is missing but never moves one: a model that loses a little every build would
+            // otherwise pass every MaxDecrease gate. The baseline moves when the lock is updated on purpose.
+            var recorded = old is not null && mode != LockMode.Update ? old : now;
+            proposed[key] = recorded;
+            if (olderKeys.Count > 0)
+            {
+                changes.Add($"  > {string.Join(", ", olderKeys)} -> {key}");
+            }
+
+            if (old is null || !old.ContentEquals(recorded))
+            {
+                changes.Add($"  {(old is null ? '+' : '~')} {key}: {string.Join(", ", recorded.Metrics.Select(v => $"{v.Key} {v.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"))}");
+            }
+        }
+
+        return (proposed, changes);
     }
 }

@@ -56,6 +56,9 @@ public sealed class ModelOutputRequest
 
     /// <summary>Another guard already failed the build: report, but stage nothing.</summary>
     public bool BuildAlreadyFails { get; init; }
+
+    /// <summary>How this request keys its files in the lock.</summary>
+    internal ProducedFileKeys Keys => new(ProjectDirectory, OutputDirectory, KeyPrefix, LegacyOutputRoot);
 }
 
 /// <summary>One produced file with its digest; folders contribute one per file.</summary>
@@ -175,8 +178,7 @@ public static class ModelOutputGuard
         //    with that entry, and the lock gets its key once it is written.
         var severity = request.Mode == LockMode.Locked ? Severity.Error : Severity.Warning;
         var updated = new SortedDictionary<string, LockedFile>(locked.ModelOutputs, Utf8OrdinalComparer.Instance);
-        var legacy = LegacyKeys.Find(locked.ModelOutputs.Keys, result.Files.Select(f => (f.Key, Relative(request.ProjectDirectory, f.FullPath))).ToList(),
-            LegacyRoot(request));
+        var legacy = request.Keys.OlderKeys(locked.ModelOutputs.Keys, result.Files.Select(f => (f.Key, f.FullPath)));
         int added = 0, changed = 0, rekeyed = 0;
         foreach (var file in result.Files)
         {
@@ -355,28 +357,6 @@ public static class ModelOutputGuard
     public static string LockKey(ModelOutputRequest request, string file)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.OutputDirectory is { Length: > 0 } outDir)
-        {
-            var root = Path.GetFullPath(outDir, request.ProjectDirectory);
-            if (PathSafety.IsUnder(file, root))
-            {
-                var key = Relative(root, file);
-                return request.KeyPrefix is { Length: > 0 } prefix ? prefix.Trim('/', '\\') + "/" + key : key;
-            }
-        }
-
-        return Relative(request.ProjectDirectory, file);
-    }
-
-    /// <summary>The project-relative folder older versions' keys of outputs under <c>$(OutDir)</c> start with (<c>bin/</c>), or null.</summary>
-    private static string? LegacyRoot(ModelOutputRequest request)
-    {
-        if (request.OutputDirectory is not { Length: > 0 } || request.LegacyOutputRoot is not { Length: > 0 } root)
-        {
-            return null;
-        }
-
-        var relative = Relative(request.ProjectDirectory, Path.GetFullPath(root, request.ProjectDirectory)).TrimEnd('/');
-        return relative is "." or "" || relative.StartsWith("../", StringComparison.Ordinal) ? null : relative + "/";
+        return request.Keys.KeyOf(file);
     }
 }
