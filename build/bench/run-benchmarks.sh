@@ -222,7 +222,8 @@ BUILD=(dotnet build --no-restore -nodeReuse:false -tl:off -clp:PerformanceSummar
 # MlGuardScanModels looks at every None/Content item (the 10,000 data files too) for content that is a model;
 # MlGuardCheckTrainingData reads every changed training input for credentials and personal data (and its schema), and
 # the training-input guard takes the digests of what it read; MlGuardReportSummary prints the build's summary line.
-GUARD_TASKS=(MlGuardValidateConfiguration MlGuardCheckBuildSettings MlGuardCheckTrainingData MlGuardVerifyTrainingInputs MlGuardVerifyDependencies MlGuardScanModels MlGuardStopOnFailure MlGuardReportSummary)
+# (MlGuardCheckBuildSettings runs only for projects that produce models, MlModelOutput: not this one.)
+GUARD_TASKS=(MlGuardValidateConfiguration MlGuardCheckTrainingData MlGuardVerifyTrainingInputs MlGuardVerifyDependencies MlGuardScanModels MlGuardStopOnFailure MlGuardReportSummary)
 ALL_TASKS=("${GUARD_TASKS[@]}" MlGuardCommitLock)
 OTHER_WARNINGS=() # warnings of other tools (not MLG), listed in the report
 
@@ -282,7 +283,7 @@ build() {
   fi
   B_ELAPSED=$(elapsed_ms "$logf")
   B_PROJECT=$(project_ms "$logf")
-  log "  $name: MlGuard tasks ${B_GUARD:-0} ms (configuration ${B_T[MlGuardValidateConfiguration]:--}, build settings ${B_T[MlGuardCheckBuildSettings]:--}, training data ${B_T[MlGuardCheckTrainingData]:--}, training inputs ${B_T[MlGuardVerifyTrainingInputs]:--}, dependencies ${B_T[MlGuardVerifyDependencies]:--}, project-item scan ${B_T[MlGuardScanModels]:--}, gate ${B_T[MlGuardStopOnFailure]:--}${B_T[MlGuardCommitLock]:+, lock commit ${B_T[MlGuardCommitLock]}}), project ${B_PROJECT:-?} ms, build ${B_WALL} ms wall (MSBuild: ${B_ELAPSED:-?} ms)"
+  log "  $name: MlGuard tasks ${B_GUARD:-0} ms (configuration ${B_T[MlGuardValidateConfiguration]:--}, training data ${B_T[MlGuardCheckTrainingData]:--}, training inputs ${B_T[MlGuardVerifyTrainingInputs]:--}, dependencies ${B_T[MlGuardVerifyDependencies]:--}, project-item scan ${B_T[MlGuardScanModels]:--}, gate ${B_T[MlGuardStopOnFailure]:--}${B_T[MlGuardCommitLock]:+, lock commit ${B_T[MlGuardCommitLock]}}), project ${B_PROJECT:-?} ms, build ${B_WALL} ms wall (MSBuild: ${B_ELAPSED:-?} ms)"
 }
 keep_tasks() { local -n dst=$1; local k; for k in "${ALL_TASKS[@]}"; do dst[$k]=${B_T[$k]}; done; } # keep_tasks ARRAY
 
