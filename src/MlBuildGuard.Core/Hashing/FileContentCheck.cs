@@ -24,10 +24,11 @@ public interface IFileContentCheck
     FileContentFindings Findings { get; }
 
     /// <summary>
-    /// Whether <see cref="Findings"/> names every private key block of the file (no allowlist or match limit hid one), so
-    /// another guard may take this read's digest and key verdict instead of reading the file again (valid after <see cref="Read"/>).
+    /// Whether <paramref name="found"/> (what this check found in a file, read now or kept by the cache) names every private
+    /// key block of the file (no allowlist or match limit hid one), so another guard may take the digest and the key verdict
+    /// instead of reading the file again.
     /// </summary>
-    bool ReportsEveryPrivateKey => false;
+    bool ReportsEveryPrivateKey(FileContentFindings found) => false;
 }
 
 /// <summary>Why a file could not be read as a table, at a 1-based line and column (0 when unknown).</summary>

@@ -62,12 +62,19 @@ public static class FileSetHasher
             stamps[i] = stamp;
             if (cache is not null && cache.TryGet(path, stamp, check[i]?.Key, out var cached, out var content))
             {
-                results[i] = new FileHashResult(path, cached, false, true, null, check[i] is null ? null : content ?? FileContentFindings.None);
+                var found = check[i] is null ? null : content ?? FileContentFindings.None;
+                results[i] = new FileHashResult(path, cached, false, true, null, found);
+                if (files is not null && check[i] is { } cachedCheck)
+                {
+                    var (offered, keysDecided) = Offered(cached, cachedCheck, found, detectPrivateKeys);
+                    files.RecordDigest(path, stamp, offered, keysDecided, fromCache: true);
+                }
             }
-            else if (check[i] is null && files is not null && files.TryGetDigest(path, stamp, needsKeyVerdict: detectPrivateKeys, out var known))
+            else if (check[i] is null && files is not null && files.TryGetDigest(path, stamp, needsKeyVerdict: detectPrivateKeys, out var known, out var knownFromCache))
             {
-                results[i] = new FileHashResult(path, known, false, false, null, ReadByOtherGuard: true);
-                readThisBuild[i] = true;
+                // Known from the guard that ran before in this build: its read, or its stamp cache's answer for this stamp.
+                results[i] = new FileHashResult(path, known, false, knownFromCache, null, ReadByOtherGuard: !knownFromCache);
+                readThisBuild[i] = !knownFromCache;
             }
         });
 
@@ -153,7 +160,7 @@ public static class FileSetHasher
             return (digest, detectPrivateKeys);
         }
 
-        return check.ReportsEveryPrivateKey && content is not null
+        return content is not null && check.ReportsEveryPrivateKey(content)
             ? (digest with { HoldsPrivateKey = digest.HoldsPrivateKey || content.HoldsPrivateKey }, true)
             : (digest, false);
     }

@@ -18,7 +18,7 @@ public readonly record struct FileLook(FileKind Kind, FileStamp Stamp, bool IsLi
 public sealed class BuildFileLedger
 {
     private readonly ConcurrentDictionary<string, FileLook> _looks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (FileStamp Stamp, FileDigest Digest, bool KeysDecided)> _digests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (FileStamp Stamp, FileDigest Digest, bool KeysDecided, bool FromCache)> _digests = new(StringComparer.Ordinal);
 
     public BuildFileLedger(string projectDirectory) => Safety = new PathSafety(projectDirectory);
 
@@ -53,21 +53,31 @@ public sealed class BuildFileLedger
         return Safety.CheckFullPath(fullPath, look.IsLink || look.Kind == FileKind.Unknown);
     }
 
-    /// <summary>Remembers a file's digest, read in full this build while its stamp stayed <paramref name="stamp"/>.</summary>
-    /// <param name="keysDecided">Whether the read looked at every byte for private key blocks (<see cref="FileDigest.HoldsPrivateKey"/> is then an answer).</param>
-    public void RecordDigest(string fullPath, FileStamp stamp, FileDigest digest, bool keysDecided) => _digests[fullPath] = (stamp, digest, keysDecided);
+    /// <summary>
+    /// Remembers a file's digest: read in full this build while its stamp stayed <paramref name="stamp"/>, or, with
+    /// <paramref name="fromCache"/>, taken for that stamp from a stamp cache under <c>obj/</c> (never in a <c>Locked</c>
+    /// build), which the next guard would have trusted in its own cache alike.
+    /// </summary>
+    /// <param name="keysDecided">Whether every byte was looked at for private key blocks (<see cref="FileDigest.HoldsPrivateKey"/> is then an answer).</param>
+    public void RecordDigest(string fullPath, FileStamp stamp, FileDigest digest, bool keysDecided, bool fromCache = false) =>
+        _digests[fullPath] = (stamp, digest, keysDecided, fromCache);
 
-    /// <summary>The digest read this build, when the file's stamp is still the one it had while it was read.</summary>
+    /// <summary>The digest known this build, when the file's stamp is still the one it had when it was read.</summary>
     /// <param name="needsKeyVerdict">Only a read that decided <see cref="FileDigest.HoldsPrivateKey"/> will do.</param>
-    public bool TryGetDigest(string fullPath, FileStamp stamp, bool needsKeyVerdict, out FileDigest digest)
+    /// <param name="fromCache">The digest came from a stamp cache, not from a read this build.</param>
+    public bool TryGetDigest(string fullPath, FileStamp stamp, bool needsKeyVerdict, out FileDigest digest, out bool fromCache)
     {
         if (_digests.TryGetValue(fullPath, out var entry) && entry.Stamp == stamp && (entry.KeysDecided || !needsKeyVerdict))
         {
-            digest = entry.Digest;
+            (digest, fromCache) = (entry.Digest, entry.FromCache);
             return true;
         }
 
-        digest = default;
+        (digest, fromCache) = (default, false);
         return false;
     }
+
+    /// <summary>Whether every file's digest is known this build (with a key verdict), so a guard need not even load its own stamp cache.</summary>
+    public bool KnowsDigestsOf(IEnumerable<string> fullPaths) =>
+        fullPaths.All(p => Look(p) is { Kind: FileKind.Regular } look && TryGetDigest(p, look.Stamp, needsKeyVerdict: true, out _, out _));
 }

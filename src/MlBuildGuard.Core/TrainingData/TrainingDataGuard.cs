@@ -88,7 +88,10 @@ public static class TrainingDataGuard
         var lockReadable = true;
         try
         {
-            locked = File.Exists(request.LockFilePath) ? LockFileReader.Read(request.LockFilePath) : null;
+            // The lock matters here only for its data profiles: an input with a schema is compared with its locked profile,
+            // and profiles the lock holds for inputs that lost their schema are dropped. Without either, it is not parsed.
+            var needed = request.Inputs.Any(i => !string.IsNullOrWhiteSpace(i.Schema)) || MayHoldDataProfiles(request.LockFilePath);
+            locked = needed && File.Exists(request.LockFilePath) ? LockFileReader.Read(request.LockFilePath) : null;
         }
         catch (LockFileException)
         {
@@ -152,6 +155,19 @@ public static class TrainingDataGuard
         }
 
         return result;
+    }
+
+    /// <summary>Whether the lock file names a <c>dataProfiles</c> section at all (a byte search, far cheaper than parsing it).</summary>
+    private static bool MayHoldDataProfiles(string lockPath)
+    {
+        try
+        {
+            return File.Exists(lockPath) && File.ReadAllBytes(lockPath).AsSpan().IndexOf("\"dataProfiles\""u8) >= 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true; // let the reader meet the same problem
+        }
     }
 
     private sealed record Input(string Key, string FullPath, TableFormat? Format, bool PiiAllowed);
@@ -233,12 +249,16 @@ public static class TrainingDataGuard
                 result.FilesRead++;
             }
 
-            var outcome = secrets.Apply(input.FullPath, input.Key, content.Secrets.Where(s => s.Kind != SecretKind.PrivateKey), "training data");
-            result.Findings.AddRange(outcome.Findings.Select(f => f with { Location = new SourceLocation(input.FullPath, f.Location?.Line ?? 0, f.Location?.Column ?? 0) }));
-            entries.AddRange(outcome.Entries);
-            result.Findings.AddRange(PiiColumnScanner.FindingsOf(content.PersonalData, input.Key, input.PiiAllowed, _ => new SourceLocation(input.FullPath)));
+            if (content.Secrets.Count > 0)
+            {
+                var outcome = secrets.Apply(input.FullPath, input.Key, content.Secrets.Where(s => s.Kind != SecretKind.PrivateKey), "training data");
+                result.Findings.AddRange(outcome.Findings.Select(f => f with { Location = new SourceLocation(input.FullPath, f.Location?.Line ?? 0, f.Location?.Column ?? 0) }));
+                entries.AddRange(outcome.Entries);
+            }
+
             if (content.PersonalData.Count > 0)
             {
+                result.Findings.AddRange(PiiColumnScanner.FindingsOf(content.PersonalData, input.Key, input.PiiAllowed, _ => new SourceLocation(input.FullPath)));
                 result.PersonalDataKinds[input.Key] = PiiColumnScanner.KindsOf(content.PersonalData);
             }
         }

@@ -44,7 +44,7 @@ public sealed class TrainingInputContentCheck : IFileContentCheck
 
     public FileContentFindings Findings { get; private set; } = FileContentFindings.None;
 
-    public bool ReportsEveryPrivateKey => _rules.SeesEveryPrivateKey && Findings.SecretsOmitted == 0;
+    public bool ReportsEveryPrivateKey(FileContentFindings found) => _rules.SeesEveryPrivateKey && found.SecretsOmitted == 0;
 
     /// <summary>The schema's verdict reached in <see cref="Read"/>, for an input with a schema.</summary>
     public DataValidationResult? Validation { get; private set; }

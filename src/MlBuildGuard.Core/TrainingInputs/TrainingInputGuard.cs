@@ -165,10 +165,14 @@ public static class TrainingInputGuard
         }
 
         // 3. Digests: from the stamp cache where allowed, read otherwise.
-        var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
         var keys = inputs.Keys.ToArray();
         Array.Sort(keys, Utf8OrdinalComparer.Instance); // one order for hashing, findings and notes
-        var hashes = FileSetHasher.Hash(keys.Select(k => inputs[k].FullPath).ToArray(), cache, cancellationToken, progress: request.Progress, files: context.Files);
+        var paths = keys.Select(k => inputs[k].FullPath).ToArray();
+        // When the training-data check ran before in this build it knows every digest (read, or from its own stamp cache):
+        // this guard's stamp cache is then not even loaded.
+        var useCache = request.CacheFilePath is not null && request.Mode != LockMode.Locked && !context.Files.KnowsDigestsOf(paths);
+        var cache = useCache ? HashCache.Load(request.CacheFilePath!) : HashCache.Empty();
+        var hashes = FileSetHasher.Hash(paths, cache, cancellationToken, progress: request.Progress, files: context.Files);
         var current = new Dictionary<string, LockedFile>(keys.Length, StringComparer.Ordinal);
         var missing = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++)
@@ -207,7 +211,7 @@ public static class TrainingInputGuard
             }
         }
 
-        cache.PruneAndSave(request.CacheFilePath, inputs.Values.Select(v => v.FullPath));
+        cache.PruneAndSave(useCache ? request.CacheFilePath : null, inputs.Values.Select(v => v.FullPath));
 
         // 4. The lock as committed. A lock whose stamp has not moved since it matched exactly these inputs need not be read.
         LockFile? locked = null;

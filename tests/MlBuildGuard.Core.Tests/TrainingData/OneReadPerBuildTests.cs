@@ -88,6 +88,27 @@ public sealed class OneReadPerBuildTests : IDisposable
     }
 
     [Fact]
+    public void On_an_unchanged_rebuild_the_training_input_guard_takes_the_data_checks_cached_digests_without_loading_its_own_cache()
+    {
+        _project.Write("data/a.csv", "x\n1\n");
+        Thread.Sleep(TimeSpan.FromSeconds(2.2)); // the stamp cache never trusts a file changed within the last two seconds
+        var input = new DataInputItem("data/a.csv", null);
+        var build1 = new BuildFileLedger(_project.Path);
+        CheckData(build1, null, input);
+        VerifyInputs(build1, LockMode.Auto, "data/a.csv");
+        var build2 = new BuildFileLedger(_project.Path);
+
+        var data = CheckData(build2, null, input);
+        var verified = VerifyInputs(build2, LockMode.Auto, "data/a.csv");
+        var alone = VerifyInputs(new BuildFileLedger(_project.Path), LockMode.Auto, "data/a.csv");
+
+        Assert.Equal((0, 1), (data.FilesRead, data.FilesFromCache));
+        Assert.Equal((0, 0, 1), (verified.FilesRead, verified.FilesReadByOtherGuard, verified.FilesFromCache));
+        Assert.Empty(verified.Findings);
+        Assert.Equal(1, alone.FilesRead); // its own cache was never needed, so never written: alone it reads
+    }
+
+    [Fact]
     public void A_private_key_in_an_input_the_data_check_read_is_still_MLG606_without_a_second_read()
     {
         _project.Write("data/notes.txt", $"intro\n{PemHeader}\nMIIB\n-----END PRIVATE KEY-----\n");
