@@ -114,8 +114,7 @@ public sealed class MlGuardVerifyDependencies : MlGuardTask
         {
             foreach (var item in items)
             {
-                var metadata = item.CloneCustomMetadata().Cast<System.Collections.DictionaryEntry>()
-                    .Select(m => $"{m.Key}={m.Value}").Order(StringComparer.Ordinal);
+                var metadata = item.CloneCustomMetadata().Keys.Cast<object>().Select(k => $"{k}={item.GetMetadata(k.ToString()!)}").Order(StringComparer.Ordinal);
                 settings.Add(Setting(name, string.Join('\0', [item.ItemSpec, "DefiningProjectFullPath=" + item.GetMetadata("DefiningProjectFullPath"), .. metadata])));
             }
         }
