@@ -80,6 +80,11 @@ public sealed class MlGuardVerifyDependencies : MlGuardTask
         Log.LogMessage(MessageImportance.Normal, result.Replayed
             ? $"MlBuildGuard dependencies: nothing changed since the last build (assets file, lock file, NuGet configuration, package folders, settings); its {result.Findings.Count} finding(s) stand."
             : $"MlBuildGuard dependencies: {result.PackagesVerified} package(s) verified against their archives, {result.PackagesFromCache} unchanged since verified.");
+        foreach (var note in result.Notes)
+        {
+            Log.LogMessage(MessageImportance.Low, "MlBuildGuard dependencies: " + note);
+        }
+
         findings.AddRange(result.Findings);
         Summarize(Core.Reporting.BuildSummary.PackagesVerified, result.PackagesVerified + result.PackagesFromCache);
     }

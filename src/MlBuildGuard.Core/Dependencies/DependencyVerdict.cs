@@ -75,12 +75,19 @@ public static class DependencyVerdict
     /// <param name="options">Null for no verdict (tools, tests).</param>
     public static DependencyResult Run(DependencyVerdictOptions? options, Func<Setup, DependencyRequest> request, CancellationToken cancellationToken = default)
     {
-        if (options is { Locked: false } && TryReplay(options) is { } replayed)
+        string? why = null;
+        if (options is { Locked: false } && TryReplay(options, out why) is { } replayed)
         {
             return replayed;
         }
 
-        return RunAndRecord(options, request, cancellationToken);
+        var result = RunAndRecord(options, request, cancellationToken);
+        if (why is not null)
+        {
+            result.Notes.Add($"the verdict of the last build was not used: {why}");
+        }
+
+        return result;
     }
 
     /// <summary>Kept out of <see cref="Run"/> so that compiling it loads none of the NuGet types the guard uses.</summary>
@@ -100,13 +107,14 @@ public static class DependencyVerdict
     }
 
     /// <summary>The previous run's result, or null when anything it depended on changed (or the verdict is missing or damaged).</summary>
-    internal static DependencyResult? TryReplay(DependencyVerdictOptions options)
+    internal static DependencyResult? TryReplay(DependencyVerdictOptions options, out string why)
     {
         string[] lines;
         try
         {
             if (!File.Exists(options.Path))
             {
+                why = "there is none";
                 return null;
             }
 
@@ -114,32 +122,38 @@ public static class DependencyVerdict
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            why = e.Message;
             return null;
         }
 
         var verdict = VerdictText.Parse(lines);
         if (verdict is null || verdict.Key != Key(options))
         {
+            why = verdict is null ? "it cannot be read" : "the settings, the date or MlBuildGuard's build changed";
             return null;
         }
 
         if (verdict.ExpiresTicks != 0 && options.Clock.GetUtcNow().UtcTicks >= verdict.ExpiresTicks)
         {
+            why = "its feed answers are older than " + NetworkAnswerLifetime.TotalMinutes + " minutes";
             return null;
         }
 
         var stamps = WatchedStamps.Of(verdict.Watches, verdict.EnvironmentNames);
         if (stamps is null || stamps.Digest != verdict.StampDigest)
         {
+            why = "a file it rests on or an environment variable changed";
             return null;
         }
 
         var findings = RecordedFindings.FromJson(verdict.FindingsJson);
         if (findings is null)
         {
+            why = "its findings cannot be read";
             return null;
         }
 
+        why = "";
         var result = new DependencyResult { PackagesFromCache = verdict.Packages, Replayed = true };
         result.Findings.AddRange(findings);
         return result;
