@@ -151,6 +151,30 @@ public sealed class DependencyBuildTests(PackagesFixture packages, ContosoFeedFi
     }
 
     [Fact]
+    public void An_unchanged_rebuild_replays_its_findings_and_a_tampered_package_is_still_MLG105()
+    {
+        var p = Project(Ref("Contoso.Good", "1.0.0"), mapping: false);
+        var cache = Path.Combine(p.Directory, "own-packages");
+        p.Environment["NUGET_PACKAGES"] = cache;
+        var first = p.Build();
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Thread.Sleep(TimeSpan.FromSeconds(2.2)); // files restore just wrote are not trusted to a verdict: let them age
+        var recorded = p.Build("--no-restore");
+        var replayed = p.Build("--no-restore", "-v:n");
+
+        Assert.Equal(0, replayed.ExitCode);
+        Assert.Contains("MlBuildGuard dependencies: nothing changed since the last build", replayed.Output, StringComparison.Ordinal);
+        Assert.Equal(Codes(recorded), Codes(replayed));
+        Assert.Contains(replayed.Diagnostics, d => d is { Kind: "warning", Code: "MLG106" } && d.Message.Contains("no package source mapping", StringComparison.Ordinal));
+
+        File.WriteAllText(Path.Combine(cache, "contoso.good", "1.0.0", "build", "extra.targets"), "<Project />");
+        var tampered = p.Build("--no-restore");
+
+        Assert.Equal(1, tampered.ExitCode);
+        Assert.Contains(tampered.Diagnostics, d => d.Code == "MLG105" && d.Message.Contains("'build/extra.targets'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Untrusted_sources_and_unmapped_sources_are_MLG106_warnings_and_errors_on_CI()
     {
         var trusted = Project(Ref("Contoso.Good", "1.0.0"), OnlineProperties + $"<MlGuardTrustedSources>{contoso.Feed.SourceUrl};{SecurityElement.Escape(packages.Feed)}</MlGuardTrustedSources>");
