@@ -50,7 +50,7 @@ public static class FindingStore
     public static void Write(string folder, string guard, IEnumerable<FindingRecord> records)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), FindingStoreJson.Default.FindingRecordArray);
-        IO.AtomicFile.WriteAllBytes(Path.Combine(folder, guard + ".json"), bytes);
+        IO.AtomicFile.WriteIfChanged(Path.Combine(folder, guard + ".json"), bytes); // a no-change build rewrites nothing
     }
 
     public static IReadOnlyList<FindingRecord> ReadAll(string folder)
