@@ -79,7 +79,8 @@ public sealed class DependencyBuildTests(PackagesFixture packages, ContosoFeedFi
         Assert.True(File.Exists(Path.Combine(p.Directory, "packages.lock.json")));
         Assert.Contains(contoso.Feed.Requests, r => r.EndsWith("/vulnerabilities/base.json", StringComparison.Ordinal));
         Assert.Contains(contoso.Feed.Requests, r => r.EndsWith("/v3/reg/contoso.good/index.json", StringComparison.Ordinal));
-        var rebuild = p.Build("--no-restore", "-v:n");
+        // A changed setting runs the guard again (no verdict holds), and the integrity check still reads no package again.
+        var rebuild = p.Build("--no-restore", "-v:n", "-p:MlGuardAuditErrorLevel=critical");
         Assert.Contains("0 package(s) verified against their archives, 2 unchanged since verified", rebuild.Output, StringComparison.Ordinal);
     }
 

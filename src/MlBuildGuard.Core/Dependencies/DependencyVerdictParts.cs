@@ -18,7 +18,7 @@ internal enum WatchKind
     Presence,
 }
 
-internal readonly record struct Watch(WatchKind Kind, string Path)
+internal sealed record Watch(WatchKind Kind, string Path)
 {
     private static readonly string[] Tags = ["file", "folder", "tree", "presence"];
 
@@ -94,13 +94,17 @@ internal sealed class WatchedStamps
         }
 
         // Every NUGET_* variable, set or not when the verdict was written: NuGet reads many (NUGET_PACKAGES, NUGET_HTTP_CACHE_PATH…).
-        foreach (var (name, value) in Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .Select(e => ((string)e.Key, (string?)e.Value))
-            .Where(e => e.Item1.StartsWith("NUGET_", StringComparison.OrdinalIgnoreCase))
-            .OrderBy(e => e.Item1, StringComparer.Ordinal))
+        var nuget = new List<string>();
+        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
         {
-            lines.Append("nuget-env ").Append(name).Append('=').Append(value).Append('\n');
+            if (variable.Key is string name && name.StartsWith("NUGET_", StringComparison.OrdinalIgnoreCase))
+            {
+                nuget.Add($"nuget-env {name}={variable.Value}\n");
+            }
         }
+
+        nuget.Sort(StringComparer.Ordinal);
+        nuget.ForEach(line => lines.Append(line));
 
         var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(lines.ToString())));
         return new WatchedStamps(digest, newest);
@@ -208,9 +212,16 @@ internal sealed record VerdictText(string Key, long ExpiresTicks, int Packages, 
 /// <summary>Findings as a verdict keeps them: everything the build reports about one, so a replay reports the same.</summary>
 internal static class RecordedFindings
 {
+    private const string NoFindings = "[]";
+
     /// <returns>Null when a finding cannot be replayed exactly (already suppressed, or its rule is not the one its code names).</returns>
     public static string? ToJson(IReadOnlyList<Finding> findings)
     {
+        if (findings.Count == 0)
+        {
+            return NoFindings;
+        }
+
         var records = new RecordedFinding[findings.Count];
         for (var i = 0; i < findings.Count; i++)
         {
@@ -229,6 +240,11 @@ internal static class RecordedFindings
     /// <returns>Null when the text is damaged.</returns>
     public static List<Finding>? FromJson(string json)
     {
+        if (json == NoFindings)
+        {
+            return []; // the usual case: the JSON reader need not even start
+        }
+
         try
         {
             var records = JsonSerializer.Deserialize(json, RecordedFindingJson.Default.RecordedFindingArray);
