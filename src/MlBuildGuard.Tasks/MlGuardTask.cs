@@ -165,9 +165,14 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
                 if (sarifPath is not null)
                 {
                     var sarif = SarifWriter.ToBytes(FindingStore.ReadAll(SarifSources(folder)), ProjectDirectory, ToolVersion);
-                    foreach (var leak in Core.Secrets.PublishedDocumentGuard.WriteIfClean(sarifPath, sarif, Core.Secrets.SecretRuleSet.BuiltIn))
+                    // A log that already holds these bytes was scanned with these rules when it was written (the bytes name
+                    // this MlBuildGuard version): a no-change build neither loads the secret rules nor rewrites it.
+                    if (!Core.IO.AtomicFile.Holds(sarifPath, sarif))
                     {
-                        LogFinding(leak); // not recorded in the SARIF log it keeps from being written
+                        foreach (var leak in Core.Secrets.PublishedDocumentGuard.WriteIfClean(sarifPath, sarif, Core.Secrets.SecretRuleSet.BuiltIn))
+                        {
+                            LogFinding(leak); // not recorded in the SARIF log it keeps from being written
+                        }
                     }
                 }
             }

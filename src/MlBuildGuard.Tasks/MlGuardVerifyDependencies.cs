@@ -50,23 +50,89 @@ public sealed class MlGuardVerifyDependencies : MlGuardTask
 
     public string[] DeclaringFiles { get; set; } = [];
 
+    /// <summary>
+    /// The verdict file under <c>obj/</c> (<see cref="DependencyVerdict"/>); empty for none, as in a CI or Locked build,
+    /// whose caches are not trusted.
+    /// </summary>
+    public string? VerdictFile { get; set; }
+
     protected override string GuardName => "dependencies";
 
     protected override void Run(List<Finding> findings)
     {
         // A multi-targeted project is checked once: by its outer build, or by the first of its framework builds in this process.
-        if (BuildEngine is IBuildEngine4 engine4)
+        if (AlreadyRanInThisBuild($"MlBuildGuard.Dependencies|{FullPath(ProjectFile)}"))
         {
-            var onceKey = $"MlBuildGuard.Dependencies|{FullPath(ProjectFile)}";
-            if (engine4.GetRegisteredTaskObject(onceKey, RegisteredTaskObjectLifetime.Build) is not null)
-            {
-                Log.LogMessage(MessageImportance.Low, "MlBuildGuard dependencies: already verified for this project in this build.");
-                return;
-            }
-
-            engine4.RegisterTaskObject(onceKey, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            Log.LogMessage(MessageImportance.Low, "MlBuildGuard dependencies: already verified for this project in this build.");
+            return;
         }
 
+        // Nothing here may name a NuGet type: an unchanged project's findings are replayed without loading NuGet's libraries.
+        var options = string.IsNullOrWhiteSpace(VerdictFile) ? null : new DependencyVerdictOptions
+        {
+            Path = FullPath(VerdictFile),
+            Settings = VerdictSettings(),
+            Today = ResolveToday(),
+            Locked = LockModeParser.IsTrue(ContinuousIntegrationBuild),
+            WatchedFiles = DeclaringFiles.Where(f => !string.IsNullOrWhiteSpace(f)).Select(FullPath).ToList(),
+        };
+        var result = DependencyVerdict.Run(options, BuildRequest, CancellationToken);
+        Log.LogMessage(MessageImportance.Normal, result.Replayed
+            ? $"MlBuildGuard dependencies: nothing changed since the last build (assets file, lock file, NuGet configuration, package folders, settings); its {result.Findings.Count} finding(s) stand."
+            : $"MlBuildGuard dependencies: {result.PackagesVerified} package(s) verified against their archives, {result.PackagesFromCache} unchanged since verified.");
+        foreach (var note in result.Notes)
+        {
+            Log.LogMessage(MessageImportance.Low, "MlBuildGuard dependencies: " + note);
+        }
+
+        findings.AddRange(result.Findings);
+        Summarize(Core.Reporting.BuildSummary.PackagesVerified, result.PackagesVerified + result.PackagesFromCache);
+    }
+
+    /// <summary>Every parameter that can change the guard's findings, one string each (what the verdict is keyed on).</summary>
+    internal List<string> VerdictSettings()
+    {
+        var settings = new List<string>
+        {
+            "tasks=" + typeof(MlGuardVerifyDependencies).Assembly.ManifestModule.ModuleVersionId,
+            Setting(nameof(ProjectDirectory), ProjectDirectory),
+            Setting(nameof(ProjectFile), ProjectFile),
+            Setting(nameof(AssetsFile), AssetsFile),
+            Setting(nameof(NuGetLockFilePath), NuGetLockFilePath),
+            Setting(nameof(RestorePackagesWithLockFile), RestorePackagesWithLockFile),
+            Setting(nameof(RestoreLockedMode), RestoreLockedMode),
+            Setting(nameof(ContinuousIntegrationBuild), ContinuousIntegrationBuild),
+            Setting(nameof(PackagesFolder), PackagesFolder),
+            Setting(nameof(IntegrityCacheFile), IntegrityCacheFile),
+            Setting(nameof(TrustedSources), TrustedSources),
+            Setting(nameof(AdvisoryDatabase), AdvisoryDatabase),
+            Setting(nameof(Offline), Offline),
+            Setting(nameof(AuditErrorLevel), AuditErrorLevel),
+            Setting(nameof(Today), Today),
+        };
+        settings.AddRange(DeclaringFiles.Select(f => Setting(nameof(DeclaringFiles), f)));
+        foreach (var (name, items) in new[]
+        {
+            (nameof(PackageReferences), PackageReferences), (nameof(PackageVersions), PackageVersions), (nameof(DeniedPackages), DeniedPackages),
+            (nameof(KnownPackages), KnownPackages), (nameof(PythonRequirements), PythonRequirements), (nameof(Suppressions), Suppressions),
+        })
+        {
+            foreach (var item in items)
+            {
+                var metadata = item.CloneCustomMetadata().Keys.Cast<object>().Select(k => $"{k}={item.GetMetadata(k.ToString()!)}").Order(StringComparer.Ordinal);
+                settings.Add(Setting(name, string.Join('\0', [item.ItemSpec, "DefiningProjectFullPath=" + item.GetMetadata("DefiningProjectFullPath"), .. metadata])));
+            }
+        }
+
+        return settings;
+    }
+
+    private static string Setting(string name, string? value) => value is null ? name : $"{name}={value}";
+
+    /// <summary>What the guard needs, NuGet's configuration included: only built when no verdict holds.</summary>
+    private DependencyRequest BuildRequest(DependencyVerdict.Setup setup)
+    {
+        var findings = setup.Findings;
         var at = new SourceLocation(ProjectFile);
         var ci = LockModeParser.IsTrue(ContinuousIntegrationBuild);
         if (!AdvisorySeverityNames.TryParse(string.IsNullOrWhiteSpace(AuditErrorLevel) ? "high" : AuditErrorLevel, out var level))
@@ -89,7 +155,6 @@ public sealed class MlGuardVerifyDependencies : MlGuardTask
             denied.Add(new DeniedPackageRule(item.ItemSpec, range, range is null ? null : versions, NullIfEmpty(item.GetMetadata("Reason"))));
         }
 
-        var offline = LockModeParser.IsTrue(Offline);
         IPackageFeeds? feeds = null;
         try
         {
@@ -99,9 +164,10 @@ public sealed class MlGuardVerifyDependencies : MlGuardTask
         {
             findings.Add(Finding.Create(RuleCatalog.NoVulnerabilityData, at, "nuget.config", $"Package sources and audit sources cannot be read: {e.Message}.")
                 .WithSeverity(ci ? Severity.Error : Severity.Warning));
+            setup.DoNotRemember(); // which file broke it is unknown, so no verdict could notice the fix
         }
 
-        var request = new DependencyRequest
+        return new DependencyRequest
         {
             ProjectDirectory = ProjectDirectory,
             ProjectFile = FullPath(ProjectFile),
@@ -118,18 +184,12 @@ public sealed class MlGuardVerifyDependencies : MlGuardTask
             PythonRequirementFiles = PythonRequirements.Select(p => p.ItemSpec).ToList(),
             TrustedSources = (TrustedSources ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             AdvisoryDatabase = NullIfEmpty(AdvisoryDatabase),
-            Offline = offline,
+            Offline = LockModeParser.IsTrue(Offline),
             AuditErrorLevel = level,
             Feeds = feeds,
             Declarations = ItemDeclarations.Find(DeclaringFiles.Select(FullPath), "PackageReference")
                 .Concat(ItemDeclarations.Find(DeclaringFiles.Select(FullPath), "PackageVersion")).ToList(),
         };
-
-        var result = DependencyGuard.Run(request, CancellationToken);
-        Log.LogMessage(MessageImportance.Normal,
-            $"MlBuildGuard dependencies: {result.PackagesVerified} package(s) verified against their archives, {result.PackagesFromCache} unchanged since verified.");
-        findings.AddRange(result.Findings);
-        Summarize(Core.Reporting.BuildSummary.PackagesVerified, result.PackagesVerified + result.PackagesFromCache);
     }
 
     private static IEnumerable<PackageReferenceItem> Items(ITaskItem[] items, string itemType) => items.Select(i => new PackageReferenceItem(

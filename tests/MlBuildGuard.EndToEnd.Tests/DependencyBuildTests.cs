@@ -79,7 +79,8 @@ public sealed class DependencyBuildTests(PackagesFixture packages, ContosoFeedFi
         Assert.True(File.Exists(Path.Combine(p.Directory, "packages.lock.json")));
         Assert.Contains(contoso.Feed.Requests, r => r.EndsWith("/vulnerabilities/base.json", StringComparison.Ordinal));
         Assert.Contains(contoso.Feed.Requests, r => r.EndsWith("/v3/reg/contoso.good/index.json", StringComparison.Ordinal));
-        var rebuild = p.Build("--no-restore", "-v:n");
+        // A changed setting runs the guard again (no verdict holds), and the integrity check still reads no package again.
+        var rebuild = p.Build("--no-restore", "-v:n", "-p:MlGuardAuditErrorLevel=critical");
         Assert.Contains("0 package(s) verified against their archives, 2 unchanged since verified", rebuild.Output, StringComparison.Ordinal);
     }
 
@@ -148,6 +149,30 @@ public sealed class DependencyBuildTests(PackagesFixture packages, ContosoFeedFi
         Assert.Contains(findings, m => m.Contains("the extracted file 'build/Contoso.Good.props' differs from the package archive", StringComparison.Ordinal));
         Assert.Contains(findings, m => m.Contains("'build/extra.targets', which is not in the package archive", StringComparison.Ordinal));
         Assert.DoesNotContain("pwned", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unchanged_rebuild_replays_its_findings_and_a_tampered_package_is_still_MLG105()
+    {
+        var p = Project(Ref("Contoso.Good", "1.0.0"), mapping: false);
+        var cache = Path.Combine(p.Directory, "own-packages");
+        p.Environment["NUGET_PACKAGES"] = cache;
+        var first = p.Build();
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Thread.Sleep(TimeSpan.FromSeconds(2.2)); // files restore just wrote are not trusted to a verdict: let them age
+        var recorded = p.Build("--no-restore");
+        var replayed = p.Build("--no-restore", "-v:n");
+
+        Assert.Equal(0, replayed.ExitCode);
+        Assert.Contains("MlBuildGuard dependencies: nothing changed since the last build", replayed.Output, StringComparison.Ordinal);
+        Assert.Equal(Codes(recorded), Codes(replayed));
+        Assert.Contains(replayed.Diagnostics, d => d is { Kind: "warning", Code: "MLG106" } && d.Message.Contains("no package source mapping", StringComparison.Ordinal));
+
+        File.WriteAllText(Path.Combine(cache, "contoso.good", "1.0.0", "build", "extra.targets"), "<Project />");
+        var tampered = p.Build("--no-restore");
+
+        Assert.Equal(1, tampered.ExitCode);
+        Assert.Contains(tampered.Diagnostics, d => d.Code == "MLG105" && d.Message.Contains("'build/extra.targets'", StringComparison.Ordinal));
     }
 
     [Fact]

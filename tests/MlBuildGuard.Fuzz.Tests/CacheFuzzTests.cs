@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MlBuildGuard.Core.Configuration;
+using MlBuildGuard.Core.Dependencies;
 using MlBuildGuard.Core.Hashing;
 using MlBuildGuard.Core.Models;
 using MlBuildGuard.Core.Reproducibility;
@@ -115,5 +116,49 @@ public sealed class CacheFuzzTests(ITestOutputHelper output) : IDisposable
                 throw new FuzzOracleException("a damaged verdict changed the result: " + string.Join(", ", result.Findings.Select(f => f.Code)));
             }
         }, (random, sample) => TextMutator.Mutate(random, sample, ["mlguard-verdict-1", " ", "0"]));
+    }
+
+    /// <summary>Real time moved on: the files just written are past the window in which a stamp cannot be trusted.</summary>
+    private sealed class Later : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromSeconds(10);
+    }
+
+    [Fact]
+    public void The_dependency_verdict_replays_or_runs_the_guard()
+    {
+        var app = _root.Combine("deps");
+        var project = _root.Write("deps/app.csproj", "<Project />");
+        _root.Write("deps/packages.lock.json", "{ \"version\": 1, \"dependencies\": { \"net10.0\": {} } }");
+        var options = new DependencyVerdictOptions
+        {
+            Path = _root.Combine("deps", "obj", "dependencies.verdict"),
+            Settings = ["Offline=true"],
+            Today = new DateOnly(2026, 12, 7),
+            WatchedFiles = [project],
+            Clock = new Later(),
+        };
+        DependencyRequest Build(DependencyVerdict.Setup setup) => new()
+        {
+            ProjectDirectory = app,
+            ProjectFile = project,
+            RestorePackagesWithLockFile = "true",
+            Offline = true,
+        };
+
+        var truth = DependencyVerdict.Run(options, Build).Findings;
+        Assert.True(DependencyVerdict.Run(options, Build).Replayed);
+        var sample = File.ReadAllBytes(options.Path);
+        Fuzzer.Run(output, "dependency verdict", [sample], input =>
+        {
+            File.WriteAllBytes(options.Path, input);
+            var result = DependencyVerdict.Run(options, Build);
+            Oracle.NoInternalFailure(result.Findings);
+            // A mutation that leaves the key and the stamps whole decides, by design (docs/threat-model.md); any other runs the guard.
+            if (!result.Replayed && !result.Findings.SequenceEqual(truth))
+            {
+                throw new FuzzOracleException("a damaged verdict changed the guard's own result: " + string.Join(", ", result.Findings.Select(f => f.Code)));
+            }
+        }, (random, sample) => TextMutator.Mutate(random, sample, ["mlguard-dependency-verdict-1", " ", "0", "watch file ", "\"Code\":", "\n"]));
     }
 }

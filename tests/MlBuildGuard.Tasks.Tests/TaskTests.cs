@@ -47,6 +47,29 @@ public sealed class TaskTests : IDisposable
     }
 
     [Fact]
+    public void A_no_change_build_rewrites_neither_its_findings_file_nor_the_SARIF_log_and_a_change_rewrites_both()
+    {
+        _dir.Write("data/a.tsv", "a");
+        Lock("data/a.tsv");
+        var sarif = _dir.Combine("obj", "mlguard.sarif");
+        var findings = _dir.Combine("obj", "mlguard", "findings", "training-inputs.json");
+        var longAgo = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc); // a file written again would have a time of now
+        File.SetLastWriteTimeUtc(sarif, longAgo);
+        File.SetLastWriteTimeUtc(findings, longAgo);
+
+        Assert.True(VerifyWith(new FakeBuildEngine(), "data/a.tsv").Execute());
+
+        Assert.Equal(longAgo, File.GetLastWriteTimeUtc(sarif));
+        Assert.Equal(longAgo, File.GetLastWriteTimeUtc(findings));
+
+        _dir.Write("data/a.tsv", "b");
+        Assert.False(VerifyWith(new FakeBuildEngine(), "data/a.tsv").Execute());
+
+        Assert.Contains("MLG402", File.ReadAllText(sarif), StringComparison.Ordinal);
+        Assert.Contains("MLG402", File.ReadAllText(findings), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Drift_is_an_error_with_code_file_line_and_help_link_and_the_task_fails()
     {
         _dir.Write("data/a.tsv", "a");

@@ -45,6 +45,12 @@ public static class DependencyGuard
         var locked = lockPath is not null && lockFile is null && graph is null
             ? LockFileConsistency.ReadablePackages(lockPath) // fail closed: verify what the broken lock still names
             : LockedPackages(lockFile, graph);
+        if (!string.IsNullOrWhiteSpace(request.PackagesFolder))
+        {
+            result.PackageFolders.AddRange(locked.Select(p => (p.Id, p.Version)).Concat(graph?.Packages.Select(p => (p.Id, p.Version)) ?? [])
+                .Select(p => PackageIntegrity.FolderOf(request.PackagesFolder, p.Id, p.Version)).Distinct(StringComparer.Ordinal));
+        }
+
         PackageIntegrity.Check(request, locked, lockPath, result, cancellationToken);
         FeedRules.CheckSources(request, locked, graph, findings);
 
@@ -56,7 +62,7 @@ public static class DependencyGuard
 
         foreach (var requirements in request.PythonRequirementFiles)
         {
-            PythonRequirements.Check(Path.GetFullPath(requirements, request.ProjectDirectory), findings);
+            PythonRequirements.Check(Path.GetFullPath(requirements, request.ProjectDirectory), findings, result.RequirementFiles);
         }
 
         if (graph is not null)

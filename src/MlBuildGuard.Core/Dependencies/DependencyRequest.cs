@@ -75,4 +75,13 @@ public sealed class DependencyResult
     public int PackagesVerified { get; set; }
 
     public int PackagesFromCache { get; set; }
+
+    /// <summary>The package folders of the global packages folder the run looked at (a verdict watches them).</summary>
+    public List<string> PackageFolders { get; } = new();
+
+    /// <summary>Every Python requirements file the run read, includes too (a verdict watches them).</summary>
+    public List<string> RequirementFiles { get; } = new();
+
+    /// <summary>Nothing was read: the findings are those of an earlier run whose inputs are all unchanged (<see cref="DependencyVerdict"/>).</summary>
+    public bool Replayed { get; set; }
 }

@@ -31,12 +31,28 @@ public interface IPackageFeeds
 }
 
 /// <summary>
+/// Feeds that can say what their answers depended on, so a run's verdict can be kept (<see cref="DependencyVerdict"/>):
+/// the configuration files read, and whether anything came from the network. Feeds that cannot say are never remembered.
+/// </summary>
+public interface IObservableFeeds : IPackageFeeds
+{
+    /// <summary>What was read to learn the sources: see <see cref="NuGetConfigurationFiles"/>.</summary>
+    NuGetConfigurationFiles Configuration { get; }
+
+    /// <summary>Whether an answer came (now or earlier in this process) from a feed over the network.</summary>
+    bool AskedNetwork { get; }
+
+    /// <summary>Whether a feed failed to answer: a passing failure must not be remembered as the answer.</summary>
+    bool HadFailure { get; }
+}
+
+/// <summary>
 /// <see cref="IPackageFeeds"/> over NuGet's own libraries: nuget.config through NuGet.Configuration (sources,
 /// credentials, <c>auditSources</c>, package source mapping), feeds through NuGet.Protocol's VulnerabilityInfo and
 /// package-metadata resources. HTTP responses go through NuGet's HTTP cache (30 minutes by default) and are kept per
 /// process for the build, so a build asks each feed at most once.
 /// </summary>
-public sealed class NuGetPackageFeeds : IPackageFeeds
+public sealed class NuGetPackageFeeds : IObservableFeeds
 {
     private static readonly TimeSpan RequestBudget = TimeSpan.FromSeconds(100);
     private static readonly Dictionary<string, (DateTime At, FeedAdvisories Result)> AdvisoryMemo = new(StringComparer.Ordinal);
@@ -45,12 +61,19 @@ public sealed class NuGetPackageFeeds : IPackageFeeds
     private readonly IReadOnlyList<PackageSource> _packageSources;
     private readonly IReadOnlyList<PackageSource> _auditSources;
 
-    private NuGetPackageFeeds(IReadOnlyList<PackageSource> packageSources, IReadOnlyList<PackageSource> auditSources, bool mapping)
+    private NuGetPackageFeeds(IReadOnlyList<PackageSource> packageSources, IReadOnlyList<PackageSource> auditSources, bool mapping, NuGetConfigurationFiles configuration)
     {
         _packageSources = packageSources;
         _auditSources = auditSources;
         SourceMappingEnabled = mapping;
+        Configuration = configuration;
     }
+
+    public NuGetConfigurationFiles Configuration { get; }
+
+    public bool AskedNetwork { get; private set; }
+
+    public bool HadFailure { get; private set; }
 
     public IReadOnlyList<(string Name, string Source)> PackageSources => _packageSources.Select(s => (s.Name, s.Source)).ToList();
 
@@ -65,7 +88,9 @@ public sealed class NuGetPackageFeeds : IPackageFeeds
             var provider = new PackageSourceProvider(settings);
             var sources = provider.LoadPackageSources().Where(s => s.IsEnabled).ToList();
             var audit = provider.LoadAuditSources().Where(s => s.IsEnabled).ToList();
-            return new NuGetPackageFeeds(sources, audit, PackageSourceMapping.GetPackageSourceMapping(settings).IsEnabled);
+            var configuration = NuGetConfigurationFiles.For(projectDirectory, settings.GetConfigFilePaths(),
+                NuGetEnvironment.GetFolderPath(NuGetFolderPath.UserSettingsDirectory), NuGetEnvironment.GetFolderPath(NuGetFolderPath.MachineWideConfigDirectory));
+            return new NuGetPackageFeeds(sources, audit, PackageSourceMapping.GetPackageSourceMapping(settings).IsEnabled, configuration);
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
@@ -78,7 +103,10 @@ public sealed class NuGetPackageFeeds : IPackageFeeds
     public IReadOnlyList<FeedAdvisories> GetAdvisories(CancellationToken cancellationToken)
     {
         var sources = _auditSources.Count > 0 ? _auditSources : _packageSources;
-        return sources.Select(s => GetAdvisories(s, cancellationToken)).ToList();
+        var results = sources.Select(s => GetAdvisories(s, cancellationToken)).ToList();
+        AskedNetwork |= sources.Any(s => s.IsHttp);
+        HadFailure |= results.Any(r => r.Error is not null);
+        return results;
     }
 
     private static FeedAdvisories GetAdvisories(PackageSource source, CancellationToken cancellationToken)
@@ -157,6 +185,7 @@ public sealed class NuGetPackageFeeds : IPackageFeeds
     public PackageDeprecation? GetDeprecation(string id, NuGetVersion version, string? source, CancellationToken cancellationToken)
     {
         var candidates = _packageSources.Where(s => s.IsHttp && (source is null || SameSource(s.Source, source))).ToList();
+        AskedNetwork |= candidates.Count > 0;
         foreach (var feed in candidates)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -182,7 +211,8 @@ public sealed class NuGetPackageFeeds : IPackageFeeds
             }
             catch (Exception e) when (e is FatalProtocolException or HttpRequestException or IOException or OperationCanceledException or InvalidOperationException)
             {
-                // Deprecation is advisory information; a feed that cannot answer leaves it unknown.
+                // Deprecation is advisory information; a feed that cannot answer leaves it unknown (and this run is not remembered).
+                HadFailure = true;
             }
         }
 

@@ -41,7 +41,7 @@ internal static class PackageIntegrity
         Parallel.For(0, packages.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             var package = packages[i];
-            var folder = Path.Combine(request.PackagesFolder, package.Id.ToLowerInvariant(), package.Version.ToNormalizedString().ToLowerInvariant());
+            var folder = FolderOf(request.PackagesFolder, package.Id, package.Version);
             findings[i] = new List<Finding>();
             if (!Directory.Exists(folder))
             {
@@ -74,7 +74,7 @@ internal static class PackageIntegrity
             result.Findings.AddRange(findings[i]);
             if (verified[i] is { } fingerprint)
             {
-                cache.Record(Path.Combine(request.PackagesFolder, packages[i].Id.ToLowerInvariant(), packages[i].Version.ToNormalizedString().ToLowerInvariant()), fingerprint, packages[i].ContentHash);
+                cache.Record(FolderOf(request.PackagesFolder, packages[i].Id, packages[i].Version), fingerprint, packages[i].ContentHash);
                 result.PackagesVerified++;
             }
 
@@ -96,6 +96,10 @@ internal static class PackageIntegrity
             }
         }
     }
+
+    /// <summary>Where NuGet extracts a package in the global packages folder: lowercase id and normalized version.</summary>
+    internal static string FolderOf(string packagesFolder, string id, NuGetVersion version) =>
+        Path.Combine(packagesFolder, id.ToLowerInvariant(), version.ToNormalizedString().ToLowerInvariant());
 
     private static List<string> Verify(string folder, LockedPackage package, CancellationToken cancellationToken)
     {

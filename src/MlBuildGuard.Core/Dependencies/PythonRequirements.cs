@@ -19,10 +19,13 @@ public static partial class PythonRequirements
     /// <summary>Far above any real requirements file; a larger one (or a device that never ends) is not read.</summary>
     private const long MaxFileSize = 16L << 20;
 
-    public static void Check(string file, List<Finding> findings) => Check(Path.GetFullPath(file), findings, new HashSet<string>(StringComparer.Ordinal));
+    /// <param name="filesRead">Receives every requirements file looked at, includes too (for <see cref="DependencyVerdict"/>).</param>
+    public static void Check(string file, List<Finding> findings, List<string>? filesRead = null) =>
+        Check(Path.GetFullPath(file), findings, new HashSet<string>(StringComparer.Ordinal), filesRead);
 
-    private static void Check(string file, List<Finding> findings, HashSet<string> visited)
+    private static void Check(string file, List<Finding> findings, HashSet<string> visited, List<string>? filesRead)
     {
+        filesRead?.Add(file);
         // A file is visited once however it is reached (a folder link can give it endless names).
         var kind = IO.FileStamp.Probe(file, out var stamp);
         var identity = kind == IO.FileKind.Regular && stamp.FileId != 0 ? $"{stamp.Device}:{stamp.FileId}" : file;
@@ -66,7 +69,7 @@ public static partial class PythonRequirements
                 {
                     if (IncludedPath(value, file) is { } included)
                     {
-                        Check(included, findings, visited);
+                        Check(included, findings, visited, filesRead);
                     }
                     else
                     {

@@ -38,17 +38,27 @@ public static class AtomicFile
     /// <returns>Whether the file was written.</returns>
     public static bool WriteIfChanged(string path, ReadOnlySpan<byte> content)
     {
-        if (File.Exists(path))
+        if (Holds(path, content))
         {
-            var info = new FileInfo(path);
-            if (info.Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
-            {
-                return false;
-            }
+            return false;
         }
 
         WriteAllBytes(path, content);
         return true;
+    }
+
+    /// <summary>Whether the file exists and holds exactly these bytes (its length is compared first, so a differing file is rarely read).</summary>
+    public static bool Holds(string path, ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists && info.Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // the write that follows reports what matters
+        }
     }
 
     /// <summary>

@@ -50,8 +50,7 @@ public static class FindingStore
     public static void Write(string folder, string guard, IEnumerable<FindingRecord> records)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), FindingStoreJson.Default.FindingRecordArray);
-        // Unchanged findings (every guard of a no-change rebuild) cost a read and compare, not a synced write.
-        IO.AtomicFile.WriteIfChanged(Path.Combine(folder, guard + ".json"), bytes);
+        IO.AtomicFile.WriteIfChanged(Path.Combine(folder, guard + ".json"), bytes); // a no-change build rewrites nothing
     }
 
     public static IReadOnlyList<FindingRecord> ReadAll(string folder)

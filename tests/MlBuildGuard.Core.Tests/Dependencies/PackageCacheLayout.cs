@@ -92,7 +92,9 @@ internal sealed class PackageCacheLayout : IDisposable
         string? integrityCacheFile = null,
         bool withAdvisories = true,
         IReadOnlyList<PackageReferenceItem>? references = null,
-        IPackageFeeds? feeds = null) => new()
+        IPackageFeeds? feeds = null,
+        bool? offline = null,
+        IReadOnlyList<string>? requirements = null) => new()
         {
             PackageReferences = references ?? [],
             ProjectDirectory = AppDirectory,
@@ -105,7 +107,8 @@ internal sealed class PackageCacheLayout : IDisposable
             PackagesFolder = PackagesFolder,
             IntegrityCacheFile = integrityCacheFile,
             TrustedSources = trustedSources ?? [],
-            Offline = feeds is null,
+            Offline = offline ?? feeds is null,
+            PythonRequirementFiles = requirements ?? [],
             Feeds = feeds,
             AdvisoryDatabase = withAdvisories ? AdvisoryDatabase : null,
         };
