@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.Secrets.Engine;
@@ -18,7 +17,10 @@ internal static class PassCost
     private static int Slice = 128 << 10;
     private const int FileBytes = 16 << 20;
 
-    private static readonly string[] AllConfigurations = ["hash", "hash+load", "hash+key", "hash+secrets", "hash+keywords", "load", "key", "secrets", "keywords"];
+    private static readonly string[] AllConfigurations = ["hash", "hash+key", "hash+secrets", "hash+keywords", "key", "secrets", "keywords"];
+
+    /// <summary>With <c>--floors</c>: loops that do only part of the search's work (<see cref="Floors"/>), beside hashing.</summary>
+    private static readonly string[] FloorConfigurations = ["hash", "hash+load", "hash+lf", "hash+teddy1", "hash+teddy2", "hash+teddy3", "hash+teddy3lf", "hash+keywords", "hash+secrets"];
 
     public static int Run(string[] args)
     {
@@ -27,7 +29,7 @@ internal static class PassCost
         var rounds = Option(args, "--rounds", 7);
         Slice = Option(args, "--slice-kib", 128) << 10;
         var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
-        var configurations = only is null ? AllConfigurations : only.Split(',');
+        var configurations = only is not null ? only.Split(',') : args.Contains("--floors") ? FloorConfigurations : AllConfigurations;
         var data = Load(folder, (long)mib << 20);
         var rules = SecretRuleSet.BuiltIn;
         var search = new KeywordSearch(rules.Rules.SelectMany(r => r.Keywords).DistinctBy(k => (k.IgnoreCase ? k.Text.ToLowerInvariant() : k.Text, k.IgnoreCase)).ToArray());
@@ -85,6 +87,7 @@ internal static class PassCost
         {
             var bytes = data.Slice(file, Math.Min(FileBytes, data.Length - file));
             var hashing = configuration.StartsWith("hash", StringComparison.Ordinal);
+            var floor = configuration.Split('+')[^1] is var last && Floors.Is(last) ? last : null;
             var secrets = configuration.EndsWith("secrets", StringComparison.Ordinal) ? new SecretScanner(rules) : null;
             var key = configuration.EndsWith("key", StringComparison.Ordinal) ? new PrivateKeyDetector() : null;
             for (var at = 0; at < bytes.Length; at += Slice)
@@ -97,9 +100,9 @@ internal static class PassCost
 
                 secrets?.Append(slice);
                 key?.Append(slice);
-                if (configuration.EndsWith("load", StringComparison.Ordinal))
+                if (floor is not null)
                 {
-                    count += LoadOnly(slice);
+                    count += Floors.Run(floor, slice);
                 }
 
                 if (configuration.EndsWith("keywords", StringComparison.Ordinal))
@@ -122,20 +125,6 @@ internal static class PassCost
         }
 
         return count;
-    }
-
-    /// <summary>The floor of any pass over the bytes: every 32 bytes loaded once and ORed, nothing else.</summary>
-    private static long LoadOnly(ReadOnlySpan<byte> data)
-    {
-        var acc = Vector256<byte>.Zero;
-        ref var start = ref MemoryMarshal.GetReference(data);
-        var i = 0;
-        for (; i + 64 <= data.Length; i += 64)
-        {
-            acc |= Vector256.LoadUnsafe(ref start, (nuint)i) | Vector256.LoadUnsafe(ref start, (nuint)i + 32);
-        }
-
-        return acc.GetElement(0) + (i < data.Length ? data[i] : 0);
     }
 
     /// <summary>Up to <paramref name="bytes"/> of the files under <paramref name="folder"/> (repeated if there are fewer).</summary>
