@@ -20,7 +20,7 @@ internal static class PassCost
     private static readonly string[] AllConfigurations = ["hash", "hash+key", "hash+secrets", "hash+keywords", "key", "secrets", "keywords"];
 
     /// <summary>With <c>--floors</c>: loops that do only part of the search's work (<see cref="Floors"/>), beside hashing.</summary>
-    private static readonly string[] FloorConfigurations = ["hash", "hash+load", "hash+lf", "hash+teddy1", "hash+teddy2", "hash+teddy3", "hash+teddy3lf", "hash+keywords", "hash+secrets"];
+    private static readonly string[] FloorConfigurations = ["hash", "hash+load", "hash+lf", "hash+teddy1", "hash+teddy2", "hash+teddy3", "hash+teddy3lf", "hash+low4", "hash+keywords", "hash+secrets"];
 
     public static int Run(string[] args)
     {
