@@ -22,7 +22,7 @@ internal static class Floors
         "teddy2" => Teddy(data, 2, false),
         "teddy3" => Teddy(data, 3, false),
         "teddy3lf" => Teddy(data, 3, true),
-        "low4" => LowNibbles(data),
+        "low4" => Teddy<LowFour, Yes>(data),
         _ => throw new ArgumentException($"unknown floor '{floor}'"),
     };
 
@@ -58,22 +58,34 @@ internal static class Floors
         ref var p = ref MemoryMarshal.GetReference(data);
         var counts = Vector256<byte>.Zero;
         long found = 0, blocks = 0;
-        for (nuint i = 0; i + 66 <= (nuint)data.Length; i += 64)
+        for (nuint i = 0; i + 67 <= (nuint)data.Length; i += 64)
         {
             var a = Vector256.LoadUnsafe(ref p, i);
             var b = Vector256.LoadUnsafe(ref p, i + 32);
-            var ma = Look(a, lo, hi, nibble);
-            var mb = Look(b, lo, hi, nibble);
-            if (TPositions.Value >= 2)
+            Vector256<byte> ma, mb;
+            if (TPositions.Value == LowFour.Value)
             {
-                ma &= Look(Vector256.LoadUnsafe(ref p, i + 1), lo, hi, nibble);
-                mb &= Look(Vector256.LoadUnsafe(ref p, i + 33), lo, hi, nibble);
+                // Low nibbles alone at four positions, each on the raw byte (0x80 and more give 0): no shift or mask.
+                ma = Avx2.Shuffle(lo, a) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 1)) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 2))
+                    & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 3));
+                mb = Avx2.Shuffle(lo, b) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 33)) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 34))
+                    & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 35));
             }
-
-            if (TPositions.Value >= 3)
+            else
             {
-                ma &= Look(Vector256.LoadUnsafe(ref p, i + 2), lo, hi, nibble);
-                mb &= Look(Vector256.LoadUnsafe(ref p, i + 34), lo, hi, nibble);
+                ma = Look(a, lo, hi, nibble);
+                mb = Look(b, lo, hi, nibble);
+                if (TPositions.Value >= 2)
+                {
+                    ma &= Look(Vector256.LoadUnsafe(ref p, i + 1), lo, hi, nibble);
+                    mb &= Look(Vector256.LoadUnsafe(ref p, i + 33), lo, hi, nibble);
+                }
+
+                if (TPositions.Value >= 3)
+                {
+                    ma &= Look(Vector256.LoadUnsafe(ref p, i + 2), lo, hi, nibble);
+                    mb &= Look(Vector256.LoadUnsafe(ref p, i + 34), lo, hi, nibble);
+                }
             }
 
             var m = ma | mb;
@@ -88,38 +100,6 @@ internal static class Floors
             }
 
             found += Unsafe.BitCast<bool, byte>(m != Vector256<byte>.Zero);
-        }
-
-        return found + (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
-    }
-
-    /// <summary>
-    /// An untried design's loop: lookups of the low nibble alone at four positions, each on the raw byte (a byte of 0x80
-    /// or more gives 0), so no shift or mask is needed; the line feed count beside.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static long LowNibbles(ReadOnlySpan<byte> data)
-    {
-        var (lo, lineFeed) = (Nothing, Vector256.Create((byte)'\n'));
-        ref var p = ref MemoryMarshal.GetReference(data);
-        var counts = Vector256<byte>.Zero;
-        long found = 0, blocks = 0;
-        for (nuint i = 0; i + 67 <= (nuint)data.Length; i += 64)
-        {
-            var a = Vector256.LoadUnsafe(ref p, i);
-            var b = Vector256.LoadUnsafe(ref p, i + 32);
-            var ma = Avx2.Shuffle(lo, a) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 1)) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 2))
-                & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 3));
-            var mb = Avx2.Shuffle(lo, b) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 33)) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 34))
-                & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 35));
-            counts -= Vector256.Equals(a, lineFeed) + Vector256.Equals(b, lineFeed);
-            if (++blocks % 127 == 0)
-            {
-                found += (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
-                counts = Vector256<byte>.Zero;
-            }
-
-            found += Unsafe.BitCast<bool, byte>((ma | mb) != Vector256<byte>.Zero);
         }
 
         return found + (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
@@ -157,5 +137,11 @@ internal static class Floors
     private readonly struct Three : ICount
     {
         public static int Value => 3;
+    }
+
+    /// <summary>An untried design: low nibbles alone at four positions.</summary>
+    private readonly struct LowFour : ICount
+    {
+        public static int Value => 4;
     }
 }
