@@ -15,7 +15,9 @@
 #    the 128 KiB slices of the hashing pass: SHA-256 alone, SHA-256 + the private-key detector (the pass's default),
 #    SHA-256 + the full scanner, SHA-256 + the scanner's keyword search alone (where the scanner's time goes), and each
 #    of them without hashing. Configurations take turns round after round; the thread CPU
-#    time of the least disturbed round (the minimum) and the median are reported as ratios to SHA-256 alone.
+#    time of the least disturbed round (the minimum) and the median are reported as ratios to SHA-256 alone. A last
+#    process (`--floors`) times loops that do only part of the search's work beside hashing: loading the bytes, counting
+#    line feeds, the nibble lookups of 1, 2 and 3 anchor positions (tables that admit nothing), the last with line feeds.
 # 2. Instructions (valgrind callgrind, unaffected by load): instructions per byte of each configuration. valgrind does
 #    not run SHA-NI, so its SHA-256 is OpenSSL's fallback; the ratio that stands for the real pass divides the scanner's
 #    instructions per byte by those of the SHA-NI loop the CPU really runs (read from libcrypto by sha_ni_loop.py).
@@ -67,6 +69,9 @@ for ((r = 0; r < RUNS; r++)); do
   done
 done
 
+log "floors: loops that do only part of the search's work, beside hashing (one process, this tree's build)"
+dotnet "$W/helper-current/SecretsBench.dll" passcost "$W/bulk" --mib "$MB" --rounds "$ROUNDS" --floors >"$LOGS/floors.md"
+
 # ---------------------------------------------------------------------------------------------------------- instructions
 SHA_NI=""
 if [[ $CG == 1 ]]; then
@@ -99,6 +104,10 @@ per_byte() { # BUILD CONFIG: instructions per byte from the difference of the tw
     echo "### CPU time, $b ($RUNS processes)"
     for ((r = 0; r < RUNS; r++)); do echo; cat "$LOGS/passcost-$b-$r.md"; done
   done
+  echo
+  echo "### Floors: what parts of the keyword search cost beside hashing (current build, 1 process)"
+  echo
+  cat "$LOGS/floors.md"
   if [[ $CG == 1 ]]; then
     echo
     echo "### Instructions per byte (callgrind; SHA-NI SHA-256 loop: $sha_block instructions per 64-byte block = $SHA_NI per byte)"

@@ -14,18 +14,22 @@ using MlBuildGuard.Core.Secrets.Engine;
 /// </summary>
 internal static class PassCost
 {
-    private const int Slice = 128 << 10;
+    private static int Slice = 128 << 10;
     private const int FileBytes = 16 << 20;
 
     private static readonly string[] AllConfigurations = ["hash", "hash+key", "hash+secrets", "hash+keywords", "key", "secrets", "keywords"];
+
+    /// <summary>With <c>--floors</c>: loops that do only part of the search's work (<see cref="Floors"/>), beside hashing.</summary>
+    private static readonly string[] FloorConfigurations = ["hash", "hash+load", "hash+lf", "hash+teddy1", "hash+teddy2", "hash+teddy3", "hash+teddy3lf", "hash+low4", "hash+keywords", "hash+secrets"];
 
     public static int Run(string[] args)
     {
         var folder = args[1];
         var mib = Option(args, "--mib", 64);
         var rounds = Option(args, "--rounds", 7);
+        Slice = Option(args, "--slice-kib", 128) << 10;
         var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
-        var configurations = only is null ? AllConfigurations : only.Split(',');
+        var configurations = only is not null ? only.Split(',') : args.Contains("--floors") ? FloorConfigurations : AllConfigurations;
         var data = Load(folder, (long)mib << 20);
         var rules = SecretRuleSet.BuiltIn;
         var search = new KeywordSearch(rules.Rules.SelectMany(r => r.Keywords).DistinctBy(k => (k.IgnoreCase ? k.Text.ToLowerInvariant() : k.Text, k.IgnoreCase)).ToArray());
@@ -83,6 +87,7 @@ internal static class PassCost
         {
             var bytes = data.Slice(file, Math.Min(FileBytes, data.Length - file));
             var hashing = configuration.StartsWith("hash", StringComparison.Ordinal);
+            var floor = configuration.Split('+')[^1] is var last && Floors.Is(last) ? last : null;
             var secrets = configuration.EndsWith("secrets", StringComparison.Ordinal) ? new SecretScanner(rules) : null;
             var key = configuration.EndsWith("key", StringComparison.Ordinal) ? new PrivateKeyDetector() : null;
             for (var at = 0; at < bytes.Length; at += Slice)
@@ -95,6 +100,11 @@ internal static class PassCost
 
                 secrets?.Append(slice);
                 key?.Append(slice);
+                if (floor is not null)
+                {
+                    count += Floors.Run(floor, slice);
+                }
+
                 if (configuration.EndsWith("keywords", StringComparison.Ordinal))
                 {
                     hits.Clear();

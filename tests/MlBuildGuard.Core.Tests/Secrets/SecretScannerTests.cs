@@ -212,6 +212,101 @@ public sealed class SecretScannerTests
             Assert.Equal(expected.Where(h => h.Position >= from), hits.Where(h => h.Position >= from));
         }
     }
+
+    [Theory]
+    [InlineData("built-in")]
+    [InlineData("private-key header")]
+    public void Every_keyword_is_found_at_every_offset_around_vector_block_and_stretch_edges(string set)
+    {
+        // The AVX2 loop reads 32-byte halves of 64-byte blocks, keeps the blocks with a candidate for a stretch of 127
+        // blocks (8128 bytes) and verifies them afterwards; the scalar loop takes the last bytes. Plant each keyword (in
+        // lower and upper case where case does not matter) at every offset near those edges in base64-like filler, which
+        // itself lets many candidates through, and compare with a naive search, line feeds included.
+        var search = set == "built-in" ? SecretRuleSet.BuiltIn.Search : SecretRuleSet.PrivateKeyHeaderOnly.Search;
+        var random = new Random(11);
+        const string Filler = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n";
+        var filler = Enumerable.Range(0, 8128 + 200).Select(_ => (byte)Filler[random.Next(Filler.Length)]).ToArray();
+        var fillerHits = Naive(search, filler, 0, filler.Length);
+        int[] edges = [0, 32, 64, 8128];
+        var offsets = edges.SelectMany(e => Enumerable.Range(e - 20, 40)).Where(o => o >= 0).Distinct().ToArray();
+        for (var k = 0; k < search.Keywords.Count; k++)
+        {
+            var keyword = search.Keywords[k];
+            foreach (var text in keyword.IgnoreCase ? [keyword.Text, keyword.Text.ToUpperInvariant()] : new[] { keyword.Text })
+            {
+                foreach (var at in offsets.Where(o => o + text.Length <= filler.Length))
+                {
+                    var data = (byte[])filler.Clone();
+                    Encoding.ASCII.GetBytes(text).CopyTo(data, at);
+
+                    // Only hits that start near the planted keyword can differ from the filler's.
+                    var (near, far) = (Math.Max(0, at - search.MaxLength), Math.Min(data.Length, at + text.Length + search.MaxLength));
+                    var expected = fillerHits.Where(h => h.Position < near || h.Position >= far).Concat(Naive(search, data, near, far))
+                        .OrderBy(h => h.Position).ThenBy(h => h.Keyword);
+                    var hits = new List<KeywordHit>();
+                    var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
+                    Assert.Equal(expected, hits);
+                    Assert.Contains(new KeywordHit(at, k), hits);
+                    Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Keywords_in_every_block_of_several_stretches_are_all_found_in_order()
+    {
+        // Every 64-byte block holds a candidate, so the AVX2 loop keeps every block of each stretch.
+        var search = SecretRuleSet.BuiltIn.Search;
+        var random = new Random(12);
+        var data = new byte[3 * 8128 + 777];
+        random.NextBytes(data);
+        for (var at = 0; at + 20 < data.Length; at += random.Next(5, 70))
+        {
+            var text = search.Keywords[random.Next(search.Keywords.Count)].Text;
+            Encoding.ASCII.GetBytes(text).CopyTo(data, at);
+        }
+
+        var hits = new List<KeywordHit>();
+        var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
+        Assert.Equal(Naive(search, data, 0, data.Length), hits);
+        Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
+    }
+
+    [Fact]
+    public void Every_built_in_format_is_found_at_every_alignment_of_a_block_and_across_a_stretch_edge()
+    {
+        var fakes = new FakeSecrets(23);
+        var offsets = Enumerable.Range(0, 64).Concat(Enumerable.Range(8128 - 80, 90)).ToArray();
+        foreach (var (ruleId, make) in fakes.Makers)
+        {
+            var secret = make();
+            foreach (var at in offsets)
+            {
+                var data = Encoding.UTF8.GetBytes(new string('.', at) + "\n" + secret.Text + "\n" + new string(' ', 200));
+                var found = SecretScanner.Scan(SecretRuleSet.BuiltIn, data);
+                Assert.Contains(found, m => m.RuleId == ruleId);
+            }
+        }
+    }
+
+    /// <summary>Every keyword that starts at a position in [from, to) of the data, by comparing each one there.</summary>
+    private static List<KeywordHit> Naive(KeywordSearch search, byte[] data, int from, int to)
+    {
+        var expected = new List<KeywordHit>();
+        for (var at = from; at < to; at++)
+        {
+            for (var k = 0; k < search.Keywords.Count; k++)
+            {
+                if (search.Matches(data, at, k))
+                {
+                    expected.Add(new KeywordHit(at, k));
+                }
+            }
+        }
+
+        return expected;
+    }
 }
 
 /// <summary>The integration point for the training-input guard: the hashing pass feeding a scanner.</summary>

@@ -278,80 +278,98 @@ public sealed class KeywordSearch
 
     /// <summary>
     /// 64 bytes per iteration: for each 32, the nibble lookups of the three anchor positions (unaligned loads at +0, +1,
-    /// +2), ANDed; one branch for both. The loop calls nothing, so its tables stay in registers: a 64-byte block with a
-    /// candidate is only noted, and verified (<see cref="Candidates"/>) after the stretch of up to 127 blocks, which keeps
-    /// the hits in position order. Returns where the scalar loop takes over; adds the line feeds of the bytes covered.
+    /// +2), ANDed. The loop neither branches on its data nor calls anything, so its tables stay in registers and ordinary
+    /// data costs no mispredicted jump: every block's two bucket vectors are stored in the next free slot of a buffer,
+    /// and the slot is kept (the count moves on) only when one of them is not zero. After a stretch of up to 127 blocks
+    /// the kept blocks are verified (<see cref="Candidates"/>) from the stored vectors, in position order. Returns where
+    /// the scalar loop takes over; adds the line feeds of the bytes covered.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private int FindAvx2<TAscii, TCount>(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits, ref long lineFeeds)
         where TAscii : struct, IFlag
         where TCount : struct, IFlag
     {
-        var lo0 = Vector256.Create(_lo[0], _lo[0]);
-        var lo1 = Vector256.Create(_lo[1], _lo[1]);
-        var lo2 = Vector256.Create(_lo[2], _lo[2]);
-        var hi0 = Vector256.Create(_hi[0], _hi[0]);
-        var hi1 = Vector256.Create(_hi[1], _hi[1]);
-        var hi2 = Vector256.Create(_hi[2], _hi[2]);
-        var nibble = Vector256.Create((byte)15);
-        var lineFeed = Vector256.Create((byte)'\n');
-        Span<int> noted = stackalloc int[Stretch];
+        var tables = new NibbleTables(_lo, _hi);
+        Span<int> noted = stackalloc int[Stretch + 1];
+        Span<Vector256<byte>> marks = stackalloc Vector256<byte>[2 * (Stretch + 1)];
         var last = data.Length - 64 - (Width - 1);
         while (i <= last)
         {
-            // Per-byte line feed counters may count to 255: a stretch adds at most 2 * 127 = 254.
-            var counts = Vector256<byte>.Zero;
             var blocks = Math.Min(Stretch, (last - i) / 64 + 1);
-            var found = 0;
-            ref var p = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i);
-            for (var n = 0; n < blocks; n++)
+            var found = ScanStretch<TAscii, TCount>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i), blocks, tables, marks, noted, ref lineFeeds);
+            for (var f = 0; f < found; f++)
             {
-                var a0 = Vector256.LoadUnsafe(ref p);
-                var a1 = Vector256.LoadUnsafe(ref p, 1);
-                var a2 = Vector256.LoadUnsafe(ref p, 2);
-                var b0 = Vector256.LoadUnsafe(ref p, 32);
-                var b1 = Vector256.LoadUnsafe(ref p, 33);
-                var b2 = Vector256.LoadUnsafe(ref p, 34);
-                var m = Match<TAscii>(a0, a1, a2, lo0, lo1, lo2, hi0, hi1, hi2, nibble)
-                    | Match<TAscii>(b0, b1, b2, lo0, lo1, lo2, hi0, hi1, hi2, nibble);
-                if (TCount.On)
-                {
-                    // A match is all ones (-1): subtracting it adds one.
-                    counts -= Vector256.Equals(a0, lineFeed) + Vector256.Equals(b0, lineFeed);
-                }
-
-                if (m != Vector256<byte>.Zero)
-                {
-                    noted[found++] = n;
-                }
-
-                p = ref Unsafe.Add(ref p, 64);
-            }
-
-            if (TCount.On)
-            {
-                lineFeeds += (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
-            }
-
-            foreach (var n in noted[..found])
-            {
-                var at = i + 64 * n;
-                ref var block = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at);
-                for (var half = 0; half < 64; half += 32)
-                {
-                    var m = Match<TAscii>(Vector256.LoadUnsafe(ref block, (nuint)half), Vector256.LoadUnsafe(ref block, (nuint)half + 1),
-                        Vector256.LoadUnsafe(ref block, (nuint)half + 2), lo0, lo1, lo2, hi0, hi1, hi2, nibble);
-                    if (m != Vector256<byte>.Zero)
-                    {
-                        Candidates(data, at + half, m, hits);
-                    }
-                }
+                var at = i + 64 * noted[f];
+                Candidates(data, at, Positions(marks[2 * f]), hits);
+                Candidates(data, at + 32, Positions(marks[2 * f + 1]), hits);
             }
 
             i += 64 * blocks;
         }
 
         return i;
+    }
+
+    /// <summary>
+    /// The loop of <see cref="FindAvx2"/> over <paramref name="blocks"/> 64-byte blocks from <paramref name="p"/>: a
+    /// method of its own, without calls, so that the JIT keeps the tables in registers across iterations. Returns how
+    /// many blocks were kept in <paramref name="noted"/> (their indexes) and <paramref name="marks"/> (their two bucket
+    /// vectors).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static int ScanStretch<TAscii, TCount>(ref byte p, int blocks, in NibbleTables tables, Span<Vector256<byte>> marks, Span<int> noted,
+        ref long lineFeeds)
+        where TAscii : struct, IFlag
+        where TCount : struct, IFlag
+    {
+        var (lo0, lo1, lo2, hi0, hi1, hi2) = (tables.Lo0, tables.Lo1, tables.Lo2, tables.Hi0, tables.Hi1, tables.Hi2);
+        var nibble = Vector256.Create((byte)15);
+        var lineFeed = Vector256.Create((byte)'\n');
+        ref var mark = ref MemoryMarshal.GetReference(marks);
+        ref var note = ref MemoryMarshal.GetReference(noted);
+
+        // Per-byte line feed counters may count to 255: a stretch adds at most 2 * 127 = 254.
+        var counts = Vector256<byte>.Zero;
+        var found = 0;
+        for (var n = 0; n < blocks; n++)
+        {
+            var a0 = Vector256.LoadUnsafe(ref p);
+            var b0 = Vector256.LoadUnsafe(ref p, 32);
+            var ma = Match<TAscii>(a0, Vector256.LoadUnsafe(ref p, 1), Vector256.LoadUnsafe(ref p, 2), lo0, lo1, lo2, hi0, hi1, hi2, nibble);
+            var mb = Match<TAscii>(b0, Vector256.LoadUnsafe(ref p, 33), Vector256.LoadUnsafe(ref p, 34), lo0, lo1, lo2, hi0, hi1, hi2, nibble);
+            if (TCount.On)
+            {
+                // A match is all ones (-1): subtracting it adds one.
+                counts -= Vector256.Equals(a0, lineFeed) + Vector256.Equals(b0, lineFeed);
+            }
+
+            // Written every time, kept only for a block with a candidate (otherwise the next block overwrites the slot).
+            ref var slot = ref Unsafe.Add(ref mark, 2 * found);
+            slot = ma;
+            Unsafe.Add(ref slot, 1) = mb;
+            Unsafe.Add(ref note, found) = n;
+            found += Unsafe.BitCast<bool, byte>((ma | mb) != Vector256<byte>.Zero);
+            p = ref Unsafe.Add(ref p, 64);
+        }
+
+        if (TCount.On)
+        {
+            lineFeeds += (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
+        }
+
+        return found;
+    }
+
+    /// <summary>The nibble tables of the three anchor positions, each in both 128-bit lanes.</summary>
+    private readonly struct NibbleTables(Vector128<byte>[] lo, Vector128<byte>[] hi)
+    {
+        public readonly Vector256<byte> Lo0 = Vector256.Create(lo[0], lo[0]);
+        public readonly Vector256<byte> Lo1 = Vector256.Create(lo[1], lo[1]);
+        public readonly Vector256<byte> Lo2 = Vector256.Create(lo[2], lo[2]);
+        public readonly Vector256<byte> Hi0 = Vector256.Create(hi[0], hi[0]);
+        public readonly Vector256<byte> Hi1 = Vector256.Create(hi[1], hi[1]);
+        public readonly Vector256<byte> Hi2 = Vector256.Create(hi[2], hi[2]);
     }
 
     /// <summary>Per byte of a 32-byte block, the buckets whose anchors may start there (the nibble lookups, ANDed).</summary>
@@ -375,10 +393,8 @@ public sealed class KeywordSearch
     /// their keywords' nibbles (hex digests, base64 and UUIDs pass them about once per kilobyte), so each position is
     /// first narrowed by the exact per-byte tables of the anchor's three bytes; few keywords are then compared.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Candidates(ReadOnlySpan<byte> data, int at, Vector256<byte> m, List<KeywordHit> hits)
+    private void Candidates(ReadOnlySpan<byte> data, int at, uint positions, List<KeywordHit> hits)
     {
-        var positions = ~Vector256.Equals(m, Vector256<byte>.Zero).ExtractMostSignificantBits();
         while (positions != 0)
         {
             var j = BitOperations.TrailingZeroCount(positions);
@@ -391,6 +407,9 @@ public sealed class KeywordSearch
             }
         }
     }
+
+    /// <summary>The positions (bits) of a 32-byte block whose bucket mask is not zero.</summary>
+    private static uint Positions(Vector256<byte> m) => ~Vector256.Equals(m, Vector256<byte>.Zero).ExtractMostSignificantBits();
 
     private int FindVector128(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits)
     {
