@@ -295,8 +295,10 @@ first_done_us=$(now_us)
 [[ -f $P/mlguard.lock.json ]] || die "the first build wrote no mlguard.lock.json"
 locked=$(grep -c '"sha256"' "$P/mlguard.lock.json" || true)
 (( locked == FILES )) || die "the lock has $locked entries, expected $FILES"
-cache_file=$P/obj/mlguard/training-inputs.hashcache
-verdict_file=$cache_file.verdict
+# The training-data check reads every changed input (and keeps what it found by stamp); the training-input guard takes its
+# digests, so its own stamp cache is never needed while both run. Its lock verdict lives beside where that cache would be.
+cache_file=$P/obj/mlguard/training-data.hashcache
+verdict_file=$P/obj/mlguard/training-inputs.hashcache.verdict
 
 # The guard records its "lock verdict" (the lock matched these inputs, so an unchanged lock need not be read again) only
 # when the lock is more than 2 s old. Wait 3 s after the first build, then one rebuild reads the lock and records it.
@@ -351,7 +353,7 @@ fi
 
 log "one more no-change rebuild at normal verbosity (untimed) to read the guards' own account"
 build rebuild-detail -v:n
-READ_LINE=$(grep -o 'MlBuildGuard training-inputs: [0-9]* input(s), [0-9]* read, [0-9]* unchanged since the last build[^)]*)' \
+READ_LINE=$(grep -o 'MlBuildGuard training-inputs: [0-9]* input(s), [0-9]* read, [^)]* unchanged since the last build[^)]*)' \
   "$LOGS/build-rebuild-detail.log" | head -n 1 || true)
 READ_LINE=${READ_LINE#MlBuildGuard training-inputs: }
 DEP_LINE=$(grep -o 'MlBuildGuard dependencies: [0-9]* package(s) verified against their archives, [0-9]* unchanged since verified' \

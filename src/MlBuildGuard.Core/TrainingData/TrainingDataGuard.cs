@@ -90,7 +90,7 @@ public static class TrainingDataGuard
         {
             // The lock matters here only for its data profiles: an input with a schema is compared with its locked profile,
             // and profiles the lock holds for inputs that lost their schema are dropped. Without either, it is not parsed.
-            var needed = request.Inputs.Any(i => !string.IsNullOrWhiteSpace(i.Schema)) || MayHoldDataProfiles(request.LockFilePath);
+            var needed = request.Inputs.Any(i => !string.IsNullOrWhiteSpace(i.Schema)) || MayHoldDataProfiles(request);
             locked = needed && File.Exists(request.LockFilePath) ? LockFileReader.Read(request.LockFilePath) : null;
         }
         catch (LockFileException)
@@ -157,12 +157,32 @@ public static class TrainingDataGuard
         return result;
     }
 
-    /// <summary>Whether the lock file names a <c>dataProfiles</c> section at all (a byte search, far cheaper than parsing it).</summary>
-    private static bool MayHoldDataProfiles(string lockPath)
+    /// <summary>
+    /// Whether the lock file names a <c>dataProfiles</c> section at all: a byte search, far cheaper than parsing it, and
+    /// remembered by the lock's stamp beside the stamp cache, so a no-change rebuild does not even open the lock.
+    /// </summary>
+    private static bool MayHoldDataProfiles(TrainingDataRequest request)
     {
+        var memo = request.CacheFilePath is { } cache && request.Mode != LockMode.Locked ? cache + ".lock-profiles" : null;
+        if (memo is not null && StampMemo.Read(memo, request.LockFilePath) is { } known)
+        {
+            return known != "none";
+        }
+
         try
         {
-            return File.Exists(lockPath) && File.ReadAllBytes(lockPath).AsSpan().IndexOf("\"dataProfiles\""u8) >= 0;
+            if (!File.Exists(request.LockFilePath))
+            {
+                return false;
+            }
+
+            var holds = File.ReadAllBytes(request.LockFilePath).AsSpan().IndexOf("\"dataProfiles\""u8) >= 0;
+            if (memo is not null)
+            {
+                StampMemo.Write(memo, request.LockFilePath, holds ? "some" : "none");
+            }
+
+            return holds;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
