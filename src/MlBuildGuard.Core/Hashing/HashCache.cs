@@ -13,7 +13,7 @@ namespace MlBuildGuard.Core.Hashing;
 /// </summary>
 public sealed class HashCache
 {
-    private const string Magic = "MLGHASH3";
+    private const string Magic = "MLGHASH4";
 
     /// <summary>Bounds on what one entry may claim, so a damaged file cannot make the loader allocate without limit.</summary>
     private const int MaxListed = SecretScanner.MaxMatches * 4;
@@ -49,6 +49,13 @@ public sealed class HashCache
                 return Empty();
             }
 
+            // The content checks' keys, each stored once (thousands of inputs share one or two).
+            var checkKeys = new string[reader.ReadInt32() is var k and >= 0 and <= 10_000 ? k : throw new InvalidDataException("too many check keys")];
+            for (var i = 0; i < checkKeys.Length; i++)
+            {
+                checkKeys[i] = reader.ReadString();
+            }
+
             var entries = new Dictionary<string, Entry>(count, StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
             {
@@ -61,7 +68,9 @@ public sealed class HashCache
                 }
 
                 var holdsKey = reader.ReadBoolean();
-                var checkKey = reader.ReadBoolean() ? reader.ReadString() : null;
+                var checkIndex = reader.ReadInt32();
+                var checkKey = checkIndex == -1 ? null
+                    : (uint)checkIndex < (uint)checkKeys.Length ? checkKeys[checkIndex] : throw new InvalidDataException("unknown check key");
                 var content = reader.ReadBoolean() ? ReadContent(reader) : null;
                 entries[key] = new Entry(stamp, digest, holdsKey, checkKey, content);
             }
@@ -166,6 +175,18 @@ public sealed class HashCache
         {
             writer.Write(Magic.ToCharArray());
             writer.Write(_entries.Count);
+            var checkKeys = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var checkKey in _entries.Values.Select(e => e.CheckKey).OfType<string>())
+            {
+                checkKeys.TryAdd(checkKey, checkKeys.Count);
+            }
+
+            writer.Write(checkKeys.Count);
+            foreach (var checkKey in checkKeys.OrderBy(c => c.Value).Select(c => c.Key))
+            {
+                writer.Write(checkKey);
+            }
+
             foreach (var (key, entry) in _entries)
             {
                 writer.Write(key);
@@ -176,11 +197,7 @@ public sealed class HashCache
                 writer.Write(entry.Stamp.FileId);
                 writer.Write(entry.Sha256);
                 writer.Write(entry.HoldsPrivateKey);
-                writer.Write(entry.CheckKey is not null);
-                if (entry.CheckKey is not null)
-                {
-                    writer.Write(entry.CheckKey);
-                }
+                writer.Write(entry.CheckKey is null ? -1 : checkKeys[entry.CheckKey]);
 
                 writer.Write(entry.Content is not null);
                 if (entry.Content is not null)
@@ -235,7 +252,7 @@ public sealed class HashCache
 
     private static FileContentFindings ReadContent(BinaryReader reader)
     {
-        var secrets = new SecretMatch[Count(reader)];
+        var secrets = Count(reader) is var secretCount and > 0 ? new SecretMatch[secretCount] : [];
         for (var i = 0; i < secrets.Length; i++)
         {
             var rule = reader.ReadString();
@@ -245,7 +262,7 @@ public sealed class HashCache
         }
 
         var omitted = reader.ReadInt32();
-        var personal = new PiiColumnResult[Count(reader)];
+        var personal = Count(reader) is var personalCount and > 0 ? new PiiColumnResult[personalCount] : [];
         for (var i = 0; i < personal.Length; i++)
         {
             var column = reader.ReadString();
@@ -255,6 +272,11 @@ public sealed class HashCache
         }
 
         var problem = reader.ReadBoolean() ? new TableReadProblem(reader.ReadString(), reader.ReadString(), reader.ReadInt64(), reader.ReadInt32()) : null;
+        if (secrets.Length == 0 && omitted == 0 && personal.Length == 0 && problem is null)
+        {
+            return FileContentFindings.None; // what nearly every input holds: one shared instance
+        }
+
         return new FileContentFindings { Secrets = secrets, SecretsOmitted = omitted, PersonalData = personal, TableProblem = problem };
 
         static int Count(BinaryReader reader) => reader.ReadInt32() is var n and >= 0 and <= MaxListed ? n : throw new InvalidDataException("too many entries");

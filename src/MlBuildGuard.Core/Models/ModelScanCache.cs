@@ -10,17 +10,20 @@ namespace MlBuildGuard.Core.Models;
 /// </summary>
 public sealed class ModelScanCache
 {
-    private const string Magic = "mlguard-scan-cache-v2";
+    private const string Magic = "mlguard-scan-cache-v3";
     private const int MaxEntries = 10_000_000;
     private const int MaxFindingsPerEntry = 100_000;
 
     private readonly Dictionary<string, Entry> _entries;
 
-    private ModelScanCache(Dictionary<string, Entry> entries) => _entries = entries;
+    /// <summary>Project items judged not to be a model, by their stamp (most of a project's items: kept as binary stamps, no strings).</summary>
+    private readonly Dictionary<string, FileStamp> _notModels;
+
+    private ModelScanCache(Dictionary<string, Entry> entries, Dictionary<string, FileStamp> notModels) => (_entries, _notModels) = (entries, notModels);
 
     public bool IsDirty { get; private set; }
 
-    public static ModelScanCache Empty() => new(new Dictionary<string, Entry>(StringComparer.Ordinal));
+    public static ModelScanCache Empty() => new(new Dictionary<string, Entry>(StringComparer.Ordinal), new Dictionary<string, FileStamp>(StringComparer.Ordinal));
 
     /// <summary>Reads a cache written by <see cref="Save"/>; anything else (missing, damaged, older format) is an empty cache.</summary>
     public static ModelScanCache Load(string path)
@@ -64,7 +67,19 @@ public sealed class ModelScanCache
                 entries[key] = new Entry(fingerprint, findings);
             }
 
-            return new ModelScanCache(entries);
+            var notModelCount = reader.ReadInt32();
+            if (notModelCount is < 0 or > MaxEntries)
+            {
+                return Empty();
+            }
+
+            var notModels = new Dictionary<string, FileStamp>(notModelCount, StringComparer.Ordinal);
+            for (var i = 0; i < notModelCount; i++)
+            {
+                notModels[reader.ReadString()] = new FileStamp(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadUInt64(), reader.ReadUInt64());
+            }
+
+            return new ModelScanCache(entries, notModels);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or FormatException or ArgumentException)
         {
@@ -103,19 +118,18 @@ public sealed class ModelScanCache
     public void Set(string path, string fingerprint, IReadOnlyList<Finding> findings)
     {
         _entries[path] = new Entry(fingerprint, findings.Select(f => new CachedFinding(f.Code, f.Severity.ToString(), f.Message, f.Subject)).ToList());
+        _notModels.Remove(path);
         IsDirty = true;
     }
 
     /// <summary>A project item judged not to be a model, whose stamp has not moved since.</summary>
-    public bool KnownNotModel(string path, string stamp) =>
-        _entries.TryGetValue(path, out var entry) && entry.Fingerprint == "not-a-model|" + stamp;
+    public bool KnownNotModel(string path, FileStamp stamp) => _notModels.TryGetValue(path, out var known) && known == stamp;
 
-    public void RecordNotModel(string path, string stamp)
+    public void RecordNotModel(string path, FileStamp stamp)
     {
-        var fingerprint = "not-a-model|" + stamp;
-        if (!_entries.TryGetValue(path, out var entry) || entry.Fingerprint != fingerprint)
+        if (!_notModels.TryGetValue(path, out var known) || known != stamp)
         {
-            _entries[path] = new Entry(fingerprint, []);
+            _notModels[path] = stamp;
             IsDirty = true;
         }
     }
@@ -147,6 +161,17 @@ public sealed class ModelScanCache
                         writer.Write(f.Subject);
                     }
                 }
+            }
+
+            writer.Write(_notModels.Count);
+            foreach (var (key, stamp) in _notModels)
+            {
+                writer.Write(key);
+                writer.Write(stamp.Size);
+                writer.Write(stamp.ModifiedTicks);
+                writer.Write(stamp.ChangedTicks);
+                writer.Write(stamp.Device);
+                writer.Write(stamp.FileId);
             }
         }
 

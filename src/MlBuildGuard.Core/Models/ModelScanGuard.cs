@@ -126,21 +126,19 @@ public static class ModelScanGuard
     private static List<string> ProjectItemModels(ModelScanRequest request, ModelScanCache cache, bool useCache, HashSet<string> exclude)
     {
         var paths = request.ProjectItems.Where(p => !exclude.Contains(p)).Distinct(StringComparer.Ordinal).ToArray();
-        var verdicts = new (bool IsModel, string? Stamp)[paths.Length];
+        var verdicts = new (bool IsModel, FileStamp? Stamp)[paths.Length];
         var files = BuildFileLedger.For(request.Files, request.ProjectDirectory);
         Parallel.For(0, paths.Length, new ParallelOptions { CancellationToken = request.CancellationToken }, i =>
         {
             var path = paths[i];
             var look = files.Look(path);
-            var s = look.Stamp;
-            var stamp = look.Kind == FileKind.Regular ? $"{s.Size}|{s.ModifiedTicks}|{s.ChangedTicks}|{s.Device}|{s.FileId}" : null;
-            if (stamp is null)
+            if (look.Kind != FileKind.Regular)
             {
                 verdicts[i] = (false, null); // missing or not a regular file: nothing a loader would read
                 return;
             }
 
-            verdicts[i] = useCache && cache.KnownNotModel(path, stamp) ? (false, stamp) : (ModelScanner.LooksLikeModel(path), stamp);
+            verdicts[i] = useCache && cache.KnownNotModel(path, look.Stamp) ? (false, look.Stamp) : (ModelScanner.LooksLikeModel(path), look.Stamp);
         });
 
         var models = new List<string>();

@@ -15,10 +15,13 @@ public sealed class SecretConfiguration
 {
     private static readonly string ToolBuild = typeof(SecretConfiguration).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
-    private SecretConfiguration(SecretRuleSet rules, string rulesKey, SecretsBaseline baseline, string? baselinePath, bool baselineUsable,
-        IReadOnlyList<Finding> problems)
+    private readonly Lazy<SecretRuleSet> _rules;
+
+    private SecretConfiguration(Lazy<SecretRuleSet> rules, bool seesEveryPrivateKey, string rulesKey, SecretsBaseline baseline, string? baselinePath,
+        bool baselineUsable, IReadOnlyList<Finding> problems)
     {
-        Rules = rules;
+        _rules = rules;
+        SeesEveryPrivateKey = seesEveryPrivateKey;
         RulesKey = rulesKey;
         Baseline = baseline;
         BaselinePath = baselinePath;
@@ -27,9 +30,13 @@ public sealed class SecretConfiguration
     }
 
     /// <summary>The built-in rules and no baseline.</summary>
-    public static SecretConfiguration BuiltIn { get; } = new(SecretRuleSet.BuiltIn, ToolBuild + ":built-in", SecretsBaseline.Empty, null, false, []);
+    public static SecretConfiguration BuiltIn { get; } = new(new(() => SecretRuleSet.BuiltIn), true, ToolBuild + ":built-in", SecretsBaseline.Empty, null, false, []);
 
-    public SecretRuleSet Rules { get; }
+    /// <summary>The rules, built on first use: a build whose inputs all come from the stamp cache never needs them.</summary>
+    public SecretRuleSet Rules => _rules.Value;
+
+    /// <summary>Whether a scan with <see cref="Rules"/> reports every private key block (<see cref="SecretRuleSet.SeesEveryPrivateKey"/>), known without building them.</summary>
+    public bool SeesEveryPrivateKey { get; }
 
     /// <summary>
     /// Names the rules in caches: MlBuildGuard's build and the SHA-256 of the user's rule file, so a cached verdict made
@@ -56,13 +63,16 @@ public sealed class SecretConfiguration
     public static SecretConfiguration Load(string? rulesPath, string? baselinePath)
     {
         var problems = new List<Finding>();
-        var rules = SecretRuleSet.BuiltIn;
+        var rules = new Lazy<SecretRuleSet>(() => SecretRuleSet.BuiltIn);
+        var seesEveryKey = true; // the built-in rules have no allowlist
         var rulesKey = ToolBuild + ":built-in";
         if (rulesPath is not null)
         {
             try
             {
-                rules = SecretRuleSet.WithUserRules(GitleaksRuleReader.Read(rulesPath));
+                var user = SecretRuleSet.WithUserRules(GitleaksRuleReader.Read(rulesPath)); // built now: its problems are MLG803
+                rules = new Lazy<SecretRuleSet>(user);
+                seesEveryKey = user.SeesEveryPrivateKey;
                 rulesKey = ToolBuild + ":" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(rulesPath)));
             }
             catch (SecretConfigurationException e)
@@ -90,7 +100,7 @@ public sealed class SecretConfiguration
             }
         }
 
-        return new SecretConfiguration(rules, rulesKey, baseline, baselinePath, usable, problems);
+        return new SecretConfiguration(rules, seesEveryKey, rulesKey, baseline, baselinePath, usable, problems);
     }
 
     /// <summary>The key of a file in the baseline (relative to its folder), or null when it cannot be baselined.</summary>

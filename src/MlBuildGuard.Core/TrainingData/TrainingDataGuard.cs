@@ -237,7 +237,7 @@ public static class TrainingDataGuard
     {
         var secrets = request.Secrets;
         var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
-        var checks = inputs.Select(i => new TrainingInputContentCheck(secrets.Rules, secrets.RulesKey, i.Key, i.Format, plans.GetValueOrDefault(i.Key), verdicts))
+        var checks = inputs.Select(i => new TrainingInputContentCheck(secrets, i.Key, i.Format, plans.GetValueOrDefault(i.Key), verdicts))
             .ToArray();
         var hashes = FileSetHasher.Hash(inputs.Select(i => i.FullPath).ToArray(), cache, cancellationToken, checks: i => checks[i], files: files,
             progress: request.Progress);

@@ -14,9 +14,10 @@ namespace MlBuildGuard.Core.TrainingData;
 /// </summary>
 public sealed class TrainingInputContentCheck : IFileContentCheck
 {
-    private const string Version = "training-input-content-1";
+    private const string Version = "training-input-content-2";
 
-    private readonly SecretRuleSet _rules;
+    private readonly Func<SecretRuleSet> _rules;
+    private readonly bool _rulesSeeEveryKey;
     private readonly string? _rulePath;
     private readonly TableFormat? _format;
     private readonly DataInputPlan? _plan;
@@ -29,14 +30,33 @@ public sealed class TrainingInputContentCheck : IFileContentCheck
     /// <param name="verdicts">Where a verdict reached in the read is kept, by digest; null for nowhere.</param>
     public TrainingInputContentCheck(SecretRuleSet rules, string rulesKey, string? rulePath, TableFormat? format, DataInputPlan? plan = null,
         DataVerdictCache? verdicts = null)
+        : this(() => rules, rules.SeesEveryPrivateKey, rulesKey, rulePath, format, plan, verdicts)
+    {
+    }
+
+    /// <summary>
+    /// As the other constructor, with the rules of <paramref name="secrets"/>, which are only built when a file is read (an
+    /// unchanged rebuild answers every input from the stamp cache and never needs them).
+    /// </summary>
+    public TrainingInputContentCheck(SecretConfiguration secrets, string? rulePath, TableFormat? format, DataInputPlan? plan = null,
+        DataVerdictCache? verdicts = null)
+        : this(() => secrets.Rules, secrets.SeesEveryPrivateKey, secrets.RulesKey, rulePath, format, plan, verdicts)
+    {
+    }
+
+    private TrainingInputContentCheck(Func<SecretRuleSet> rules, bool rulesSeeEveryKey, string rulesKey, string? rulePath, TableFormat? format,
+        DataInputPlan? plan, DataVerdictCache? verdicts)
     {
         _rules = rules;
+        _rulesSeeEveryKey = rulesSeeEveryKey;
         _rulePath = rulePath;
         _format = plan?.Format ?? format;
         _plan = plan;
         _verdicts = verdicts;
-        // The schema names the columns a JSON Lines reader takes, so the personal data found can depend on it.
-        Key = $"{Version}|{rulesKey}|{rulePath}|{_format?.Name() ?? "bytes"}|{PiiColumnScanner.DefaultMinShare.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+        // The schema names the columns a JSON Lines reader takes, so the personal data found can depend on it. The input's path
+        // (which gitleaks path rules see) is not in the key: the stamp cache keeps one entry per path already, so thousands
+        // of inputs share one key, which the cache stores once.
+        Key = $"{Version}|{rulesKey}|{_format?.Name() ?? "bytes"}|{PiiColumnScanner.DefaultMinShare.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
             + (plan is null ? "" : $"|schema:{plan.Schema.Digest}");
     }
 
@@ -44,14 +64,14 @@ public sealed class TrainingInputContentCheck : IFileContentCheck
 
     public FileContentFindings Findings { get; private set; } = FileContentFindings.None;
 
-    public bool ReportsEveryPrivateKey(FileContentFindings found) => _rules.SeesEveryPrivateKey && found.SecretsOmitted == 0;
+    public bool ReportsEveryPrivateKey(FileContentFindings found) => _rulesSeeEveryKey && found.SecretsOmitted == 0;
 
     /// <summary>The schema's verdict reached in <see cref="Read"/>, for an input with a schema.</summary>
     public DataValidationResult? Validation { get; private set; }
 
     public FileDigest Read(string path, CancellationToken cancellationToken)
     {
-        var secrets = new SecretScanner(_rules, _rulePath);
+        var secrets = new SecretScanner(_rules(), _rulePath);
         if (_format is not { } format)
         {
             var digest = Sha256File.Compute(path, secrets, cancellationToken);

@@ -1,4 +1,5 @@
 using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Core.IO;
 using MlBuildGuard.Core.Models;
 using MlBuildGuard.Testing;
 
@@ -18,7 +19,7 @@ public sealed class ModelScanCacheTests : IDisposable
         var cache = ModelScanCache.Empty();
         var finding = Finding.Create(RuleCatalog.ModelUnparsable, new SourceLocation("/p/m.pkl"), "m.pkl", "m.pkl", "its format is not one MlBuildGuard recognises");
         cache.Set("/p/m.pkl", "fp-1", [finding, finding with { Subject = null }]);
-        cache.RecordNotModel("/p/data.bin", "1|2|3|4|5");
+        cache.RecordNotModel("/p/data.bin", new FileStamp(1, 2, 3, 4, 5));
         cache.Save(cacheFile);
 
         var loaded = ModelScanCache.Load(cacheFile);
@@ -28,8 +29,8 @@ public sealed class ModelScanCacheTests : IDisposable
         Assert.Equal([("MLG303", "m.pkl"), ("MLG303", (string?)null)], replayed!.Select(f => (f.Code, f.Subject)));
         Assert.Equal(finding.Message, replayed[0].Message);
         Assert.Null(loaded.TryGet("/p/m.pkl", "fp-2")); // another stamp: scan again
-        Assert.True(loaded.KnownNotModel("/p/data.bin", "1|2|3|4|5"));
-        Assert.False(loaded.KnownNotModel("/p/data.bin", "1|2|3|4|6"));
+        Assert.True(loaded.KnownNotModel("/p/data.bin", new FileStamp(1, 2, 3, 4, 5)));
+        Assert.False(loaded.KnownNotModel("/p/data.bin", new FileStamp(1, 2, 3, 4, 6)));
     }
 
     [Fact]
@@ -37,7 +38,7 @@ public sealed class ModelScanCacheTests : IDisposable
     {
         var cacheFile = _dir.Combine("scan.cache");
         var cache = ModelScanCache.Empty();
-        cache.RecordNotModel("/p/data.bin", "stamp");
+        cache.RecordNotModel("/p/data.bin", new FileStamp(1, 2, 3, 4, 5));
         cache.Save(cacheFile);
         var bytes = File.ReadAllBytes(cacheFile);
 
@@ -46,8 +47,8 @@ public sealed class ModelScanCacheTests : IDisposable
         File.WriteAllText(cacheFile, "{\"/p/data.bin\":{\"Fingerprint\":\"not-a-model|stamp\",\"Findings\":[]}}");
         var oldJson = ModelScanCache.Load(cacheFile);
 
-        Assert.False(truncated.KnownNotModel("/p/data.bin", "stamp"));
-        Assert.False(oldJson.KnownNotModel("/p/data.bin", "stamp"));
-        Assert.False(ModelScanCache.Load(_dir.Combine("missing")).KnownNotModel("/p/data.bin", "stamp"));
+        Assert.False(truncated.KnownNotModel("/p/data.bin", new FileStamp(1, 2, 3, 4, 5)));
+        Assert.False(oldJson.KnownNotModel("/p/data.bin", new FileStamp(1, 2, 3, 4, 5)));
+        Assert.False(ModelScanCache.Load(_dir.Combine("missing")).KnownNotModel("/p/data.bin", new FileStamp(1, 2, 3, 4, 5)));
     }
 }
