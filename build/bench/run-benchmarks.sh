@@ -356,7 +356,7 @@ build rebuild-detail -v:n
 READ_LINE=$(grep -o 'MlBuildGuard training-inputs: [0-9]* input(s), [0-9]* read, [^)]* unchanged since the last build[^)]*)' \
   "$LOGS/build-rebuild-detail.log" | head -n 1 || true)
 READ_LINE=${READ_LINE#MlBuildGuard training-inputs: }
-DEP_LINE=$(grep -o 'MlBuildGuard dependencies: [0-9]* package(s) verified against their archives, [0-9]* unchanged since verified' \
+DEP_LINE=$(grep -oE 'MlBuildGuard dependencies: ([0-9]* package\(s\) verified against their archives, [0-9]* unchanged since verified|nothing changed since the last build[^;]*; its [0-9]* finding\(s\) stand)' \
   "$LOGS/build-rebuild-detail.log" | head -n 1 || true)
 DEP_LINE=${DEP_LINE#MlBuildGuard dependencies: }
 
