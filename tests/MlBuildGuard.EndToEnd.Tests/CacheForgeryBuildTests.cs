@@ -45,6 +45,8 @@ public sealed class CacheForgeryBuildTests(PackagesFixture packages)
         var state = Path.Combine(p.Directory, "obj", "mlguard");
         var core = new PackedCore(packages);
         core.ForgeDigest(Path.Combine(state, "training-inputs.hashcache"), data, locked.Data.Item1, locked.Data.Item2);
+        // The training-data check reads the inputs first and the training-input guard takes its digests: forge its cache too.
+        core.ForgeCheckedDigest(Path.Combine(state, "training-data.hashcache"), data, locked.Data.Item1, locked.Data.Item2, "Tsv");
         core.ForgeDigest(Path.Combine(state, "model-outputs.net10.0.hashcache"), produced, locked.Model.Item1, locked.Model.Item2);
         core.ForgeCleanScan(Path.Combine(state, "model-scan.cache"), consumed);
 

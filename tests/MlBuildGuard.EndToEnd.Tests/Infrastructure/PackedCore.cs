@@ -28,6 +28,25 @@ public sealed class PackedCore
         Call(type, "Save", cache, cacheFile);
     }
 
+    /// <summary>
+    /// Makes the training-data check's stamp cache say that <paramref name="path"/>, as it is now, has the given digest and
+    /// holds nothing (built-in secret rules, no schema): the entry the check writes, and the training-input guard then takes.
+    /// </summary>
+    public void ForgeCheckedDigest(string cacheFile, string path, string sha256Hex, long size, string tableFormat)
+    {
+        var type = Type("MlBuildGuard.Core.Hashing.HashCache");
+        var cache = Call(type, "Load", null, cacheFile);
+        var digest = Activator.CreateInstance(Type("MlBuildGuard.Core.Hashing.FileDigest"), Convert.FromHexString(sha256Hex), size, false);
+        var secrets = Type("MlBuildGuard.Core.Secrets.SecretConfiguration").GetProperty("BuiltIn")!.GetValue(null);
+        var format = Enum.Parse(Type("MlBuildGuard.Core.DataValidation.TableFormat"), tableFormat);
+        var check = Type("MlBuildGuard.Core.TrainingData.TrainingInputContentCheck").GetConstructors().Single(c => c.GetParameters().Length == 5)
+            .Invoke([secrets, null, format, null, null]);
+        var key = check.GetType().GetProperty("Key")!.GetValue(check);
+        var nothing = Type("MlBuildGuard.Core.Hashing.FileContentFindings").GetProperty("None")!.GetValue(null);
+        Call(type, "Set", cache, path, Stamp(path), digest, DateTime.UtcNow.AddDays(1), key, nothing);
+        Call(type, "Save", cache, cacheFile);
+    }
+
     /// <summary>Makes the model-scan cache say that <paramref name="model"/>, as it is now, was scanned clean (default scan options).</summary>
     public void ForgeCleanScan(string cacheFile, string model)
     {
