@@ -139,6 +139,7 @@ public sealed class RunningCommand : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
+            bool exited;
             lock (_lock)
             {
                 if (_output.ToString().Contains(text, StringComparison.Ordinal))
@@ -146,12 +147,21 @@ public sealed class RunningCommand : IDisposable
                     return true;
                 }
 
-                if (_process.HasExited)
+                exited = _process.HasExited;
+                if (!exited)
                 {
-                    return false;
+                    Monitor.Wait(_lock, TimeSpan.FromMilliseconds(20));
                 }
+            }
 
-                Monitor.Wait(_lock, TimeSpan.FromMilliseconds(20));
+            if (exited)
+            {
+                // The process can be gone before its last lines have been read: wait for the end of its output, then look once more.
+                _process.WaitForExit();
+                lock (_lock)
+                {
+                    return _output.ToString().Contains(text, StringComparison.Ordinal);
+                }
             }
         }
 
