@@ -45,7 +45,7 @@ public sealed class MlGuardScanModels : MlGuardTask
         {
             ProjectDirectory = ProjectDirectory,
             Models = Models.Select(m => FullPath(m.ItemSpec)).Distinct(StringComparer.Ordinal).ToList(),
-            ProjectItems = ProjectItems.Select(i => FullPath(i.ItemSpec)).ToList(),
+            ProjectItems = [.. ProjectItems.Where(i => !Core.IO.AtomicFile.IsTemporary(i.ItemSpec)).Select(i => FullPath(i.ItemSpec))],
             Options = new ScanOptions
             {
                 Strict = !string.Equals(StrictModelScan?.Trim(), "false", StringComparison.OrdinalIgnoreCase),

@@ -161,8 +161,8 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
             var sarifPath = string.IsNullOrEmpty(SarifFile) ? null : FullPath(SarifFile);
             using (Core.IO.CrossProcessLock.Acquire(sarifPath ?? folder, TimeSpan.FromMinutes(2), CancellationToken))
             {
-                FindingStore.Write(folder, GuardName, records);
-                if (sarifPath is not null)
+                var (findingsFile, changed) = FindingStore.Write(folder, GuardName, records);
+                if (sarifPath is not null && !FindingStore.SarifIsCurrent(sarifPath, findingsFile, changed, typeof(MlGuardTask).Assembly.Location))
                 {
                     var sarif = SarifWriter.ToBytes(FindingStore.ReadAll(SarifSources(folder)), ProjectDirectory, ToolVersion);
                     // A log that already holds these bytes was scanned with these rules when it was written (the bytes name

@@ -134,6 +134,14 @@ public static class AtomicFile
     /// <summary>A temporary file younger than this may belong to a writer that is still starting; it is left alone.</summary>
     private static readonly TimeSpan WriterGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>Whether a path names a temporary file of these writes (<c>.NAME.PID-RANDOM.tmp</c>), such as a killed build leaves behind.</summary>
+    public static bool IsTemporary(string path)
+    {
+        var name = Path.GetFileName(path.AsSpan());
+        return name.Length >= 16 && name[0] == '.' && name.EndsWith(".tmp", StringComparison.Ordinal) && name[^13] == '-'
+            && name[^12..^4].IndexOfAnyExcept("0123456789abcdef") < 0;
+    }
+
     /// <summary><c>.NAME.PID-RANDOM.tmp</c>: the writing process is named, so a leftover of a dead one is recognised.</summary>
     private static string TemporaryFor(string full) =>
         Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}.tmp");

@@ -48,6 +48,47 @@ public static class ModelScanGuard
 {
     public static ModelScanGuardResult Run(ModelScanRequest request)
     {
+        var answer = Answer(request);
+        if (answer?.TryReplay() is { } replay && int.TryParse(replay.Payload, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var models))
+        {
+            var replayed = new ModelScanGuardResult { Models = models, Unchanged = models };
+            replayed.Findings.AddRange(replay.Findings);
+            return replayed;
+        }
+
+        var result = Scan(request);
+        answer?.Record(result.Findings, result.Models.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return result;
+    }
+
+    /// <summary>
+    /// The scan's last answer (<see cref="GuardVerdict"/>), beside its cache: while no declared model or project item moved
+    /// and the items and options are the same, a rebuild replays it without loading the cache. A folder model is never
+    /// part of such an answer (its stamp does not cover its files).
+    /// </summary>
+    private static GuardVerdict? Answer(ModelScanRequest request)
+    {
+        if (GuardVerdict.At(GuardVerdict.BesideCache(request.CacheFilePath), "model-scan") is not { } verdict)
+        {
+            return null;
+        }
+
+        var options = request.Options;
+        verdict.Add(request.ProjectDirectory).Add(options.Strict.ToString()).Add(options.Limits.ToString()).Add(request.Models.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var allowed in options.AllowedGlobals.Order(StringComparer.Ordinal))
+        {
+            verdict.Add(allowed);
+        }
+
+        var files = BuildFileLedger.For(request.Files, request.ProjectDirectory);
+        var paths = request.Models.Concat(request.ProjectItems).ToArray();
+        var looks = files.LookAll(paths, request.CancellationToken);
+        verdict.Rests(paths, looks);
+        return verdict;
+    }
+
+    private static ModelScanGuardResult Scan(ModelScanRequest request)
+    {
         var result = new ModelScanGuardResult();
         var useCache = request.CacheFilePath is not null;
         var cache = useCache ? ModelScanCache.Load(request.CacheFilePath!) : ModelScanCache.Empty();

@@ -47,10 +47,28 @@ public sealed record FindingRecord(
 /// </summary>
 public static class FindingStore
 {
-    public static void Write(string folder, string guard, IEnumerable<FindingRecord> records)
+    /// <summary>Keeps a guard's findings; returns the file, and whether its bytes changed (a no-change build rewrites nothing).</summary>
+    public static (string File, bool Changed) Write(string folder, string guard, IEnumerable<FindingRecord> records)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), FindingStoreJson.Default.FindingRecordArray);
-        IO.AtomicFile.WriteIfChanged(Path.Combine(folder, guard + ".json"), bytes); // a no-change build rewrites nothing
+        var file = Path.Combine(folder, guard + ".json");
+        return (file, IO.AtomicFile.WriteIfChanged(file, bytes));
+    }
+
+    /// <summary>
+    /// Whether the SARIF log was made from this findings file as it is: the file did not change in this write, and the log
+    /// was written after it and after <paramref name="toolFile"/> (the MlBuildGuard build that makes it). Every guard whose
+    /// findings change remakes the log, so a guard whose findings did not need not.
+    /// </summary>
+    public static bool SarifIsCurrent(string sarifPath, string findingsFile, bool findingsChanged, string toolFile)
+    {
+        if (findingsChanged || !File.Exists(sarifPath) || !File.Exists(toolFile))
+        {
+            return false;
+        }
+
+        var log = File.GetLastWriteTimeUtc(sarifPath);
+        return log >= File.GetLastWriteTimeUtc(findingsFile) && log >= File.GetLastWriteTimeUtc(toolFile);
     }
 
     public static IReadOnlyList<FindingRecord> ReadAll(string folder)

@@ -79,9 +79,41 @@ public static class TrainingDataGuard
 {
     public static TrainingDataResult Run(TrainingDataRequest request, CancellationToken cancellationToken = default)
     {
+        var files = BuildFileLedger.For(request.Files, request.ProjectDirectory);
+        var answer = TrainingDataAnswer.Of(request, files, cancellationToken);
+        if (answer?.Replay(files, () => PrimeDigests(request, files, cancellationToken)) is { } replayed)
+        {
+            return replayed;
+        }
+
+        var result = RunCore(request, files, cancellationToken);
+        answer?.Record(result);
+        return result;
+    }
+
+    /// <summary>
+    /// After a replayed answer, when a later guard of the build asks for the inputs' digests after all (its own answer did
+    /// not hold): the check's work without its side effects, which records them in the ledger from the stamp cache.
+    /// </summary>
+    private static void PrimeDigests(TrainingDataRequest request, BuildFileLedger files, CancellationToken cancellationToken) =>
+        RunCore(new TrainingDataRequest
+        {
+            ProjectDirectory = request.ProjectDirectory,
+            LockFilePath = request.LockFilePath,
+            Mode = request.Mode,
+            Inputs = request.Inputs,
+            Secrets = request.Secrets,
+            CacheFilePath = request.CacheFilePath,
+            VerdictCacheDirectory = request.VerdictCacheDirectory,
+            RecordsLock = false,
+            Suppressions = request.Suppressions,
+            BuildAlreadyFails = true,
+        }, files, cancellationToken);
+
+    private static TrainingDataResult RunCore(TrainingDataRequest request, BuildFileLedger files, CancellationToken cancellationToken)
+    {
         var result = new TrainingDataResult();
         result.Findings.AddRange(request.Secrets.Problems);
-        var files = BuildFileLedger.For(request.Files, request.ProjectDirectory);
         var inputs = Resolve(request, files, result, cancellationToken);
 
         LockFile? locked = null;

@@ -29,7 +29,15 @@ public sealed class TrainingInputRequest
     public required IReadOnlyList<TrainingInputItem> Items { get; init; }
 
     /// <summary>Where <c>MlTrainingInput</c> items are written (patterns and lines), from the project's MSBuild files.</summary>
-    public IReadOnlyList<ItemDeclaration> Declarations { get; init; } = [];
+    public IReadOnlyList<ItemDeclaration> Declarations { get => _declarations.Value; init => _declarations = new(value); }
+
+    /// <summary>Finds <see cref="Declarations"/> from <see cref="DeclaringFiles"/> when first needed (a replayed answer never needs them).</summary>
+    public Func<IReadOnlyList<ItemDeclaration>> FindDeclarations { init => _declarations = new(value); }
+
+    private Lazy<IReadOnlyList<ItemDeclaration>> _declarations = new(() => []);
+
+    /// <summary>The project's MSBuild files that declare the items (full paths): the answer rests on them.</summary>
+    public IReadOnlyList<string> DeclaringFiles { get; init; } = [];
 
     /// <summary>The stamp cache file under <c>obj/</c>; null to hash every file.</summary>
     public string? CacheFilePath { get; init; }
@@ -112,8 +120,21 @@ public static class TrainingInputGuard
 
     private static TrainingInputResult RunCore(TrainingInputRequest request, string lockPath, CancellationToken cancellationToken)
     {
-        var result = new TrainingInputResult();
         var context = new Context(request, lockPath);
+        var answer = TrainingInputAnswer.Of(request, lockPath, context.Files, cancellationToken);
+        if (answer?.Replay() is { } replayed)
+        {
+            return replayed;
+        }
+
+        var result = Check(request, lockPath, context, cancellationToken);
+        answer?.Record(result);
+        return result;
+    }
+
+    private static TrainingInputResult Check(TrainingInputRequest request, string lockPath, Context context, CancellationToken cancellationToken)
+    {
+        var result = new TrainingInputResult();
 
         // 1. Which files are inputs, and are they inside the project?
         var inputs = new Dictionary<string, (string FullPath, string? Source)>(request.Items.Count, StringComparer.Ordinal);
