@@ -30,11 +30,12 @@ public sealed class MlGuardReportSummary : MlGuardTask
             return;
         }
 
-        if (!string.IsNullOrEmpty(FindingsDirectory))
+        var active = ActiveSuppressions().Active;
+        if (!string.IsNullOrEmpty(FindingsDirectory) && active.Count > 0)
         {
             // MLG005: every guard of this build has recorded its findings by now, each with the suppression that matched it.
             var records = FindingStore.ReadAll(SarifSources(FullPath(FindingsDirectory)));
-            findings.AddRange(UnusedSuppressions.Find(ActiveSuppressions().Active, records, new SourceLocation(ProjectFile)));
+            findings.AddRange(UnusedSuppressions.Find(active, records, new SourceLocation(ProjectFile)));
         }
 
         var facts = Facts.Select(f => new SummaryFact(f.ItemSpec,

@@ -17,6 +17,9 @@ public sealed class MlGuardScanModels : MlGuardTask
     /// <summary><c>None</c>/<c>Content</c>/<c>EmbeddedResource</c> items: scanned when their content is a model format.</summary>
     public ITaskItem[] ProjectItems { get; set; } = [];
 
+    /// <summary><c>$(MlGuardScanProjectItems)</c>: <c>false</c> leaves <see cref="ProjectItems"/> unscanned.</summary>
+    public string? ScanProjectItems { get; set; }
+
     public string? StrictModelScan { get; set; }
 
     /// <summary><c>@(MlGuardAllowedGlobal)</c>: extra importable names (<c>module.name</c>).</summary>
@@ -45,7 +48,7 @@ public sealed class MlGuardScanModels : MlGuardTask
         {
             ProjectDirectory = ProjectDirectory,
             Models = Models.Select(m => FullPath(m.ItemSpec)).Distinct(StringComparer.Ordinal).ToList(),
-            ProjectItems = [.. ProjectItems.Where(i => !Core.IO.AtomicFile.IsTemporary(i.ItemSpec)).Select(i => FullPath(i.ItemSpec))],
+            ProjectItems = LockModeParser.IsFalse(ScanProjectItems) ? [] : [.. ProjectItems.Where(i => !Core.IO.AtomicFile.IsTemporary(i.ItemSpec)).Select(i => FullPath(i.ItemSpec))],
             Options = new ScanOptions
             {
                 Strict = !string.Equals(StrictModelScan?.Trim(), "false", StringComparison.OrdinalIgnoreCase),

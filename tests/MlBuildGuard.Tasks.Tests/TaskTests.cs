@@ -69,6 +69,31 @@ public sealed class TaskTests : IDisposable
         Assert.Contains("MLG402", File.ReadAllText(findings), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("true", false)]
+    [InlineData(" False ", true)]
+    public void Project_items_are_scanned_by_content_unless_MlGuardScanProjectItems_is_false_and_leftover_temporary_files_never(string? scan, bool quiet)
+    {
+        byte[] pickle = [0x80, 0x02, (byte)'c', .. "os\nsystem\n"u8, (byte)'.'];
+        Directory.CreateDirectory(_dir.Combine("data"));
+        File.WriteAllBytes(_dir.Combine("data", "weights.bin"), pickle);
+        File.WriteAllBytes(_dir.Combine("data", ".mlguard.lock.json.4242-0a1b2c3d.tmp"), [0x80, 0x02, (byte)'N', (byte)'.']);
+        var task = new MlGuardScanModels
+        {
+            BuildEngine = _engine,
+            ProjectDirectory = _dir.Path,
+            ProjectFile = ProjectFile,
+            ProjectItems = [new TaskItem("data/weights.bin"), new TaskItem("data/.mlguard.lock.json.4242-0a1b2c3d.tmp")],
+            ScanProjectItems = scan,
+        };
+
+        Assert.Equal(quiet, task.Execute());
+
+        Assert.Equal(quiet ? [] : ["MLG301"], _engine.Errors.Select(e => e.Code).Distinct());
+        Assert.Contains(_engine.Messages, m => m.Message!.Contains(quiet ? "0 model(s)" : "1 model(s)", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Drift_is_an_error_with_code_file_line_and_help_link_and_the_task_fails()
     {

@@ -63,6 +63,9 @@ public static class LockModeParser
 
     public static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Whether a switch that is on unless turned off (<c>MlGuardScanProjectItems</c>) is explicitly <c>false</c>.</summary>
+    public static bool IsFalse(string? value) => string.Equals(value?.Trim(), "false", StringComparison.OrdinalIgnoreCase);
+
     public static bool TryParseBool(string? value, out bool result)
     {
         result = false;
