@@ -77,7 +77,7 @@ public sealed class MlGuardCheckTrainingData : MlGuardTask
             ProjectDirectory = ProjectDirectory,
             LockFilePath = FullPath(LockFile),
             Mode = mode,
-            Inputs = [.. Inputs.Select(i => new DataInputItem(i.ItemSpec, Metadata(i, "Schema"), Metadata(i, "Format"), Metadata(i, "MaxDrift"), Metadata(i, "Pii")))],
+            Inputs = TaskItems.DataInputs(Inputs),
             Secrets = SecretConfiguration.Load(FullPathOrNull(SecretRules), FullPathOrNull(SecretsBaseline)),
             CacheFilePath = FullPathOrNull(CacheFile),
             VerdictCacheDirectory = FullPathOrNull(VerdictCacheDirectory),

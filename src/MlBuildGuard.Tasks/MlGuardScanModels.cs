@@ -47,8 +47,8 @@ public sealed class MlGuardScanModels : MlGuardTask
         var result = ModelScanGuard.Run(new ModelScanRequest
         {
             ProjectDirectory = ProjectDirectory,
-            Models = Models.Select(m => FullPath(m.ItemSpec)).Distinct(StringComparer.Ordinal).ToList(),
-            ProjectItems = LockModeParser.IsFalse(ScanProjectItems) ? [] : [.. ProjectItems.Where(i => !Core.IO.AtomicFile.IsTemporary(i.ItemSpec)).Select(i => FullPath(i.ItemSpec))],
+            Models = TaskItems.FullPaths(Models, ProjectDirectory).Distinct(StringComparer.Ordinal).ToList(),
+            ProjectItems = LockModeParser.IsFalse(ScanProjectItems) ? [] : TaskItems.FullPaths(ProjectItems, ProjectDirectory, Core.IO.AtomicFile.IsTemporary),
             Options = new ScanOptions
             {
                 Strict = !string.Equals(StrictModelScan?.Trim(), "false", StringComparison.OrdinalIgnoreCase),

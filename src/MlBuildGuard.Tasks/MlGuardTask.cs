@@ -162,7 +162,7 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
             using (Core.IO.CrossProcessLock.Acquire(sarifPath ?? folder, TimeSpan.FromMinutes(2), CancellationToken))
             {
                 var (findingsFile, changed) = FindingStore.Write(folder, GuardName, records);
-                if (sarifPath is not null && !FindingStore.SarifIsCurrent(sarifPath, findingsFile, changed, typeof(MlGuardTask).Assembly.Location))
+                if (sarifPath is not null && !FindingStore.SarifIsCurrent(sarifPath, findingsFile, changed, ToolVersion))
                 {
                     var sarif = SarifWriter.ToBytes(FindingStore.ReadAll(SarifSources(folder)), ProjectDirectory, ToolVersion);
                     // A log that already holds these bytes was scanned with these rules when it was written (the bytes name
@@ -224,7 +224,7 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
         return cut >= 0 ? text[..cut] : text;
     }
 
-    protected static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+    protected static string? NullIfEmpty(string? s) => TaskItems.NullIfEmpty(s);
 
     /// <summary>
     /// Whether a guard already ran under <paramref name="key"/> in this build (a multi-targeted project is built once per
@@ -273,7 +273,7 @@ public abstract class MlGuardTask : Microsoft.Build.Utilities.Task, ICancelableT
     }
 
     /// <summary>An item's metadata, or null when it is empty or blank.</summary>
-    protected static string? Metadata(ITaskItem item, string name) => NullIfEmpty(item.GetMetadata(name));
+    protected static string? Metadata(ITaskItem item, string name) => TaskItems.Metadata(item, name);
 
     /// <summary>
     /// MSBuild's escaping (<c>%XX</c>) of the characters it gives meaning to, for an item spec or metadata value set from a

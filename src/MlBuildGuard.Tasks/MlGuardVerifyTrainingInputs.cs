@@ -66,7 +66,7 @@ public sealed class MlGuardVerifyTrainingInputs : MlGuardTask
             ProjectFile = FullPath(ProjectFile),
             LockFilePath = FullPath(LockFile),
             Mode = mode,
-            Items = Inputs.Select(i => new TrainingInputItem(i.ItemSpec, NullIfEmpty(i.GetMetadata("Source")))).ToArray(),
+            Items = TaskItems.TrainingInputs(Inputs),
             DeclaringFiles = [.. DeclaringFiles.Where(f => !string.IsNullOrWhiteSpace(f)).Select(FullPath)],
             FindDeclarations = () => ItemDeclarations.Find(DeclaringFiles.Select(FullPath), "MlTrainingInput"),
             CacheFilePath = string.IsNullOrEmpty(CacheFile) ? null : FullPath(CacheFile),

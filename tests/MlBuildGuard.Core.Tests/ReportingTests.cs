@@ -55,27 +55,25 @@ public class ReportingTests
     }
 
     [Fact]
-    public void The_sarif_log_is_remade_unless_it_was_written_after_the_unchanged_findings_file_and_the_tool()
+    public void The_sarif_log_is_remade_unless_it_was_written_after_the_unchanged_findings_file_by_this_version()
     {
         using var dir = new TempDirectory();
         var a = FindingRecord.From(Finding.Create(RuleCatalog.LockFileMissing, null, null, "x"), Severity.Error);
-        var tool = dir.Write("tool.dll", "build 1");
         var sarif = dir.Combine("mlguard.sarif");
         var (file, changed) = FindingStore.Write(dir.Path, "guard", [a]);
         Assert.True(changed);
-        Assert.False(FindingStore.SarifIsCurrent(sarif, file, changed, tool)); // no log yet
+        Assert.False(FindingStore.SarifIsCurrent(sarif, file, changed, "1.2.3")); // no log yet
 
-        File.WriteAllText(sarif, "{}");
+        File.WriteAllBytes(sarif, SarifWriter.ToBytes(FindingStore.ReadAll(dir.Path), dir.Path, "1.2.3"));
         (file, changed) = FindingStore.Write(dir.Path, "guard", [a]);
         Assert.False(changed);
-        Assert.True(FindingStore.SarifIsCurrent(sarif, file, changed, tool));
-        Assert.False(FindingStore.SarifIsCurrent(sarif, file, findingsChanged: true, tool));
+        Assert.True(FindingStore.SarifIsCurrent(sarif, file, changed, "1.2.3"));
+        Assert.False(FindingStore.SarifIsCurrent(sarif, file, findingsChanged: true, "1.2.3"));
+        Assert.False(FindingStore.SarifIsCurrent(sarif, file, changed, "1.2.4")); // another MlBuildGuard wrote it
+        Assert.False(FindingStore.SarifIsCurrent(sarif, file, changed, "1.2\"3"));
 
-        File.SetLastWriteTimeUtc(sarif, File.GetLastWriteTimeUtc(file).AddSeconds(-5)); // a log older than the findings (a killed build)
-        Assert.False(FindingStore.SarifIsCurrent(sarif, file, changed, tool));
-        File.SetLastWriteTimeUtc(sarif, DateTime.UtcNow.AddSeconds(1));
-        File.SetLastWriteTimeUtc(tool, DateTime.UtcNow.AddSeconds(5)); // another MlBuildGuard build since
-        Assert.False(FindingStore.SarifIsCurrent(sarif, file, changed, tool));
+        File.SetLastWriteTimeUtc(sarif, File.GetLastWriteTimeUtc(file).AddSeconds(-5)); // older than the findings (a killed build)
+        Assert.False(FindingStore.SarifIsCurrent(sarif, file, changed, "1.2.3"));
     }
 
     [Fact]

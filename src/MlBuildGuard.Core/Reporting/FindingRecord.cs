@@ -50,25 +50,29 @@ public static class FindingStore
     /// <summary>Keeps a guard's findings; returns the file, and whether its bytes changed (a no-change build rewrites nothing).</summary>
     public static (string File, bool Changed) Write(string folder, string guard, IEnumerable<FindingRecord> records)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(records.ToArray(), FindingStoreJson.Default.FindingRecordArray);
+        var array = records.ToArray();
+        // No findings is the usual case: written without starting the serializer, so a quiet build never loads it.
+        var bytes = array.Length == 0 ? "[]"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(array, FindingStoreJson.Default.FindingRecordArray);
         var file = Path.Combine(folder, guard + ".json");
         return (file, IO.AtomicFile.WriteIfChanged(file, bytes));
     }
 
     /// <summary>
     /// Whether the SARIF log was made from this findings file as it is: the file did not change in this write, and the log
-    /// was written after it and after <paramref name="toolFile"/> (the MlBuildGuard build that makes it). Every guard whose
-    /// findings change remakes the log, so a guard whose findings did not need not.
+    /// was written after it, by this MlBuildGuard version (the log's bytes depend on nothing else). Every guard whose findings
+    /// change remakes the log, so a guard whose findings did not need not.
     /// </summary>
-    public static bool SarifIsCurrent(string sarifPath, string findingsFile, bool findingsChanged, string toolFile)
+    public static bool SarifIsCurrent(string sarifPath, string findingsFile, bool findingsChanged, string toolVersion)
     {
-        if (findingsChanged || !File.Exists(sarifPath) || !File.Exists(toolFile))
+        try
+        {
+            return !findingsChanged && File.Exists(sarifPath) && File.GetLastWriteTimeUtc(sarifPath) >= File.GetLastWriteTimeUtc(findingsFile)
+                && SarifWriter.IsFrom(File.ReadAllBytes(sarifPath), toolVersion);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
-
-        var log = File.GetLastWriteTimeUtc(sarifPath);
-        return log >= File.GetLastWriteTimeUtc(findingsFile) && log >= File.GetLastWriteTimeUtc(toolFile);
     }
 
     public static IReadOnlyList<FindingRecord> ReadAll(string folder)

@@ -20,6 +20,11 @@ public static class SarifWriter
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>Whether a log names <paramref name="toolVersion"/> as the MlBuildGuard that wrote it (as <see cref="ToBytes"/> writes it).</summary>
+    public static bool IsFrom(ReadOnlySpan<byte> sarif, string toolVersion) =>
+        toolVersion.AsSpan().IndexOfAny("\"\\") < 0 && toolVersion.All(c => c >= ' ' && c < 0x7f)
+        && sarif.IndexOf(System.Text.Encoding.UTF8.GetBytes($"\"semanticVersion\": \"{toolVersion}\"")) >= 0;
+
     public static byte[] ToBytes(IReadOnlyList<FindingRecord> findings, string projectDirectory, string toolVersion)
     {
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MlBuildGuard.Core.Configuration;
@@ -77,12 +78,17 @@ internal sealed class TrainingDataAnswer
             return;
         }
 
+        var inputs = (result.FilesRead + result.FilesFromCache).ToString(CultureInfo.InvariantCulture);
+        if (result.PersonalDataKinds.Count == 0)
+        {
+            _verdict.Record(result.Findings, inputs); // the usual answer, replayed without a JSON reader
+            return;
+        }
+
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("inputs", result.FilesRead + result.FilesFromCache);
-            json.WriteStartObject("personalData");
             foreach (var (key, kinds) in result.PersonalDataKinds)
             {
                 json.WriteStartArray(key);
@@ -95,27 +101,37 @@ internal sealed class TrainingDataAnswer
             }
 
             json.WriteEndObject();
-            json.WriteEndObject();
         }
 
-        _verdict.Record(result.Findings, Encoding.UTF8.GetString(buffer.ToArray()));
+        _verdict.Record(result.Findings, inputs + " " + Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
+    /// <summary>The payload: the number of inputs, then, when personal data was found, a JSON object of the kinds per input.</summary>
     private static (int Count, List<(string Key, IReadOnlyList<string> Kinds)> Kinds)? Parse(string payload)
     {
+        var space = payload.IndexOf(' ', StringComparison.Ordinal);
+        if (!int.TryParse(space < 0 ? payload : payload[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        {
+            return null;
+        }
+
+        var kinds = new List<(string, IReadOnlyList<string>)>();
+        if (space < 0)
+        {
+            return (count, kinds);
+        }
+
         try
         {
-            using var document = JsonDocument.Parse(payload);
-            var root = document.RootElement;
-            var kinds = new List<(string, IReadOnlyList<string>)>();
-            foreach (var input in root.GetProperty("personalData").EnumerateObject())
+            using var document = JsonDocument.Parse(payload[(space + 1)..]);
+            foreach (var input in document.RootElement.EnumerateObject())
             {
                 kinds.Add((input.Name, [.. input.Value.EnumerateArray().Select(k => k.GetString() ?? throw new FormatException())]));
             }
 
-            return (root.GetProperty("inputs").GetInt32(), kinds);
+            return (count, kinds);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             return null;
         }
