@@ -48,6 +48,54 @@ public sealed class SecretScannerTests
     }
 
     [Fact]
+    public void Each_secret_alone_in_small_chunks_is_found_with_what_precedes_its_keyword()
+    {
+        // The kept tail is only as long as the rules' reach before a keyword (and any window still waiting): a secret
+        // whose match starts well before its keyword (SAS tokens, URLs, GCP keys) must still be found when it arrives in
+        // small chunks with nothing else pending to keep more bytes.
+        var fakes = new FakeSecrets(24);
+        foreach (var (ruleId, make) in fakes.Makers)
+        {
+            var data = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("filler text, 0.25\n", 300)) + make().Text + "\n" + new string(' ', 300));
+            var whole = SecretScanner.Scan(SecretRuleSet.BuiltIn, data);
+            Assert.Contains(whole, m => m.RuleId == ruleId);
+            foreach (var size in new[] { 1, 61, 1000 })
+            {
+                Assert.Equal(whole, Chunked(data, Enumerable.Range(1, (data.Length - 1) / size).Select(i => i * size).ToArray()));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_rule_that_reaches_far_before_its_keyword_gets_those_bytes_in_small_chunks()
+    {
+        // A rule may look up to Before bytes ahead of its keyword; the kept tail must hold them whatever the chunks.
+        var rule = new SecretRule
+        {
+            Id = "far-reach",
+            Description = "a value 3,000 bytes before its keyword",
+            Pattern = new System.Text.RegularExpressions.Regex("BEGIN ([0-9a-f]{12}) [.]{2990,3000}farkeyword", System.Text.RegularExpressions.RegexOptions.NonBacktracking),
+            Keywords = [new Keyword("farkeyword", IgnoreCase: false)],
+            Before = 3100,
+            After = 20,
+        };
+        var rules = new SecretRuleSet([rule]);
+        var data = Encoding.ASCII.GetBytes(new string('x', 5000) + "BEGIN 0123456789ab " + new string('.', 2995) + "farkeyword" + new string('x', 500));
+        var whole = SecretScanner.Scan(rules, data);
+        Assert.Single(whole);
+        foreach (var size in new[] { 1, 100, 4000 })
+        {
+            var scanner = new SecretScanner(rules);
+            for (var at = 0; at < data.Length; at += size)
+            {
+                scanner.Append(data.AsSpan(at, Math.Min(size, data.Length - at)));
+            }
+
+            Assert.Equal(whole, scanner.Complete());
+        }
+    }
+
+    [Fact]
     public void A_secret_deep_in_a_large_stream_after_many_lines_has_its_line_and_column()
     {
         var fake = new FakeSecrets(3).GitHubToken();
