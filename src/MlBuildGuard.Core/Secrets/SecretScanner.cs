@@ -114,7 +114,8 @@ public sealed class SecretScanner
             }
         }
 
-        for (; _nextUnanchored < _end; _nextUnanchored += UnanchoredStep)
+        // Rules without keywords (user rules) run on windows every UnanchoredStep bytes; most sets have none.
+        for (; _set.Unanchored.Length > 0 && _nextUnanchored < _end; _nextUnanchored += UnanchoredStep)
         {
             foreach (var r in _set.Unanchored)
             {

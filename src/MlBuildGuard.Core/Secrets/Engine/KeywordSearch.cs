@@ -448,12 +448,28 @@ public sealed class KeywordSearch
             var j = BitOperations.TrailingZeroCount(positions);
             positions &= positions - 1;
             var p = at + j; // the AVX2 loop leaves Width - 1 bytes after each block
-            var buckets = _table[0][data[p]] & _table[1][data[p + 1]] & _table[2][data[p + 2]] & _table[3][data[p + 3]];
+            var buckets = ExactBuckets(data, p);
             if (buckets != 0)
             {
                 Verify(data, from, p, (uint)buckets, hits);
             }
         }
+    }
+
+    /// <summary>
+    /// The buckets whose anchors are exactly at <paramref name="p"/> (the per-byte tables of the four positions), for a
+    /// position with <see cref="Width"/> bytes of data from it. Read without bounds checks: a byte indexes a 256-entry
+    /// table, and both SIMD loops stop <see cref="Width"/> - 1 bytes before the end of the data.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ExactBuckets(ReadOnlySpan<byte> data, int p)
+    {
+        System.Diagnostics.Debug.Assert(p >= 0 && p + Width <= data.Length);
+        ref var d = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), p);
+        return Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_table[0]), d)
+            & Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_table[1]), Unsafe.Add(ref d, 1))
+            & Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_table[2]), Unsafe.Add(ref d, 2))
+            & Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_table[3]), Unsafe.Add(ref d, 3));
     }
 
     /// <summary>The positions (bits) of a 32-byte block whose bucket mask is not zero.</summary>
@@ -491,7 +507,7 @@ public sealed class KeywordSearch
                 var j = BitOperations.TrailingZeroCount(positions);
                 positions &= positions - 1;
                 var p = i + j;
-                var buckets = _table[0][data[p]] & _table[1][data[p + 1]] & _table[2][data[p + 2]] & _table[3][data[p + 3]];
+                var buckets = ExactBuckets(data, p);
                 if (buckets != 0)
                 {
                     Verify(data, from, p, (uint)buckets, hits);
