@@ -6,7 +6,7 @@ namespace MlBuildGuard.Core.Secrets.Engine;
 /// How <see cref="KeywordSearch"/> looks for its keywords: for each keyword a four-byte <b>anchor</b> (the run of four
 /// of its bytes that ordinary data matches least), and the keywords spread over 8 buckets (one bit each) so that each
 /// bucket's tables admit as little ordinary data as possible. A byte's buckets at anchor position k are
-/// <c>Low[k][b &amp; 15]</c>, and at the first position also <c>High[b &gt;&gt; 4]</c>: a "Teddy" lookup (Hyperscan, Rust's
+/// <c>Low[k][b &amp; 15]</c>, and at the first position also <c>High[0][b &gt;&gt; 4]</c>: a "Teddy" lookup (Hyperscan, Rust's
 /// regex crate) that takes the high nibble at one position only. On AVX2 the raw byte indexes the low-nibble shuffle
 /// (bytes of 0x80 and more give 0, and keywords are ASCII) with no shift or mask, so four positions cost fewer
 /// operations than both nibbles at three. Letters of either case share their low nibble. Low nibbles alone at four
@@ -62,7 +62,7 @@ internal sealed class KeywordBuckets
         Members = members.Select(m => m.Order().ToArray()).ToArray();
         Exact = Enumerable.Range(0, Width).Select(_ => new byte[256]).ToArray();
         var low = new byte[Width, 16];
-        var high = new byte[16];
+        var high = new byte[Width, 16];
         for (var b = 0; b < Count; b++)
         {
             var bit = (byte)(1 << b);
@@ -73,11 +73,7 @@ internal sealed class KeywordBuckets
                     foreach (var value in Variants(lower[k], Anchor[k] + p, ignoreCase[k]))
                     {
                         low[p, value & 15] |= bit;
-                        if (p == 0)
-                        {
-                            high[value >> 4] |= bit;
-                        }
-
+                        high[p, value >> 4] |= bit;
                         Exact[p][value] |= bit;
                     }
                 }
@@ -85,7 +81,7 @@ internal sealed class KeywordBuckets
         }
 
         Low = Enumerable.Range(0, Width).Select(p => Vector128.Create(Enumerable.Range(0, 16).Select(v => low[p, v]).ToArray())).ToArray();
-        High = Vector128.Create(high);
+        High = Enumerable.Range(0, Width).Select(p => Vector128.Create(Enumerable.Range(0, 16).Select(v => high[p, v]).ToArray())).ToArray();
         MinLength = lower.Length == 0 ? Width : Math.Min(Width, lower.Min(bytes => bytes.Length));
     }
 
@@ -98,8 +94,11 @@ internal sealed class KeywordBuckets
     /// <summary>Per anchor position, the buckets admitted by each low nibble.</summary>
     public Vector128<byte>[] Low { get; }
 
-    /// <summary>At the first anchor position, the buckets admitted by each high nibble.</summary>
-    public Vector128<byte> High { get; }
+    /// <summary>
+    /// Per anchor position, the buckets admitted by each high nibble: the search's loop looks up the first position's;
+    /// the others narrow the blocks it keeps before any byte is compared.
+    /// </summary>
+    public Vector128<byte>[] High { get; }
 
     /// <summary>Per anchor position, the buckets whose keywords have exactly that byte there (every bucket past a short keyword's end).</summary>
     public byte[][] Exact { get; }
