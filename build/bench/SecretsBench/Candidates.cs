@@ -3,10 +3,11 @@ using MlBuildGuard.Core.Secrets.Engine;
 
 /// <summary>
 /// How often the keyword search's SIMD prefilter lets a 64-byte block through (kept by the loop, and left after the
-/// kept blocks are narrowed by the other positions' high nibbles), for the built-in rules' keywords, on three kinds of data: the benchmark's CSV, lines of random base64 (76 characters, as MIME wraps them) and
-/// float32 weights (little-endian, normally distributed around 0 with a spread of 0.05, as a model's tensors). The count
-/// comes from <c>KeywordSearch.CandidateBlocks</c>, an internal method read by reflection, so a build without it (an
-/// older scanner under <c>BENCH_BASELINE</c>) prints "n/a".
+/// kept blocks are narrowed by the other positions' high nibbles), for the built-in rules' keywords, on three kinds of
+/// data: the benchmark's CSV, lines of random base64 (76 characters, as MIME wraps them) and float32 weights
+/// (little-endian, normally distributed around 0 with a spread of 0.05, as a model's tensors). The count comes from
+/// <c>KeywordSearch.CandidateBlocks</c>, an internal method read by reflection, so a build without it (an older scanner
+/// under <c>BENCH_BASELINE</c>) prints "n/a".
 /// </summary>
 internal static class Candidates
 {

@@ -7,7 +7,8 @@ using System.Runtime.Intrinsics.X86;
 /// Loops that read every byte and do part of the keyword search's work, with tables that admit nothing (so no candidate
 /// is ever verified): what the scanner could cost at best, for <c>passcost</c>'s floor configurations. <c>load</c> only
 /// loads; <c>lf</c> counts line feeds (the runtime's <c>Count</c>); <c>teddyN</c> does the nibble lookups of N anchor
-/// positions per 32 bytes, as the scanner's AVX2 loop does for three; <c>teddy3lf</c> adds its line feed count; <c>low4</c>
+/// positions per 32 bytes, as the scanner's AVX2 loop did for three before branch <c>secretsfloor</c>; <c>teddy3lf</c> adds
+/// its line feed count; <c>low4</c>
 /// looks up low nibbles only, at four positions (line feeds counted); <c>low4h0</c> adds the high nibble of the first
 /// position, which is the scanner's loop since branch <c>secretsfloor</c>.
 /// </summary>

@@ -481,8 +481,8 @@ public sealed class KeywordSearch
     }
 
     /// <summary>
-    /// Verifies each position of a 32-byte block whose bucket mask is not zero. The low-nibble tables admit every byte
-    /// with a nibble of their anchors, so each position is first narrowed by the exact per-byte tables of the anchor's
+    /// Verifies each position of a 32-byte block whose bucket mask is not zero. The nibble tables admit every mix of
+    /// the nibbles of their anchors, so each position is first narrowed by the exact per-byte tables of the anchor's
     /// four bytes; few keywords are then compared.
     /// </summary>
     private void Candidates(ReadOnlySpan<byte> data, int from, int at, uint positions, List<KeywordHit> hits)
