@@ -17,7 +17,10 @@
 #    of them without hashing. Configurations take turns round after round; the thread CPU
 #    time of the least disturbed round (the minimum) and the median are reported as ratios to SHA-256 alone. A last
 #    process (`--floors`) times loops that do only part of the search's work beside hashing: loading the bytes, counting
-#    line feeds, the nibble lookups of 1, 2 and 3 anchor positions (tables that admit nothing), the last with line feeds.
+#    line feeds, the nibble lookups of 1, 2 and 3 anchor positions (tables that admit nothing), the last with line feeds,
+#    and low-nibble lookups at 4 positions without (`low4`) and with (`low4h0`, the scanner's loop) the first position's
+#    high nibble. `SecretsBench candidates` then prints, per build, the share of 64-byte blocks that the prefilter lets
+#    through on the CSV, random base64 lines and float32 weights ("n/a" for a scanner without that diagnostic).
 # 2. Instructions (valgrind callgrind, unaffected by load): instructions per byte of each configuration. valgrind does
 #    not run SHA-NI, so its SHA-256 is OpenSSL's fallback; the ratio that stands for the real pass divides the scanner's
 #    instructions per byte by those of the SHA-NI loop the CPU really runs (read from libcrypto by sha_ni_loop.py).
@@ -72,6 +75,11 @@ done
 log "floors: loops that do only part of the search's work, beside hashing (one process, this tree's build)"
 dotnet "$W/helper-current/SecretsBench.dll" passcost "$W/bulk" --mib "$MB" --rounds "$ROUNDS" --floors >"$LOGS/floors.md"
 
+log "candidates: the share of 64-byte blocks the keyword prefilter lets through"
+for b in "${BUILDS[@]}"; do
+  dotnet "$W/helper-$b/SecretsBench.dll" candidates "$W/bulk" "$MB" >"$LOGS/candidates-$b.md"
+done
+
 # ---------------------------------------------------------------------------------------------------------- instructions
 SHA_NI=""
 if [[ $CG == 1 ]]; then
@@ -108,6 +116,12 @@ per_byte() { # BUILD CONFIG: instructions per byte from the difference of the tw
   echo "### Floors: what parts of the keyword search cost beside hashing (current build, 1 process)"
   echo
   cat "$LOGS/floors.md"
+  for b in "${BUILDS[@]}"; do
+    echo
+    echo "### Candidates: 64-byte blocks the keyword prefilter lets through, $b"
+    echo
+    cat "$LOGS/candidates-$b.md"
+  done
   if [[ $CG == 1 ]]; then
     echo
     echo "### Instructions per byte (callgrind; SHA-NI SHA-256 loop: $sha_block instructions per 64-byte block = $SHA_NI per byte)"

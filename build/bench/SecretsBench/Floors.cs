@@ -7,8 +7,10 @@ using System.Runtime.Intrinsics.X86;
 /// Loops that read every byte and do part of the keyword search's work, with tables that admit nothing (so no candidate
 /// is ever verified): what the scanner could cost at best, for <c>passcost</c>'s floor configurations. <c>load</c> only
 /// loads; <c>lf</c> counts line feeds (the runtime's <c>Count</c>); <c>teddyN</c> does the nibble lookups of N anchor
-/// positions per 32 bytes, as the scanner's AVX2 loop does for three; <c>teddy3lf</c> adds its line feed count; <c>low4</c>
-/// is an untried design's loop (low nibbles only, four positions, line feeds counted).
+/// positions per 32 bytes, as the scanner's AVX2 loop did for three before branch <c>secretsfloor</c>; <c>teddy3lf</c> adds
+/// its line feed count; <c>low4</c>
+/// looks up low nibbles only, at four positions (line feeds counted); <c>low4h0</c> adds the high nibble of the first
+/// position, which is the scanner's loop since branch <c>secretsfloor</c>.
 /// </summary>
 internal static class Floors
 {
@@ -23,10 +25,11 @@ internal static class Floors
         "teddy3" => Teddy(data, 3, false),
         "teddy3lf" => Teddy(data, 3, true),
         "low4" => Teddy<LowFour, Yes>(data),
+        "low4h0" => Teddy<LowFourHighFirst, Yes>(data),
         _ => throw new ArgumentException($"unknown floor '{floor}'"),
     };
 
-    public static bool Is(string name) => name is "load" or "lf" or "teddy1" or "teddy2" or "teddy3" or "teddy3lf" or "low4";
+    public static bool Is(string name) => name is "load" or "lf" or "teddy1" or "teddy2" or "teddy3" or "teddy3lf" or "low4" or "low4h0";
 
     private static long Load(ReadOnlySpan<byte> data)
     {
@@ -63,13 +66,19 @@ internal static class Floors
             var a = Vector256.LoadUnsafe(ref p, i);
             var b = Vector256.LoadUnsafe(ref p, i + 32);
             Vector256<byte> ma, mb;
-            if (TPositions.Value == LowFour.Value)
+            if (TPositions.Value >= LowFour.Value)
             {
                 // Low nibbles alone at four positions, each on the raw byte (0x80 and more give 0): no shift or mask.
                 ma = Avx2.Shuffle(lo, a) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 1)) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 2))
                     & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 3));
                 mb = Avx2.Shuffle(lo, b) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 33)) & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 34))
                     & Avx2.Shuffle(lo, Vector256.LoadUnsafe(ref p, i + 35));
+                if (TPositions.Value == LowFourHighFirst.Value)
+                {
+                    // And the high nibble of the first position: a shift and a mask more per 32 bytes.
+                    ma &= Avx2.Shuffle(hi, Vector256.ShiftRightLogical(a.AsUInt16(), 4).AsByte() & nibble);
+                    mb &= Avx2.Shuffle(hi, Vector256.ShiftRightLogical(b.AsUInt16(), 4).AsByte() & nibble);
+                }
             }
             else
             {
@@ -139,9 +148,15 @@ internal static class Floors
         public static int Value => 3;
     }
 
-    /// <summary>An untried design: low nibbles alone at four positions.</summary>
+    /// <summary>Low nibbles alone at four positions.</summary>
     private readonly struct LowFour : ICount
     {
         public static int Value => 4;
+    }
+
+    /// <summary>Low nibbles at four positions and the high nibble at the first (the scanner's loop).</summary>
+    private readonly struct LowFourHighFirst : ICount
+    {
+        public static int Value => 5;
     }
 }

@@ -33,6 +33,7 @@ public sealed class SecretScanner
     private readonly string? _path;
     private readonly string? _view;
     private readonly int _maxWindow;
+    private readonly int _reachBack; // how far before the end of the stream a window of the next chunk can start
     private readonly byte[] _tail;
     private readonly byte[] _scratch;
     private readonly List<KeywordHit> _hits = new();
@@ -56,6 +57,7 @@ public sealed class SecretScanner
         _active = rules.ActiveFor(path);
         _maxWindow = Math.Max(16 * 1024, rules.MaxReach + 2);
         _tail = new byte[_maxWindow + rules.Search.MaxLength];
+        _reachBack = (rules.Rules.Count == 0 ? 0 : rules.Rules.Max(r => r.Before)) + TokenRun + rules.Search.MaxLength;
         _scratch = new byte[_maxWindow + 2];
         _pending = rules.Rules.Select(_ => new List<(long, long)>()).ToArray();
         _lastMatchEnd = new long[rules.Rules.Count];
@@ -112,7 +114,8 @@ public sealed class SecretScanner
             }
         }
 
-        for (; _nextUnanchored < _end; _nextUnanchored += UnanchoredStep)
+        // Rules without keywords (user rules) run on windows every UnanchoredStep bytes; most sets have none.
+        for (; _set.Unanchored.Length > 0 && _nextUnanchored < _end; _nextUnanchored += UnanchoredStep)
         {
             foreach (var r in _set.Unanchored)
             {
@@ -439,10 +442,23 @@ public sealed class SecretScanner
     /// <summary>
     /// Keeps the last bytes of the stream as the new tail, and remembers the last line feed of what is let go (searched
     /// backwards from the new tail, so in text it is a few bytes away; line feeds are counted by the keyword search).
+    /// The tail holds only what a later window can need: the bytes from the start of the earliest window still waiting
+    /// for more, and at least the longest reach of a rule before a keyword that starts in the kept bytes or the next
+    /// chunk. Copying the whole tail buffer (16 KiB or more) for every 128 KiB slice of the hashing pass was a
+    /// measurable part of the scanner's cost.
     /// </summary>
     private void Slide(ReadOnlySpan<byte> chunk, long chunkStart)
     {
-        var keep = (int)Math.Min(_tail.Length, _end - _tailStart);
+        var earliest = _end - _reachBack;
+        foreach (var windows in _pending)
+        {
+            foreach (var (start, _) in windows)
+            {
+                earliest = Math.Min(earliest, start);
+            }
+        }
+
+        var keep = (int)Math.Min(_tail.Length, _end - Math.Max(_tailStart, earliest));
         var newStart = _end - keep;
         if (newStart > _tailStart && LastNewline(_tailStart, newStart, chunk, chunkStart) is var lastNewline and >= 0)
         {

@@ -48,6 +48,54 @@ public sealed class SecretScannerTests
     }
 
     [Fact]
+    public void Each_secret_alone_in_small_chunks_is_found_with_what_precedes_its_keyword()
+    {
+        // The kept tail is only as long as the rules' reach before a keyword (and any window still waiting): a secret
+        // whose match starts well before its keyword (SAS tokens, URLs, GCP keys) must still be found when it arrives in
+        // small chunks with nothing else pending to keep more bytes.
+        var fakes = new FakeSecrets(24);
+        foreach (var (ruleId, make) in fakes.Makers)
+        {
+            var data = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("filler text, 0.25\n", 300)) + make().Text + "\n" + new string(' ', 300));
+            var whole = SecretScanner.Scan(SecretRuleSet.BuiltIn, data);
+            Assert.Contains(whole, m => m.RuleId == ruleId);
+            foreach (var size in new[] { 1, 61, 1000 })
+            {
+                Assert.Equal(whole, Chunked(data, Enumerable.Range(1, (data.Length - 1) / size).Select(i => i * size).ToArray()));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_rule_that_reaches_far_before_its_keyword_gets_those_bytes_in_small_chunks()
+    {
+        // A rule may look up to Before bytes ahead of its keyword; the kept tail must hold them whatever the chunks.
+        var rule = new SecretRule
+        {
+            Id = "far-reach",
+            Description = "a value 3,000 bytes before its keyword",
+            Pattern = new System.Text.RegularExpressions.Regex("BEGIN ([0-9a-f]{12}) [.]{2990,3000}farkeyword", System.Text.RegularExpressions.RegexOptions.NonBacktracking),
+            Keywords = [new Keyword("farkeyword", IgnoreCase: false)],
+            Before = 3100,
+            After = 20,
+        };
+        var rules = new SecretRuleSet([rule]);
+        var data = Encoding.ASCII.GetBytes(new string('x', 5000) + "BEGIN 0123456789ab " + new string('.', 2995) + "farkeyword" + new string('x', 500));
+        var whole = SecretScanner.Scan(rules, data);
+        Assert.Single(whole);
+        foreach (var size in new[] { 1, 100, 4000 })
+        {
+            var scanner = new SecretScanner(rules);
+            for (var at = 0; at < data.Length; at += size)
+            {
+                scanner.Append(data.AsSpan(at, Math.Min(size, data.Length - at)));
+            }
+
+            Assert.Equal(whole, scanner.Complete());
+        }
+    }
+
+    [Fact]
     public void A_secret_deep_in_a_large_stream_after_many_lines_has_its_line_and_column()
     {
         var fake = new FakeSecrets(3).GitHubToken();
@@ -125,155 +173,6 @@ public sealed class SecretScannerTests
     }
 
     [Fact]
-    public void The_keyword_search_finds_exactly_what_a_naive_search_finds()
-    {
-        var random = new Random(99);
-        const string Alphabet = "ghp_PaSsWoRd:/xabAB \n\0\xff";
-        var keywords = new[] { new Keyword("ghp_", false), new Keyword("password", true), new Keyword("://", false), new Keyword("x", false), new Keyword("ab", true) };
-        var search = new KeywordSearch(keywords);
-        for (var round = 0; round < 50; round++)
-        {
-            var data = new byte[random.Next(0, 600)];
-            for (var i = 0; i < data.Length; i++)
-            {
-                data[i] = (byte)Alphabet[random.Next(Alphabet.Length)];
-            }
-
-            var hits = new List<KeywordHit>();
-            search.FindAll(data, 0, hits);
-            var expected = new List<KeywordHit>();
-            for (var at = 0; at < data.Length; at++)
-            {
-                for (var k = 0; k < keywords.Length; k++)
-                {
-                    if (search.Matches(data, at, k))
-                    {
-                        expected.Add(new KeywordHit(at, k));
-                    }
-                }
-            }
-
-            Assert.Equal(expected.OrderBy(h => h.Position).ThenBy(h => h.Keyword), hits.OrderBy(h => h.Position).ThenBy(h => h.Keyword));
-        }
-    }
-
-    [Theory]
-    [InlineData("built-in")]
-    [InlineData("private-key header")]
-    [InlineData("one keyword that overlaps itself")]
-    public void Keywords_are_found_in_order_from_any_start_with_the_line_feeds_counted(string set)
-    {
-        // The built-in set anchors keywords at bytes inside them and runs the AVX2 loop 64 bytes at a time; a set of one
-        // exact keyword takes the span search instead: plant keywords (in mixed case) in random bytes and text around
-        // block edges, and compare with a naive search.
-        var search = set switch
-        {
-            "built-in" => SecretRuleSet.BuiltIn.Search,
-            "private-key header" => SecretRuleSet.PrivateKeyHeaderOnly.Search,
-            _ => new KeywordSearch([new Keyword("a=a", IgnoreCase: false)]),
-        };
-        var random = new Random(7);
-        const string Filler = "abc xyz,0123\n\"=:/_-KEY\xff\x80\0";
-        for (var round = 0; round < 200; round++)
-        {
-            var data = new byte[random.Next(0, 400)];
-            for (var i = 0; i < data.Length; i++)
-            {
-                data[i] = round % 2 == 0 ? (byte)random.Next(256) : (byte)Filler[random.Next(Filler.Length)];
-            }
-
-            for (var n = random.Next(0, 6); n > 0 && data.Length > 0; n--)
-            {
-                var keyword = search.Keywords[random.Next(search.Keywords.Count)];
-                var text = keyword.IgnoreCase && random.Next(2) == 0 ? keyword.Text.ToUpperInvariant() : keyword.Text;
-                var at = random.Next(data.Length);
-                Encoding.ASCII.GetBytes(text).AsSpan(0, Math.Min(text.Length, data.Length - at)).CopyTo(data.AsSpan(at));
-            }
-
-            var from = round % 3 == 0 ? random.Next(0, data.Length + 1) : 0;
-            var expected = new List<KeywordHit>();
-            for (var at = from; at < data.Length; at++)
-            {
-                for (var k = 0; k < search.Keywords.Count; k++)
-                {
-                    if (search.Matches(data, at, k))
-                    {
-                        expected.Add(new KeywordHit(at, k));
-                    }
-                }
-            }
-
-            var hits = new List<KeywordHit>();
-            search.FindAll(data, from, hits);
-            Assert.Equal(expected, hits);
-            hits.Clear();
-            var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
-            Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
-            Assert.Equal(expected.Where(h => h.Position >= from), hits.Where(h => h.Position >= from));
-        }
-    }
-
-    [Theory]
-    [InlineData("built-in")]
-    [InlineData("private-key header")]
-    public void Every_keyword_is_found_at_every_offset_around_vector_block_and_stretch_edges(string set)
-    {
-        // The AVX2 loop reads 32-byte halves of 64-byte blocks, keeps the blocks with a candidate for a stretch of 127
-        // blocks (8128 bytes) and verifies them afterwards; the scalar loop takes the last bytes. Plant each keyword (in
-        // lower and upper case where case does not matter) at every offset near those edges in base64-like filler, which
-        // itself lets many candidates through, and compare with a naive search, line feeds included.
-        var search = set == "built-in" ? SecretRuleSet.BuiltIn.Search : SecretRuleSet.PrivateKeyHeaderOnly.Search;
-        var random = new Random(11);
-        const string Filler = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n";
-        var filler = Enumerable.Range(0, 8128 + 200).Select(_ => (byte)Filler[random.Next(Filler.Length)]).ToArray();
-        var fillerHits = Naive(search, filler, 0, filler.Length);
-        int[] edges = [0, 32, 64, 8128];
-        var offsets = edges.SelectMany(e => Enumerable.Range(e - 20, 40)).Where(o => o >= 0).Distinct().ToArray();
-        for (var k = 0; k < search.Keywords.Count; k++)
-        {
-            var keyword = search.Keywords[k];
-            foreach (var text in keyword.IgnoreCase ? [keyword.Text, keyword.Text.ToUpperInvariant()] : new[] { keyword.Text })
-            {
-                foreach (var at in offsets.Where(o => o + text.Length <= filler.Length))
-                {
-                    var data = (byte[])filler.Clone();
-                    Encoding.ASCII.GetBytes(text).CopyTo(data, at);
-
-                    // Only hits that start near the planted keyword can differ from the filler's.
-                    var (near, far) = (Math.Max(0, at - search.MaxLength), Math.Min(data.Length, at + text.Length + search.MaxLength));
-                    var expected = fillerHits.Where(h => h.Position < near || h.Position >= far).Concat(Naive(search, data, near, far))
-                        .OrderBy(h => h.Position).ThenBy(h => h.Keyword);
-                    var hits = new List<KeywordHit>();
-                    var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
-                    Assert.Equal(expected, hits);
-                    Assert.Contains(new KeywordHit(at, k), hits);
-                    Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
-                }
-            }
-        }
-    }
-
-    [Fact]
-    public void Keywords_in_every_block_of_several_stretches_are_all_found_in_order()
-    {
-        // Every 64-byte block holds a candidate, so the AVX2 loop keeps every block of each stretch.
-        var search = SecretRuleSet.BuiltIn.Search;
-        var random = new Random(12);
-        var data = new byte[3 * 8128 + 777];
-        random.NextBytes(data);
-        for (var at = 0; at + 20 < data.Length; at += random.Next(5, 70))
-        {
-            var text = search.Keywords[random.Next(search.Keywords.Count)].Text;
-            Encoding.ASCII.GetBytes(text).CopyTo(data, at);
-        }
-
-        var hits = new List<KeywordHit>();
-        var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
-        Assert.Equal(Naive(search, data, 0, data.Length), hits);
-        Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
-    }
-
-    [Fact]
     public void Every_built_in_format_is_found_at_every_alignment_of_a_block_and_across_a_stretch_edge()
     {
         var fakes = new FakeSecrets(23);
@@ -288,24 +187,6 @@ public sealed class SecretScannerTests
                 Assert.Contains(found, m => m.RuleId == ruleId);
             }
         }
-    }
-
-    /// <summary>Every keyword that starts at a position in [from, to) of the data, by comparing each one there.</summary>
-    private static List<KeywordHit> Naive(KeywordSearch search, byte[] data, int from, int to)
-    {
-        var expected = new List<KeywordHit>();
-        for (var at = from; at < to; at++)
-        {
-            for (var k = 0; k < search.Keywords.Count; k++)
-            {
-                if (search.Matches(data, at, k))
-                {
-                    expected.Add(new KeywordHit(at, k));
-                }
-            }
-        }
-
-        return expected;
     }
 }
 

@@ -3,17 +3,24 @@ using System.Runtime.Intrinsics;
 namespace MlBuildGuard.Core.Secrets.Engine;
 
 /// <summary>
-/// How <see cref="KeywordSearch"/> looks for its keywords: for each keyword a three-byte <b>anchor</b> (the rarest run of
-/// three of its bytes), and the keywords spread over 8 buckets (one bit each) so that each bucket's nibble tables admit
-/// as little ordinary data as possible. A byte's buckets at anchor position k are <c>Low[k][b &amp; 15] &amp;
-/// High[k][b &gt;&gt; 4]</c>: the "Teddy" nibble lookup of Hyperscan and Rust's regex crate. Since the tables admit
-/// every combination of the nibbles of a bucket's keywords, a bucket of unlike keywords lets much more through than
-/// its keywords; keywords go where they widen a bucket least.
+/// How <see cref="KeywordSearch"/> looks for its keywords: for each keyword a four-byte <b>anchor</b> (the run of four
+/// of its bytes that ordinary data matches least), and the keywords spread over 8 buckets (one bit each) so that each
+/// bucket's tables admit as little ordinary data as possible. A byte's buckets at anchor position k are
+/// <c>Low[k][b &amp; 15]</c>, and at the first position also <c>High[0][b &gt;&gt; 4]</c>: a "Teddy" lookup (Hyperscan, Rust's
+/// regex crate) that takes the high nibble at one position only. On AVX2 the raw byte indexes the low-nibble shuffle
+/// (bytes of 0x80 and more give 0, and keywords are ASCII) with no shift or mask, so four positions cost fewer
+/// operations than both nibbles at three. Letters of either case share their low nibble. Low nibbles alone at four
+/// positions were measured too: three-byte keywords (<c>A3T</c>, <c>eyJ</c>, <c>hf_</c>, <c>://</c>) then carry about
+/// 12 bits, and with the rest a third of the 64-byte blocks of CSV and base64 let a candidate through; the first
+/// position's high nibble brings that back to what both nibbles at three positions let through (docs/benchmarks.md).
+/// Since the tables admit every mix of the nibbles of a bucket's anchors, keywords go where they widen a bucket least.
+/// A keyword shorter than four bytes admits any byte at the positions past its end (<see cref="Exact"/> is then 0xFF
+/// for every byte, and the search masks those positions' bytes to their low nibble so bytes of 0x80 and more pass).
 /// </summary>
 internal sealed class KeywordBuckets
 {
     /// <summary>The anchor's length: positions looked up per candidate.</summary>
-    public const int Width = 3;
+    public const int Width = 4;
 
     public const int Count = 8;
 
@@ -25,7 +32,7 @@ internal sealed class KeywordBuckets
         // Each keyword's own cost at each anchor offset; the least specific keywords are placed first.
         var options = Enumerable.Range(0, n).Select(k => Enumerable.Range(0, Math.Max(1, lower[k].Length - Width + 1))
             .Select(offset => Nibbles(lower[k], offset, ignoreCase[k])).ToArray()).ToArray();
-        var lists = Enumerable.Range(0, Count).Select(_ => new List<(int Low, int High)[]>()).ToArray();
+        var lists = Enumerable.Range(0, Count).Select(_ => new List<long[]>()).ToArray();
         var members = Enumerable.Range(0, Count).Select(_ => new List<int>()).ToArray();
         var order = Enumerable.Range(0, n)
             .OrderByDescending(k => options[k].Min(o => Admitted([o])))
@@ -75,7 +82,7 @@ internal sealed class KeywordBuckets
 
         Low = Enumerable.Range(0, Width).Select(p => Vector128.Create(Enumerable.Range(0, 16).Select(v => low[p, v]).ToArray())).ToArray();
         High = Enumerable.Range(0, Width).Select(p => Vector128.Create(Enumerable.Range(0, 16).Select(v => high[p, v]).ToArray())).ToArray();
-        AsciiAnchors = lower.All(bytes => bytes.Length >= Width);
+        MinLength = lower.Length == 0 ? Width : Math.Min(Width, lower.Min(bytes => bytes.Length));
     }
 
     /// <summary>Per keyword, where its anchor starts within it.</summary>
@@ -87,30 +94,32 @@ internal sealed class KeywordBuckets
     /// <summary>Per anchor position, the buckets admitted by each low nibble.</summary>
     public Vector128<byte>[] Low { get; }
 
-    /// <summary>Per anchor position, the buckets admitted by each high nibble.</summary>
+    /// <summary>
+    /// Per anchor position, the buckets admitted by each high nibble: the search's loop looks up the first position's;
+    /// the others narrow the blocks it keeps before any byte is compared.
+    /// </summary>
     public Vector128<byte>[] High { get; }
 
-    /// <summary>Per anchor position, the buckets whose keywords have exactly that byte there (the scalar path).</summary>
+    /// <summary>Per anchor position, the buckets whose keywords have exactly that byte there (every bucket past a short keyword's end).</summary>
     public byte[][] Exact { get; }
 
     /// <summary>
-    /// Whether every anchor lies within its keyword, so only ASCII bytes are admitted: a byte of 0x80 or more then rules a
-    /// position out, which SIMD byte shuffles do by themselves (they give 0 for an index with its top bit set).
+    /// The shortest keyword's length, at most <see cref="Width"/>: anchor positions from this one on may lie past a
+    /// keyword's end, where any byte is admitted, so a lookup there must not drop bytes of 0x80 and more; positions
+    /// before it hold only ASCII anchor bytes.
     /// </summary>
-    public bool AsciiAnchors { get; }
+    public int MinLength { get; }
 
-    /// <summary>The low and high nibbles a keyword admits at each anchor position.</summary>
-    private static (int Low, int High)[] Nibbles(byte[] bytes, int offset, bool ignoreCase) =>
+    /// <summary>
+    /// Per anchor position, the byte values (bits of 256) a keyword's lookups admit there: every byte with one of its low
+    /// nibbles, at the first position only those with one of its high nibbles too; every byte past its end.
+    /// </summary>
+    private static long[] Nibbles(byte[] bytes, int offset, bool ignoreCase) =>
         Enumerable.Range(0, Width).Select(p =>
         {
-            int low = 0, high = 0;
-            foreach (var value in Variants(bytes, offset + p, ignoreCase))
-            {
-                low |= 1 << (value & 15);
-                high |= 1 << (value >> 4);
-            }
-
-            return (low, high);
+            var values = Variants(bytes, offset + p, ignoreCase).ToArray();
+            var (lows, highs) = (values.Aggregate(0, (set, v) => set | 1 << (v & 15)), values.Aggregate(0, (set, v) => set | 1 << (v >> 4)));
+            return (long)lows | (p == 0 ? (long)highs << 16 : 0xFFFFL << 16);
         }).ToArray();
 
     /// <summary>The byte values a keyword may have at index <paramref name="k"/>: any byte past its end.</summary>
@@ -138,10 +147,11 @@ internal sealed class KeywordBuckets
     }
 
     /// <summary>
-    /// The expected share of positions of ordinary data that a bucket's nibble tables let through: over the anchor
-    /// positions, the product of the frequencies of the bytes whose low and high nibbles the bucket admits there.
+    /// The expected share of positions of ordinary data that a bucket's tables let through: over the anchor positions,
+    /// the product of the frequencies of the bytes whose nibbles the bucket admits there (low and high nibble packed as
+    /// by <see cref="Nibbles"/>).
     /// </summary>
-    private static double Admitted(IReadOnlyCollection<(int Low, int High)[]> bucket)
+    private static double Admitted(IReadOnlyCollection<long[]> bucket)
     {
         if (bucket.Count == 0)
         {
@@ -151,17 +161,16 @@ internal sealed class KeywordBuckets
         double product = 1;
         for (var p = 0; p < Width; p++)
         {
-            int lows = 0, highs = 0;
+            var admitted = 0L;
             foreach (var anchor in bucket)
             {
-                lows |= anchor[p].Low;
-                highs |= anchor[p].High;
+                admitted |= anchor[p];
             }
 
             double share = 0;
             for (var value = 0; value < 256; value++)
             {
-                if ((lows & (1 << (value & 15))) != 0 && (highs & (1 << (value >> 4))) != 0)
+                if ((admitted & (1L << (value & 15))) != 0 && (admitted & (1L << (16 + (value >> 4)))) != 0)
                 {
                     share += Frequencies[value];
                 }

@@ -15,10 +15,10 @@ public readonly record struct KeywordHit(int Position, int Keyword);
 
 /// <summary>
 /// Finds many short keywords in bytes at once, cheaply enough to run beside SHA-256 in the same pass (SPEC §8). Each
-/// keyword is looked for by a three-byte anchor inside it, with the keywords spread over 8 buckets
-/// (<see cref="KeywordBuckets"/>): per 32 bytes, two SIMD nibble-table lookups per anchor position say which buckets'
-/// anchors could be at each position, and only those few candidates are compared with the keywords themselves, eight
-/// bytes at a time. The same loop counts line feeds for the scanner, so its bytes are read once. .NET's
+/// keyword is looked for by a four-byte anchor inside it, with the keywords spread over 8 buckets
+/// (<see cref="KeywordBuckets"/>): per 32 bytes, one SIMD low-nibble table lookup per anchor position, indexed by the
+/// raw bytes, and one high-nibble lookup at the first, say which buckets' anchors could be at each position, and only those few candidates are narrowed by exact
+/// per-byte tables and compared with the keywords themselves, eight bytes at a time. The same loop counts line feeds for the scanner, so its bytes are read once. .NET's
 /// <c>SearchValues&lt;string&gt;</c> does the same for UTF-16 text; secrets are scanned as raw bytes, and widening every
 /// byte to a char first costs more than the search. Without SIMD a table-driven scalar loop gives the same answers. A
 /// set of one exact keyword (the private-key detector) skips the lookups: two byte compares per position do.
@@ -32,9 +32,10 @@ public sealed class KeywordSearch
     private readonly int[] _anchor;
     private readonly int[][] _bucketKeywords;
     private readonly Vector128<byte>[] _lo;
-    private readonly Vector128<byte>[] _hi;
+    private readonly Vector128<byte>[] _hi; // per anchor position, the high-nibble table
     private readonly byte[][] _table;
-    private readonly bool _asciiAnchors;
+    private readonly int _minLength; // the shortest keyword's length, at most Width
+    private readonly SearchPath _path;
     private readonly byte[]? _single; // the keyword of a set of one that matches exactly
     private readonly (int A, int B) _pair; // offsets of its two rarest bytes
     private readonly bool _anchorsMove; // some anchor is not at its keyword's start, so hits can come out of order
@@ -46,8 +47,15 @@ public sealed class KeywordSearch
     private readonly ulong[] _mask;
 
     public KeywordSearch(IReadOnlyList<Keyword> keywords)
+        : this(keywords, SearchPath.Fastest)
+    {
+    }
+
+    /// <summary>A search that takes the given path even where a faster one is supported (tests check each path).</summary>
+    internal KeywordSearch(IReadOnlyList<Keyword> keywords, SearchPath path)
     {
         ArgumentNullException.ThrowIfNull(keywords);
+        _path = path;
         Keywords = keywords;
         _lower = new byte[keywords.Count][];
         _ignoreCase = new bool[keywords.Count];
@@ -83,7 +91,7 @@ public sealed class KeywordSearch
         _lo = buckets.Low;
         _hi = buckets.High;
         _table = buckets.Exact;
-        _asciiAnchors = buckets.AsciiAnchors;
+        _minLength = buckets.MinLength;
         _anchorsMove = _anchor.Any(a => a > 0);
         if (keywords.Count == 1 && (!_ignoreCase[0] || !_lower[0].Any(b => char.IsAsciiLetter((char)b))))
         {
@@ -119,7 +127,7 @@ public sealed class KeywordSearch
         {
             long singleLineFeeds = 0;
             var start = from;
-            if (Avx2.IsSupported)
+            if (UseAvx2)
             {
                 start = countLineFeeds ? FindPairAvx2<Yes>(data, from, hits, ref singleLineFeeds) : FindPairAvx2<No>(data, from, hits, ref singleLineFeeds);
             }
@@ -132,20 +140,22 @@ public sealed class KeywordSearch
         long lineFeeds = 0;
         var i = from;
         var counted = from; // the line feeds of data[from..counted] are in lineFeeds
-        if (Keywords.Count > 0 && Avx2.IsSupported)
+        if (Keywords.Count > 0 && UseAvx2)
         {
-            i = (_asciiAnchors, countLineFeeds) switch
+            i = (_minLength, countLineFeeds) switch
             {
-                (true, true) => FindAvx2<Yes, Yes>(data, i, hits, ref lineFeeds),
-                (true, false) => FindAvx2<Yes, No>(data, i, hits, ref lineFeeds),
-                (false, true) => FindAvx2<No, Yes>(data, i, hits, ref lineFeeds),
-                _ => FindAvx2<No, No>(data, i, hits, ref lineFeeds),
+                (Width, true) => FindAvx2<MaskNone, Yes>(data, from, hits, ref lineFeeds),
+                (Width, false) => FindAvx2<MaskNone, No>(data, from, hits, ref lineFeeds),
+                (Width - 1, true) => FindAvx2<MaskLast, Yes>(data, from, hits, ref lineFeeds),
+                (Width - 1, false) => FindAvx2<MaskLast, No>(data, from, hits, ref lineFeeds),
+                (_, true) => FindAvx2<MaskAfterFirst, Yes>(data, from, hits, ref lineFeeds),
+                _ => FindAvx2<MaskAfterFirst, No>(data, from, hits, ref lineFeeds),
             };
             counted = i;
         }
-        else if (Keywords.Count > 0 && Vector128.IsHardwareAccelerated)
+        else if (Keywords.Count > 0 && _path != SearchPath.Scalar && Vector128.IsHardwareAccelerated)
         {
-            i = FindVector128(data, i, hits);
+            i = FindVector128(data, from, hits);
         }
 
         if (countLineFeeds)
@@ -258,6 +268,8 @@ public sealed class KeywordSearch
         }
     }
 
+    private bool UseAvx2 => _path == SearchPath.Fastest && Avx2.IsSupported;
+
     /// <summary>Puts hits[first..] in position order (anchors at different offsets of their keywords find them out of order).</summary>
     private static void SortFrom(List<KeywordHit> hits, int first)
     {
@@ -277,8 +289,8 @@ public sealed class KeywordSearch
     private const int Stretch = 127;
 
     /// <summary>
-    /// 64 bytes per iteration: for each 32, the nibble lookups of the three anchor positions (unaligned loads at +0, +1,
-    /// +2), ANDed. The loop neither branches on its data nor calls anything, so its tables stay in registers and ordinary
+    /// 64 bytes per iteration: for each 32, the low-nibble lookups of the four anchor positions (unaligned loads at +0,
+    /// +1, +2, +3), ANDed. The loop neither branches on its data nor calls anything, so its tables stay in registers and ordinary
     /// data costs no mispredicted jump: every block's two bucket vectors are stored in the next free slot of a buffer,
     /// and the slot is kept (the count moves on) only when one of them is not zero. After a stretch of up to 127 blocks
     /// the kept blocks are verified (<see cref="Candidates"/>) from the stored vectors, in position order. Returns where
@@ -286,23 +298,29 @@ public sealed class KeywordSearch
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private int FindAvx2<TAscii, TCount>(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits, ref long lineFeeds)
-        where TAscii : struct, IFlag
+    private int FindAvx2<TMask, TCount>(ReadOnlySpan<byte> data, int from, List<KeywordHit> hits, ref long lineFeeds)
+        where TMask : struct, IMasking
         where TCount : struct, IFlag
     {
-        var tables = new NibbleTables(_lo, _hi);
+        var tables = new NibbleTables(_lo, _hi[0]);
         Span<int> noted = stackalloc int[Stretch + 1];
         Span<Vector256<byte>> marks = stackalloc Vector256<byte>[2 * (Stretch + 1)];
+        var high = new HighTables(_hi);
+        var i = from;
         var last = data.Length - 64 - (Width - 1);
         while (i <= last)
         {
             var blocks = Math.Min(Stretch, (last - i) / 64 + 1);
-            var found = ScanStretch<TAscii, TCount>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i), blocks, tables, marks, noted, ref lineFeeds);
+            var found = ScanStretch<TMask, TCount>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i), blocks, tables, marks, noted, ref lineFeeds);
             for (var f = 0; f < found; f++)
             {
                 var at = i + 64 * noted[f];
-                Candidates(data, at, Positions(marks[2 * f]), hits);
-                Candidates(data, at + 32, Positions(marks[2 * f + 1]), hits);
+                var (first, second) = Narrow(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at), marks, f, high);
+                if ((first | second) != Vector256<byte>.Zero)
+                {
+                    Candidates(data, from, at, Positions(first), hits);
+                    Candidates(data, from, at + 32, Positions(second), hits);
+                }
             }
 
             i += 64 * blocks;
@@ -312,18 +330,61 @@ public sealed class KeywordSearch
     }
 
     /// <summary>
+    /// For benchmarks (<c>SecretsBench candidates</c>, by reflection): how many of the 64-byte blocks of
+    /// <paramref name="data"/> the AVX2 loop keeps, how many of those still have a candidate after <see cref="Narrow"/>
+    /// (their positions are compared byte by byte), and how many blocks were looked at. Zeros without AVX2.
+    /// </summary>
+    internal (long Kept, long Narrowed, long Blocks) CandidateBlocks(byte[] data)
+    {
+        if (Keywords.Count == 0 || !UseAvx2)
+        {
+            return (0, 0, 0);
+        }
+
+        var tables = new NibbleTables(_lo, _hi[0]);
+        var high = new HighTables(_hi);
+        long narrowed = 0;
+        var noted = new int[Stretch + 1];
+        var marks = new Vector256<byte>[2 * (Stretch + 1)];
+        long candidates = 0, blocks = 0, lineFeeds = 0;
+        var last = data.Length - 64 - (Width - 1);
+        for (var i = 0; i <= last;)
+        {
+            var n = Math.Min(Stretch, (last - i) / 64 + 1);
+            ref var p = ref data[i];
+            var found = _minLength switch
+            {
+                Width => ScanStretch<MaskNone, No>(ref p, n, tables, marks, noted, ref lineFeeds),
+                Width - 1 => ScanStretch<MaskLast, No>(ref p, n, tables, marks, noted, ref lineFeeds),
+                _ => ScanStretch<MaskAfterFirst, No>(ref p, n, tables, marks, noted, ref lineFeeds),
+            };
+            for (var f = 0; f < found; f++)
+            {
+                var (first, second) = Narrow(ref data[i + 64 * noted[f]], marks, f, high);
+                narrowed += (first | second) != Vector256<byte>.Zero ? 1 : 0;
+            }
+
+            candidates += found;
+            blocks += n;
+            i += 64 * n;
+        }
+
+        return (candidates, narrowed, blocks);
+    }
+
+    /// <summary>
     /// The loop of <see cref="FindAvx2"/> over <paramref name="blocks"/> 64-byte blocks from <paramref name="p"/>: a
     /// method of its own, without calls, so that the JIT keeps the tables in registers across iterations. Returns how
     /// many blocks were kept in <paramref name="noted"/> (their indexes) and <paramref name="marks"/> (their two bucket
     /// vectors).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static int ScanStretch<TAscii, TCount>(ref byte p, int blocks, in NibbleTables tables, Span<Vector256<byte>> marks, Span<int> noted,
+    private static int ScanStretch<TMask, TCount>(ref byte p, int blocks, in NibbleTables tables, Span<Vector256<byte>> marks, Span<int> noted,
         ref long lineFeeds)
-        where TAscii : struct, IFlag
+        where TMask : struct, IMasking
         where TCount : struct, IFlag
     {
-        var (lo0, lo1, lo2, hi0, hi1, hi2) = (tables.Lo0, tables.Lo1, tables.Lo2, tables.Hi0, tables.Hi1, tables.Hi2);
+        var (lo0, lo1, lo2, lo3, hi0) = (tables.Lo0, tables.Lo1, tables.Lo2, tables.Lo3, tables.Hi0);
         var nibble = Vector256.Create((byte)15);
         var lineFeed = Vector256.Create((byte)'\n');
         ref var mark = ref MemoryMarshal.GetReference(marks);
@@ -336,8 +397,8 @@ public sealed class KeywordSearch
         {
             var a0 = Vector256.LoadUnsafe(ref p);
             var b0 = Vector256.LoadUnsafe(ref p, 32);
-            var ma = Match<TAscii>(a0, Vector256.LoadUnsafe(ref p, 1), Vector256.LoadUnsafe(ref p, 2), lo0, lo1, lo2, hi0, hi1, hi2, nibble);
-            var mb = Match<TAscii>(b0, Vector256.LoadUnsafe(ref p, 33), Vector256.LoadUnsafe(ref p, 34), lo0, lo1, lo2, hi0, hi1, hi2, nibble);
+            var ma = Match<TMask>(a0, Vector256.LoadUnsafe(ref p, 1), Vector256.LoadUnsafe(ref p, 2), Vector256.LoadUnsafe(ref p, 3), lo0, lo1, lo2, lo3, hi0, nibble);
+            var mb = Match<TMask>(b0, Vector256.LoadUnsafe(ref p, 33), Vector256.LoadUnsafe(ref p, 34), Vector256.LoadUnsafe(ref p, 35), lo0, lo1, lo2, lo3, hi0, nibble);
             if (TCount.On)
             {
                 // A match is all ones (-1): subtracting it adds one.
@@ -361,60 +422,109 @@ public sealed class KeywordSearch
         return found;
     }
 
-    /// <summary>The nibble tables of the three anchor positions, each in both 128-bit lanes.</summary>
-    private readonly struct NibbleTables(Vector128<byte>[] lo, Vector128<byte>[] hi)
+    /// <summary>The low-nibble tables of the four anchor positions and the high-nibble table of the first, each in both 128-bit lanes.</summary>
+    private readonly struct NibbleTables(Vector128<byte>[] lo, Vector128<byte> hi)
     {
+        public readonly Vector256<byte> Hi0 = Vector256.Create(hi, hi);
         public readonly Vector256<byte> Lo0 = Vector256.Create(lo[0], lo[0]);
         public readonly Vector256<byte> Lo1 = Vector256.Create(lo[1], lo[1]);
         public readonly Vector256<byte> Lo2 = Vector256.Create(lo[2], lo[2]);
-        public readonly Vector256<byte> Hi0 = Vector256.Create(hi[0], hi[0]);
-        public readonly Vector256<byte> Hi1 = Vector256.Create(hi[1], hi[1]);
-        public readonly Vector256<byte> Hi2 = Vector256.Create(hi[2], hi[2]);
+        public readonly Vector256<byte> Lo3 = Vector256.Create(lo[3], lo[3]);
     }
 
-    /// <summary>Per byte of a 32-byte block, the buckets whose anchors may start there (the nibble lookups, ANDed).</summary>
+    /// <summary>
+    /// Per byte of a 32-byte block, the buckets whose anchors may start there (the low-nibble lookups and the first
+    /// position's high-nibble lookup, ANDed). A raw byte indexes the low-nibble shuffle: one of 0x80 or more gives 0,
+    /// right where every bucket's anchor byte is ASCII. At positions
+    /// where some keyword has ended (<typeparamref name="TMask"/>) any byte must pass, so the byte is first masked to its
+    /// low nibble.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Match<TAscii>(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2,
-        Vector256<byte> lo0, Vector256<byte> lo1, Vector256<byte> lo2, Vector256<byte> hi0, Vector256<byte> hi1, Vector256<byte> hi2,
-        Vector256<byte> nibble)
-        where TAscii : struct, IFlag
+    private static Vector256<byte> Match<TMask>(Vector256<byte> v0, Vector256<byte> v1, Vector256<byte> v2, Vector256<byte> v3,
+        Vector256<byte> lo0, Vector256<byte> lo1, Vector256<byte> lo2, Vector256<byte> lo3, Vector256<byte> hi0, Vector256<byte> nibble)
+        where TMask : struct, IMasking
     {
-        // With ASCII anchors, a byte of 0x80 or more must give 0, which the shuffle does for an index with its top bit set.
-        var l0 = TAscii.On ? v0 : v0 & nibble;
-        var l1 = TAscii.On ? v1 : v1 & nibble;
-        var l2 = TAscii.On ? v2 : v2 & nibble;
-        return Avx2.Shuffle(lo0, l0) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & nibble)
-            & Avx2.Shuffle(lo1, l1) & Avx2.Shuffle(hi1, Vector256.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & nibble)
-            & Avx2.Shuffle(lo2, l2) & Avx2.Shuffle(hi2, Vector256.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & nibble);
+        var l1 = TMask.From <= 1 ? v1 & nibble : v1;
+        var l2 = TMask.From <= 2 ? v2 & nibble : v2;
+        var l3 = TMask.From <= 3 ? v3 & nibble : v3;
+        return Avx2.Shuffle(lo0, v0) & Avx2.Shuffle(hi0, Vector256.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & nibble)
+            & Avx2.Shuffle(lo1, l1) & Avx2.Shuffle(lo2, l2) & Avx2.Shuffle(lo3, l3);
+    }
+
+    /// <summary>
+    /// Narrows kept block <paramref name="f"/> (at <paramref name="block"/>) by the high-nibble lookups of the other three
+    /// anchor positions: with the loop's, every anchor position's byte is then checked on both nibbles, in a few vector
+    /// operations, before any byte is compared one at a time (most kept blocks of CSV and base64 have no candidate left).
+    /// Past a short keyword's end the tables admit every high nibble. The loop leaves <see cref="Width"/> - 1 bytes after
+    /// each block, so the loads stay in the data. Returns the two halves' bucket vectors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte> First, Vector256<byte> Second) Narrow(ref byte block, Span<Vector256<byte>> marks, int f, in HighTables high) =>
+        (marks[2 * f] & high.Of(ref block), marks[2 * f + 1] & high.Of(ref Unsafe.Add(ref block, 32)));
+
+    /// <summary>The high-nibble tables of anchor positions 1 to 3, each in both 128-bit lanes.</summary>
+    private readonly struct HighTables(Vector128<byte>[] hi)
+    {
+        private readonly Vector256<byte> _hi1 = Vector256.Create(hi[1], hi[1]);
+        private readonly Vector256<byte> _hi2 = Vector256.Create(hi[2], hi[2]);
+        private readonly Vector256<byte> _hi3 = Vector256.Create(hi[3], hi[3]);
+
+        /// <summary>Per byte of the 32 from <paramref name="p"/>, the buckets that the high nibbles at +1, +2 and +3 admit.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<byte> Of(ref byte p)
+        {
+            var nibble = Vector256.Create((byte)15);
+            return Avx2.Shuffle(_hi1, Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref p, 1).AsUInt16(), 4).AsByte() & nibble)
+                & Avx2.Shuffle(_hi2, Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref p, 2).AsUInt16(), 4).AsByte() & nibble)
+                & Avx2.Shuffle(_hi3, Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref p, 3).AsUInt16(), 4).AsByte() & nibble);
+        }
     }
 
     /// <summary>
     /// Verifies each position of a 32-byte block whose bucket mask is not zero. The nibble tables admit every mix of
-    /// their keywords' nibbles (hex digests, base64 and UUIDs pass them about once per kilobyte), so each position is
-    /// first narrowed by the exact per-byte tables of the anchor's three bytes; few keywords are then compared.
+    /// the nibbles of their anchors, so each position is first narrowed by the exact per-byte tables of the anchor's
+    /// four bytes; few keywords are then compared.
     /// </summary>
-    private void Candidates(ReadOnlySpan<byte> data, int at, uint positions, List<KeywordHit> hits)
+    private void Candidates(ReadOnlySpan<byte> data, int from, int at, uint positions, List<KeywordHit> hits)
     {
         while (positions != 0)
         {
             var j = BitOperations.TrailingZeroCount(positions);
             positions &= positions - 1;
             var p = at + j; // the AVX2 loop leaves Width - 1 bytes after each block
-            var buckets = _table[0][data[p]] & _table[1][data[p + 1]] & _table[2][data[p + 2]];
+            var buckets = ExactBuckets(data, p);
             if (buckets != 0)
             {
-                Verify(data, 0, p, (uint)buckets, hits);
+                Verify(data, from, p, (uint)buckets, hits);
             }
         }
+    }
+
+    /// <summary>
+    /// The buckets whose anchors are exactly at <paramref name="p"/> (the per-byte tables of the four positions), for a
+    /// position with <see cref="Width"/> bytes of data from it. Read without bounds checks: a byte indexes a 256-entry
+    /// table, and both SIMD loops stop <see cref="Width"/> - 1 bytes before the end of the data.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ExactBuckets(ReadOnlySpan<byte> data, int p)
+    {
+        System.Diagnostics.Debug.Assert(p >= 0 && p + Width <= data.Length);
+        ref var d = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), p);
+        return Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_table[0]), d)
+            & Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_table[1]), Unsafe.Add(ref d, 1))
+            & Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_table[2]), Unsafe.Add(ref d, 2))
+            & Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_table[3]), Unsafe.Add(ref d, 3));
     }
 
     /// <summary>The positions (bits) of a 32-byte block whose bucket mask is not zero.</summary>
     private static uint Positions(Vector256<byte> m) => ~Vector256.Equals(m, Vector256<byte>.Zero).ExtractMostSignificantBits();
 
-    private int FindVector128(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits)
+    /// <summary>The 16-byte path (no AVX2: older x86, Arm): the same lookups as <see cref="Match"/>, candidates verified at once.</summary>
+    private int FindVector128(ReadOnlySpan<byte> data, int from, List<KeywordHit> hits)
     {
         var nibble = Vector128.Create((byte)15);
         ref var start = ref MemoryMarshal.GetReference(data);
+        var i = from;
         var last = data.Length - 16 - (Width - 1);
         for (; i <= last; i += 16)
         {
@@ -422,7 +532,12 @@ public sealed class KeywordSearch
             for (var k = 0; k < Width; k++)
             {
                 var v = Vector128.LoadUnsafe(ref start, (nuint)(i + k));
-                m &= Vector128.ShuffleNative(_lo[k], v & nibble) & Vector128.ShuffleNative(_hi[k], Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+                // Masked to the low nibble at every position: Arm's table lookup gives 0 for any index of 16 or more.
+                m &= Vector128.ShuffleNative(_lo[k], v & nibble);
+                if (k == 0)
+                {
+                    m &= Vector128.ShuffleNative(_hi[0], Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+                }
             }
 
             if (m == Vector128<byte>.Zero)
@@ -435,7 +550,12 @@ public sealed class KeywordSearch
             {
                 var j = BitOperations.TrailingZeroCount(positions);
                 positions &= positions - 1;
-                Verify(data, 0, i + j, m.GetElement(j), hits);
+                var p = i + j;
+                var buckets = ExactBuckets(data, p);
+                if (buckets != 0)
+                {
+                    Verify(data, from, p, (uint)buckets, hits);
+                }
             }
         }
 
@@ -514,4 +634,36 @@ public sealed class KeywordSearch
     {
         public static bool On => false;
     }
+
+    /// <summary>The first anchor position whose bytes the AVX2 loop masks to their low nibble (see <see cref="Match"/>).</summary>
+    private interface IMasking
+    {
+        static abstract int From { get; }
+    }
+
+    /// <summary>Every keyword has at least four bytes: no position is masked.</summary>
+    private readonly struct MaskNone : IMasking
+    {
+        public static int From => Width;
+    }
+
+    /// <summary>The shortest keyword has three bytes: only the fourth position is masked.</summary>
+    private readonly struct MaskLast : IMasking
+    {
+        public static int From => Width - 1;
+    }
+
+    /// <summary>A keyword of one or two bytes: every position after the first is masked.</summary>
+    private readonly struct MaskAfterFirst : IMasking
+    {
+        public static int From => 1;
+    }
+}
+
+/// <summary>Which of <see cref="KeywordSearch"/>'s loops runs: the fastest the CPU supports, or a fallback (for tests).</summary>
+internal enum SearchPath
+{
+    Fastest,
+    Vector128,
+    Scalar,
 }
