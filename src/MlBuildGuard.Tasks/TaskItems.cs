@@ -1,4 +1,5 @@
 using MlBuildGuard.Core.DataValidation;
+using MlBuildGuard.Core.IO;
 using MlBuildGuard.Core.TrainingInputs;
 using Microsoft.Build.Framework;
 
@@ -25,7 +26,7 @@ internal static class TaskItems
             var spec = item.ItemSpec;
             if (skip is null || !skip(spec))
             {
-                paths.Add(Path.GetFullPath(spec, projectDirectory));
+                paths.Add(PathSafety.FullPath(spec, projectDirectory));
             }
         }
 

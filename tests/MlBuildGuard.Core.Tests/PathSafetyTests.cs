@@ -65,4 +65,33 @@ public class PathSafetyTests
 
         Assert.NotEqual(Containment.Inside, new PathSafety(project).Check(Path.Combine(project, "a")));
     }
+
+    [Theory]
+    [InlineData("/p/proj", "data/a.csv")]
+    [InlineData("/p/proj", "a")]
+    [InlineData("/p/proj", "data/sub/")]
+    [InlineData("/p/proj", "./data/a.csv")]
+    [InlineData("/p/proj", "../other/a.csv")]
+    [InlineData("/p/proj", "data/../a.csv")]
+    [InlineData("/p/proj", "data/./a.csv")]
+    [InlineData("/p/proj", "data//a.csv")]
+    [InlineData("/p/proj", "data/.")]
+    [InlineData("/p/proj", "data/..")]
+    [InlineData("/p/proj", ".")]
+    [InlineData("/p/proj", "..")]
+    [InlineData("/p/proj", ".hidden/a")]
+    [InlineData("/p/proj", "..a/b")]
+    [InlineData("/p/proj", "a..")]
+    [InlineData("/p/proj", "/abs/a.csv")]
+    [InlineData("/p/proj", "with space/%41.csv")]
+    [InlineData("/p/proj", "back\\slash.csv")]
+    [InlineData("/p/proj/", "data/a.csv")]
+    [InlineData("/p//proj", "data/a.csv")]
+    [InlineData("/p/./proj", "data/a.csv")]
+    [InlineData("/p/proj/..", "data/a.csv")]
+    [InlineData("/", "data/a.csv")]
+    public void The_quick_full_path_is_exactly_the_platforms(string folder, string path)
+    {
+        Assert.Equal(Path.GetFullPath(path, folder), PathSafety.FullPath(path, folder));
+    }
 }

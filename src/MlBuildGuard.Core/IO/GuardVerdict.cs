@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
+using System.Security.Cryptography;
 using System.Runtime.InteropServices;
 using System.Text;
 using MlBuildGuard.Core.Dependencies;
@@ -64,12 +64,26 @@ public sealed class GuardVerdict
     }
 
     /// <summary>
+    /// The answer rests on the files of these looks, whose paths the settings already name, in this order (each item's path,
+    /// with the folder it is relative to): only their stamps are added, which keeps the digest's input small.
+    /// </summary>
+    public GuardVerdict RestsInOrder(FileLook[] looks)
+    {
+        foreach (var look in looks)
+        {
+            Rests(null, look);
+        }
+
+        return this;
+    }
+
+    /// <summary>
     /// The answer rests on this path: its content when it is a regular file; that it is missing, when it is (a file that
     /// may appear later, such as a baseline). Anything else (a folder, a device) keeps the answer from being recorded.
     /// </summary>
     public GuardVerdict Rests(BuildFileLedger files, string fullPath) => Rests(fullPath, files.Look(fullPath));
 
-    private GuardVerdict Rests(string fullPath, FileLook look)
+    private GuardVerdict Rests(string? fullPath, FileLook look)
     {
         Span<byte> entry = stackalloc byte[48];
         entry.Clear();
@@ -80,7 +94,11 @@ public sealed class GuardVerdict
         BinaryPrimitives.WriteInt64LittleEndian(entry[24..], look.Stamp.ChangedTicks);
         BinaryPrimitives.WriteUInt64LittleEndian(entry[32..], look.Stamp.Device);
         BinaryPrimitives.WriteUInt64LittleEndian(entry[40..], look.Stamp.FileId);
-        _stamps.Add(fullPath);
+        if (fullPath is not null)
+        {
+            _stamps.Add(fullPath);
+        }
+
         _stamps.Add(entry);
         switch (look.Kind)
         {
@@ -166,7 +184,10 @@ public sealed class GuardVerdict
 
     private string StampsDigest() => _stamps.Digest();
 
-    /// <summary>What a digest is taken of, gathered in one buffer and hashed once: thousands of small appends to a hash cost more.</summary>
+    /// <summary>
+    /// What a digest is taken of, gathered in one buffer and hashed once: thousands of small appends to a hash cost more.
+    /// SHA-256 (the platform's, native): a managed hash would run unoptimised code over a megabyte in a short-lived build.
+    /// </summary>
     private sealed class DigestInput
     {
         private byte[] _buffer = new byte[16 * 1024];
@@ -193,7 +214,7 @@ public sealed class GuardVerdict
             _digest = null;
         }
 
-        public string Digest() => _digest ??= Convert.ToHexStringLower(XxHash128.Hash(_buffer.AsSpan(0, _length)));
+        public string Digest() => _digest ??= Convert.ToHexStringLower(SHA256.HashData(_buffer.AsSpan(0, _length)));
     }
 
     /// <summary>A recorded answer: the findings as the guard found them, and its own line.</summary>

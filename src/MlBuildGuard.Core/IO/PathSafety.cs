@@ -27,6 +27,28 @@ public sealed class PathSafety
     /// <summary>The root with its links resolved.</summary>
     public string RealRoot { get; }
 
+    /// <summary>
+    /// <see cref="Path.GetFullPath(string, string)"/>, without its normalisation work for the usual item path on Unix (a
+    /// relative path of plain names under a normalised folder, which a build has thousands of): the two are joined.
+    /// </summary>
+    public static string FullPath(string path, string baseDirectory) =>
+        !OperatingSystem.IsWindows() && IsPlainRelative(path) && IsNormalisedFolder(baseDirectory)
+            ? string.Concat(baseDirectory, "/", path)
+            : Path.GetFullPath(path, baseDirectory);
+
+    private static bool IsPlainRelative(string path) =>
+        path.Length > 0 && path[0] != '/' && !path.Contains('\0') && !path.Contains("//", StringComparison.Ordinal)
+        && !IsDotSegment(path.AsSpan(0, Math.Max(0, path.IndexOf('/') is var first and >= 0 ? first : path.Length)))
+        && !path.Contains("/./", StringComparison.Ordinal) && !path.Contains("/../", StringComparison.Ordinal)
+        && !path.EndsWith("/.", StringComparison.Ordinal) && !path.EndsWith("/..", StringComparison.Ordinal);
+
+    private static bool IsDotSegment(ReadOnlySpan<char> segment) => segment is "." or "..";
+
+    private static bool IsNormalisedFolder(string folder) =>
+        folder.Length > 1 && folder[0] == '/' && folder[^1] != '/' && !folder.Contains('\0') && !folder.Contains("//", StringComparison.Ordinal)
+        && !folder.Contains("/./", StringComparison.Ordinal) && !folder.Contains("/../", StringComparison.Ordinal)
+        && !folder.EndsWith("/.", StringComparison.Ordinal) && !folder.EndsWith("/..", StringComparison.Ordinal);
+
     public static bool IsUnder(string path, string root)
     {
         root = Path.TrimEndingDirectorySeparator(root);

@@ -34,7 +34,7 @@ internal sealed class TrainingDataAnswer
         {
             var item = request.Inputs[i];
             verdict.Add(item.Path).Add(item.Schema).Add(item.Format).Add(item.MaxDrift).Add(item.Pii);
-            inputs[i] = Path.GetFullPath(item.Path, request.ProjectDirectory);
+            inputs[i] = PathSafety.FullPath(item.Path, request.ProjectDirectory);
             if (!string.IsNullOrWhiteSpace(item.Schema))
             {
                 schemas.Add(Path.GetFullPath(item.Schema.Trim(), request.ProjectDirectory));
@@ -42,7 +42,7 @@ internal sealed class TrainingDataAnswer
         }
 
         var looks = files.LookAll(inputs, cancellationToken);
-        verdict.Rests(inputs, looks).Rests(files, schemas).Rests(files, request.LockFilePath);
+        verdict.RestsInOrder(looks).Rests(files, schemas).Rests(files, request.LockFilePath);
         if (request.Secrets.BaselinePath is { } baseline)
         {
             verdict.Rests(files, baseline);

@@ -33,7 +33,7 @@ internal sealed class TrainingInputAnswer
         {
             var item = request.Items[i];
             verdict.Add(item.Path).Add(item.Source);
-            inputs[i] = Path.GetFullPath(item.Path, request.ProjectDirectory);
+            inputs[i] = PathSafety.FullPath(item.Path, request.ProjectDirectory);
         }
 
         foreach (var declaring in request.DeclaringFiles)
@@ -42,7 +42,7 @@ internal sealed class TrainingInputAnswer
         }
 
         var looks = files.LookAll(inputs, cancellationToken);
-        verdict.Rests(inputs, looks).Rests(files, lockPath).Rests(files, request.DeclaringFiles);
+        verdict.RestsInOrder(looks).Rests(files, lockPath).Rests(files, request.DeclaringFiles);
         return new TrainingInputAnswer(verdict);
     }
 
