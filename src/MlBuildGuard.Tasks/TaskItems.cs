@@ -6,9 +6,8 @@ using Microsoft.Build.Framework;
 namespace MlBuildGuard.Tasks;
 
 /// <summary>
-/// The guards' items as the core takes them, read in one pass over thousands of items. Kept out of the task classes on
-/// purpose: the runtime compiles the methods of a type derived from MSBuild's <c>Task</c> on every build instead of using
-/// their precompiled (ReadyToRun) code, and these loops run once per item.
+/// The guards' items as the core takes them, read in one pass over thousands of items: each item's path and the metadata
+/// a guard needs, asked for once.
 /// </summary>
 internal static class TaskItems
 {
