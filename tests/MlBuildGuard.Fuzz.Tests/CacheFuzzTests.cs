@@ -119,6 +119,45 @@ public sealed class CacheFuzzTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Real time moved on: the files just written are past the window in which a stamp cannot be trusted.</summary>
+    /// <summary>
+    /// A guard's recorded answer (*.answer): a damaged one is not replayed and the guard works its answer out again; a
+    /// mutation that leaves the digests whole decides by design (docs/threat-model.md), so it must still parse to findings.
+    /// </summary>
+    [Fact]
+    public void A_damaged_guard_answer_is_worked_out_again()
+    {
+        var data = _root.Write("answer/data/people.csv", "name,email\nada,ada@example.org\ngrace,grace@example.net\nalan,alan@example.com\n");
+        Thread.Sleep(TimeSpan.FromSeconds(2.2)); // files younger than two seconds are never part of a recorded answer
+        var project = _root.Combine("answer");
+        var cache = _root.Combine("answer", "obj", "training-data.hashcache");
+        Core.TrainingData.TrainingDataResult Run() => Core.TrainingData.TrainingDataGuard.Run(new Core.TrainingData.TrainingDataRequest
+        {
+            ProjectDirectory = project,
+            LockFilePath = _root.Combine("answer", "mlguard.lock.json"),
+            Mode = LockMode.Auto,
+            Inputs = [new Core.DataValidation.DataInputItem("data/people.csv", null, Pii: "allow")],
+            CacheFilePath = cache,
+        });
+
+        var truth = Run();
+        var answer = Core.IO.GuardVerdict.BesideCache(cache)!;
+        Assert.True(File.Exists(answer));
+        File.Delete(cache); // what is not replayed is read again, and gives the same findings
+        var sample = File.ReadAllBytes(answer);
+        Fuzzer.Run(output, "guard answer", [sample], input =>
+        {
+            File.WriteAllBytes(answer, input);
+            var result = Run();
+            Oracle.NoInternalFailure(result.Findings);
+            if (!result.Findings.Select(f => f.Message).SequenceEqual(truth.Findings.Select(f => f.Message)) && result.FilesRead == 1)
+            {
+                throw new FuzzOracleException("a damaged answer changed the guard's own result: " + string.Join(", ", result.Findings.Select(f => f.Code)));
+            }
+
+            File.Delete(cache);
+        }, (random, sample) => TextMutator.Mutate(random, sample, ["MLGVERDICT1", "\n", " ", "{\"", "\"email\"", "[]", "\"Code\":"]));
+    }
+
     private sealed class Later : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromSeconds(10);
