@@ -309,6 +309,10 @@ declare -A SETTLE_T; keep_tasks SETTLE_T
 SETTLE_GUARD=$B_GUARD SETTLE_WALL=$B_WALL
 stamp() { stat -c '%Y.%y %s %i' "$1" 2>/dev/null || echo none; }
 cache_before=$(stamp "$cache_file") verdict_before=$(stamp "$verdict_file")
+# The file-heavy guards' recorded answers (replayed while nothing they rest on moved): kept by the first no-change rebuild.
+ANSWERS=("$P/obj/mlguard/training-data.hashcache.answer" "$P/obj/mlguard/training-inputs.hashcache.answer" "$P/obj/mlguard/model-scan.cache.answer")
+answer_stamps() { local a; for a in "${ANSWERS[@]}"; do stamp "$a"; done | paste -sd'|' -; }
+answers_before=$(answer_stamps)
 
 log "no-change rebuilds"
 declare -A RB_RUNS RB_T # guard task -> "ms ms …" of the timed rebuilds; -> median
@@ -334,6 +338,10 @@ VERDICT_NOTE="the lock verdict was recorded by the first no-change rebuild and n
 [[ $verdict_before == "$verdict_after" ]] || VERDICT_NOTE="WARNING: the lock verdict was rewritten during the timed rebuilds"
 [[ $verdict_before == none ]] && VERDICT_NOTE="WARNING: no lock verdict ($verdict_file) after the first no-change rebuild, so every rebuild read the lock"
 [[ $VERDICT_NOTE != WARNING* ]] || log "$VERDICT_NOTE"
+ANSWER_NOTE="the training-data check, the training-input guard and the project-item scan kept their answers in the first no-change rebuild and replayed them, unchanged, in the timed ones"
+[[ $answers_before == "$(answer_stamps)" ]] || ANSWER_NOTE="WARNING: a guard's answer was rewritten during the timed rebuilds (it did not hold)"
+[[ $answers_before == *none* ]] && ANSWER_NOTE="WARNING: a guard kept no answer in the first no-change rebuild (${ANSWERS[*]}), so the timed rebuilds did its work"
+[[ $ANSWER_NOTE != WARNING* ]] || log "$ANSWER_NOTE"
 
 # Direct evidence that an unchanged lock is not read: one more (untimed) rebuild under strace, looking for an open() of it.
 LOCK_OPEN_NOTE="not checked (strace is not available or not permitted)"
@@ -480,7 +488,7 @@ mlguard: ${MLGUARD_KIND}."
   echo "${RB_PROJECT} ms guarded, ${OFF_PROJECT} ms with \`MlGuardEnabled=false\` (+${project_delta} ms; the MlGuard tasks account for ${RB_GUARD} ms of it)."
   echo
   echo "No-change rebuild at normal verbosity: training inputs ${READ_LINE:-(no summary line from the guard was found)};"
-  echo "dependencies ${DEP_LINE:-(no summary line from the guard was found)}. ${CACHE_NOTE^}; ${VERDICT_NOTE}; ${LOCK_OPEN_NOTE}."
+  echo "dependencies ${DEP_LINE:-(no summary line from the guard was found)}. ${CACHE_NOTE^}; ${VERDICT_NOTE}; ${ANSWER_NOTE}; ${LOCK_OPEN_NOTE}."
   if (( ${#OTHER_WARNINGS[@]} > 0 )); then
     echo
     echo "Other (non-MLG) warnings in the builds: $(printf '%s\n' "${OTHER_WARNINGS[@]}" | sed 's/^[^:]*: //' | sort | uniq -c | awk '{ $1 = $1 "×"; print }' | paste -sd';' - | sed 's/;/; /g')."
