@@ -30,7 +30,7 @@ switch (args.FirstOrDefault())
     case "hits":
         return KeywordHits.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64);
     default:
-        Console.Error.WriteLine("usage: SecretsBench generate DIR ONNX | bulk DIR MIB | score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON | hash [--secrets] DIR | passcost DIR [--mib N] [--rounds R] [--only C,…] | candidates DIR [MIB]");
+        Console.Error.WriteLine("usage: SecretsBench generate DIR ONNX | bulk DIR MIB | score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON | hash [--secrets] DIR | passcost DIR [--mib N] [--rounds R] [--only C,…] | candidates DIR [MIB] | hits DIR [MIB]");
         return 2;
 }
 
