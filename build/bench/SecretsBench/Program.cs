@@ -10,6 +10,7 @@ using MlBuildGuard.Testing.Secrets;
 // SecretsBench hash [--secrets] DIR                  the training-input hashing pass over DIR, with or without secrets
 // SecretsBench passcost DIR [--mib N] [--rounds R] [--only C,…]   thread CPU time of hashing with and without the scanners
 // SecretsBench candidates DIR [MIB]                  the share of 64-byte blocks the keyword prefilter lets through
+// SecretsBench hits DIR [MIB]                        how often each built-in keyword occurs, and the rules it anchors
 switch (args.FirstOrDefault())
 {
     case "generate":
@@ -26,8 +27,10 @@ switch (args.FirstOrDefault())
         return PassCost.Run(args);
     case "candidates":
         return Candidates.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64);
+    case "hits":
+        return KeywordHits.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64);
     default:
-        Console.Error.WriteLine("usage: SecretsBench generate DIR ONNX | bulk DIR MIB | score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON | hash [--secrets] DIR | passcost DIR [--mib N] [--rounds R] [--only C,…] | candidates DIR [MIB]");
+        Console.Error.WriteLine("usage: SecretsBench generate DIR ONNX | bulk DIR MIB | score MANIFEST ROOT MLGUARD_JSON SECRETLINT_JSON | hash [--secrets] DIR | passcost DIR [--mib N] [--rounds R] [--only C,…] | candidates DIR [MIB] | hits DIR [MIB]");
         return 2;
 }
 

@@ -21,6 +21,56 @@ public static class BuiltInSecretRules
     /// <summary>A non-backtracking regex, built when a rule first needs it.</summary>
     private static Func<Regex> Rx(string pattern) => () => new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
 
+    /// <summary>
+    /// Whether an AWS key id can start at a keyword (<c>A3T[A-Z0-9]</c> or a four-letter prefix, then 16 of
+    /// <c>[A-Z2-7]</c>), from the bytes at hand; true when they end first.
+    /// </summary>
+    private static bool MayBeAwsKeyId(ReadOnlySpan<byte> b)
+    {
+        if (b.Length > 3 && !(b[3] is >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9'))
+        {
+            return false;
+        }
+
+        for (var i = 4; i < Math.Min(b.Length, 20); i++)
+        {
+            if (b[i] is not (>= (byte)'A' and <= (byte)'Z' or >= (byte)'2' and <= (byte)'7'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a JWT can start at an <c>eyJ</c>: its header (at least 8 more base64url characters) must end at a '.' that
+    /// is followed by <c>eyJ</c>. From the bytes at hand; true when they end first.
+    /// </summary>
+    private static bool MayBeJwt(ReadOnlySpan<byte> b)
+    {
+        var i = 3;
+        while (i < b.Length && Base64UrlBytes.Contains(b[i]))
+        {
+            i++;
+        }
+
+        if (i == b.Length)
+        {
+            return true;
+        }
+
+        if (i < 3 + 8 || b[i] != '.')
+        {
+            return false;
+        }
+
+        var next = b[(i + 1)..];
+        return "eyJ"u8[..Math.Min(3, next.Length)].SequenceEqual(next[..Math.Min(3, next.Length)]);
+    }
+
+    private static readonly SearchValues<byte> Base64UrlBytes = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"u8);
+
     private static Keyword[] Exact(params string[] words) => words.Select(w => new Keyword(w, false)).ToArray();
 
     private static Keyword[] AnyCase(params string[] words) => words.Select(w => new Keyword(w, true)).ToArray();
@@ -31,6 +81,8 @@ public static class BuiltInSecretRules
         Description = "an AWS access key id",
         PatternFactory = Rx("(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"),
         Keywords = Exact("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+        LeadingKeywords = ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
+        MayStartAt = MayBeAwsKeyId,
         Entropy = 3.0,
         TokenCharacters = Base62,
         Before = 0,
@@ -46,6 +98,8 @@ public static class BuiltInSecretRules
         PatternFactory = Rx("(?i:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"']?[ \\t]{0,5}(?::=|[:=]|=>)[ \\t]{0,5}[\"']?([A-Za-z0-9/+]{40})"
             + "|(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}[\"']?[ \\t]{0,3}[,;|\\t:][ \\t]{0,3}[\"']?([A-Za-z0-9/+]{40})"),
         Keywords = [.. AnyCase("secret_access_key", "secretaccesskey", "aws_secret_key", "awssecretkey"), .. Exact("AKIA", "ASIA", "ABIA", "ACCA", "A3T")],
+        LeadingKeywords = ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"], // the second form starts with the key id
+        MayStartAt = MayBeAwsKeyId,
         Entropy = 4.0,
         TokenCharacters = Base64,
         Before = 0,
@@ -205,6 +259,8 @@ public static class BuiltInSecretRules
         Description = "a JSON Web Token (a signed bearer token)",
         PatternFactory = Rx("eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{16,}"),
         Keywords = Exact("eyJ"),
+        LeadingKeywords = ["eyJ"],
+        MayStartAt = MayBeJwt,
         TokenCharacters = Base64Url,
         Before = 0,
         After = 8192,

@@ -20,6 +20,9 @@ public enum SecretKind
 /// are byte positions and non-ASCII bytes never match an ASCII class. Every regex runs with
 /// <see cref="RegexOptions.NonBacktracking"/>: its time is linear in the window whatever the input.
 /// </summary>
+/// <summary>See <see cref="SecretRule.MayStartAt"/>.</summary>
+public delegate bool AnchorCheck(ReadOnlySpan<byte> fromKeyword);
+
 public sealed class SecretRule
 {
     /// <summary>Default reach of a user rule around its keyword.</summary>
@@ -82,6 +85,22 @@ public sealed class SecretRule
     /// letters too, and which would miss strings in binary formats followed by an opcode or tag that is a letter.
     /// </summary>
     public System.Buffers.SearchValues<char>? TokenCharacters { get; init; }
+
+    /// <summary>
+    /// Keywords (exact, as in <see cref="Keywords"/>) that are the first bytes of every match in which they occur at its
+    /// start: the regex can only begin a match at such a keyword, so a hit of one preceded by four
+    /// <see cref="TokenCharacters"/> (the middle of a base64 blob) can only give a match that the token check rejects,
+    /// and the scanner skips its regex window. Empty = every hit gets its window.
+    /// </summary>
+    public IReadOnlyList<string> LeadingKeywords { get; init; } = [];
+
+    /// <summary>
+    /// For a hit of one of <see cref="LeadingKeywords"/>: given the bytes from the keyword on (as many as are at hand),
+    /// false only when no match can start there (the bytes the pattern needs right after the keyword are not there);
+    /// true when one can, or when the bytes at hand end before that is known. Null = no check. A hit it rules out gets
+    /// no regex window of its own.
+    /// </summary>
+    public AnchorCheck? MayStartAt { get; init; }
 
     /// <summary>Something that must also appear near the match (e.g. another connection-string key); null = nothing.</summary>
     public Regex? Context => _context?.Value;

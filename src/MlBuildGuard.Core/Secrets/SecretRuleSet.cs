@@ -45,6 +45,8 @@ public sealed class SecretRuleSet
 
         Search = new KeywordSearch(keywords);
         RulesOfKeyword = rulesOf.Select(l => l.ToArray()).ToArray();
+        LeadsMatch = rulesOf.Select((l, k) => l.Select(r => !keywords[k].IgnoreCase
+            && Rules[r].LeadingKeywords.Contains(keywords[k].Text, StringComparer.Ordinal)).ToArray()).ToArray();
         Unanchored = Enumerable.Range(0, Rules.Count).Where(r => Rules[r].Keywords.Count == 0 && Rules[r].HasPattern).ToArray();
         MaxReach = Rules.Count == 0 ? 0 : Rules.Max(r => r.Before + r.After);
     }
@@ -75,6 +77,9 @@ public sealed class SecretRuleSet
 
     /// <summary>For each keyword of <see cref="Search"/>, the rules (indexes into <see cref="Rules"/>) it belongs to.</summary>
     internal int[][] RulesOfKeyword { get; }
+
+    /// <summary>Beside <see cref="RulesOfKeyword"/>: whether the keyword is one of that rule's <see cref="SecretRule.LeadingKeywords"/>.</summary>
+    internal bool[][] LeadsMatch { get; }
 
     /// <summary>Rules without keywords: their regex runs over every byte.</summary>
     internal int[] Unanchored { get; }

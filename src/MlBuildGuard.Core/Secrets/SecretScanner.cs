@@ -105,11 +105,17 @@ public sealed class SecretScanner
         FindHits(chunk);
         foreach (var hit in _hits)
         {
-            foreach (var r in _set.RulesOfKeyword[hit.Keyword])
+            var rules = _set.RulesOfKeyword[hit.Keyword];
+            var leads = _set.LeadsMatch[hit.Keyword];
+            for (var j = 0; j < rules.Length; j++)
             {
+                var r = rules[j];
                 if (_active[r])
                 {
-                    AddWindow(r, chunkStart + hit.Position);
+                    // A match cannot start at a leading keyword in the middle of a token (a keyword by chance in a base64
+                    // blob: the match would be rejected) or without the bytes the pattern needs after it: such a hit only
+                    // widens a window that is already waiting, as it always did.
+                    AddWindow(r, chunkStart + hit.Position, mergeOnly: leads[j] && hit.Position >= 0 && !MayStart(_set.Rules[r], chunk, hit.Position));
                 }
             }
         }
@@ -181,8 +187,32 @@ public sealed class SecretScanner
         _lineFeeds += search.FindAllCountingLineFeeds(chunk, _hits);
     }
 
-    /// <summary>Asks for rule <paramref name="r"/> to run around a keyword at <paramref name="position"/>; overlapping requests merge.</summary>
-    private void AddWindow(int r, long position)
+    /// <summary>Whether a match of <paramref name="rule"/> may start at its leading keyword at <paramref name="position"/> of the chunk.</summary>
+    private static bool MayStart(SecretRule rule, ReadOnlySpan<byte> chunk, int position)
+    {
+        if (rule.TokenCharacters is { } token && position >= TokenRun)
+        {
+            var before = chunk.Slice(position - TokenRun, TokenRun);
+            var inToken = true;
+            foreach (var b in before)
+            {
+                inToken &= token.Contains((char)b);
+            }
+
+            if (inToken)
+            {
+                return false;
+            }
+        }
+
+        return rule.MayStartAt?.Invoke(chunk[position..]) ?? true;
+    }
+
+    /// <summary>
+    /// Asks for rule <paramref name="r"/> to run around a keyword at <paramref name="position"/>; overlapping requests
+    /// merge. With <paramref name="mergeOnly"/>, the request only widens a waiting window it overlaps, and is dropped otherwise.
+    /// </summary>
+    private void AddWindow(int r, long position, bool mergeOnly = false)
     {
         var rule = _set.Rules[r];
         // A few more bytes on each side show whether the match is part of a longer token (SecretRule.TokenCharacters).
@@ -199,7 +229,10 @@ public sealed class SecretScanner
             }
         }
 
-        windows.Add((start, end));
+        if (!mergeOnly)
+        {
+            windows.Add((start, end));
+        }
     }
 
     private void ProcessWindows(ReadOnlySpan<byte> chunk, long chunkStart, bool final)
