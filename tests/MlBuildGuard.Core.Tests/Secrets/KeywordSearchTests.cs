@@ -78,14 +78,7 @@ public sealed class KeywordSearchTests
                     data[after] = (byte)(0x80 + random.Next(0x80));
                 }
 
-                var (near, far) = (Math.Max(0, at - search.MaxLength), Math.Min(Length, at + text.Length + 4 + search.MaxLength));
-                var expected = fillerHits.Where(h => h.Position < near || h.Position >= far).Concat(Naive(search, data, near, far))
-                    .OrderBy(h => h.Position).ThenBy(h => h.Keyword);
-                var hits = new List<KeywordHit>();
-                var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
-                Assert.Equal(expected, hits);
-                Assert.Contains(new KeywordHit(at, k), hits);
-                Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
+                AssertFindsPlanted(search, data, fillerHits, at, text.Length + 4, k);
             }
         }
     }
@@ -220,15 +213,7 @@ public sealed class KeywordSearchTests
                     var data = (byte[])filler.Clone();
                     Encoding.ASCII.GetBytes(text).CopyTo(data, at);
 
-                    // Only hits that start near the planted keyword can differ from the filler's.
-                    var (near, far) = (Math.Max(0, at - search.MaxLength), Math.Min(data.Length, at + text.Length + search.MaxLength));
-                    var expected = fillerHits.Where(h => h.Position < near || h.Position >= far).Concat(Naive(search, data, near, far))
-                        .OrderBy(h => h.Position).ThenBy(h => h.Keyword);
-                    var hits = new List<KeywordHit>();
-                    var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
-                    Assert.Equal(expected, hits);
-                    Assert.Contains(new KeywordHit(at, k), hits);
-                    Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
+                    AssertFindsPlanted(search, data, fillerHits, at, text.Length, k);
                 }
             }
         }
@@ -256,6 +241,23 @@ public sealed class KeywordSearchTests
     }
 
     /// <summary>Every keyword that starts at a position in [from, to) of the data, by comparing each one there.</summary>
+    /// <summary>
+    /// A search of <paramref name="data"/> (the filler with a keyword planted at <paramref name="at"/>, <paramref name="planted"/>
+    /// bytes changed) finds what a naive search finds, the planted keyword among it, and counts every line feed. Only
+    /// hits that start near the planted bytes can differ from the filler's own.
+    /// </summary>
+    private static void AssertFindsPlanted(KeywordSearch search, byte[] data, List<KeywordHit> fillerHits, int at, int planted, int k)
+    {
+        var (near, far) = (Math.Max(0, at - search.MaxLength), Math.Min(data.Length, at + planted + search.MaxLength));
+        var expected = fillerHits.Where(h => h.Position < near || h.Position >= far).Concat(Naive(search, data, near, far))
+            .OrderBy(h => h.Position).ThenBy(h => h.Keyword);
+        var hits = new List<KeywordHit>();
+        var lineFeeds = search.FindAllCountingLineFeeds(data, hits);
+        Assert.Equal(expected, hits);
+        Assert.Contains(new KeywordHit(at, k), hits);
+        Assert.Equal(data.Count(b => b == (byte)'\n'), lineFeeds);
+    }
+
     internal static List<KeywordHit> Naive(KeywordSearch search, byte[] data, int from, int to)
     {
         var expected = new List<KeywordHit>();
