@@ -95,6 +95,12 @@ public sealed class GuardVerdictTests : IDisposable
         Assert.Null(Begin("s", files).TryReplay());
         File.WriteAllText(VerdictPath, "\0\xff garbage");
         Assert.Null(Begin("s", files).TryReplay());
+        using (var huge = File.Create(VerdictPath))
+        {
+            huge.SetLength(64L * 1024 * 1024 + 1); // sparse: larger than any answer, never read into memory
+        }
+
+        Assert.Null(Begin("s", files).TryReplay());
 
         Assert.Null(GuardVerdict.At(null, "test"));
         Assert.Null(GuardVerdict.At("", "test"));

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using MlBuildGuard.Core.Dependencies;
 using MlBuildGuard.Core.Diagnostics;
@@ -10,8 +10,8 @@ namespace MlBuildGuard.Core.IO;
 /// <summary>
 /// A guard's whole answer for one set of inputs, kept under <c>obj/</c> so that a rebuild in which nothing it rests on
 /// moved replays the answer instead of working it out again: one look per file (the build's <see cref="BuildFileLedger"/>)
-/// and one comparison. The answer rests on the guard's settings (every parameter and item as the build gave them, the
-/// date, MlBuildGuard's build) and on the stamps (size, times, identity) of every file it read. It is recorded only when
+/// and one comparison. The answer rests on the guard's settings (every parameter and item as the build gave them, and
+/// MlBuildGuard's build) and on the stamps (size, times, identity) of every file it read. It is recorded only when
 /// every such file is a regular file (a folder's stamp does not cover what is in it) and none changed in the last
 /// <see cref="RacyWindow"/> (a file can change again within the same timestamp). Like every cache under <c>obj/</c> it
 /// is neither read nor written in CI or <c>Locked</c> builds: the caller passes no path then.
@@ -20,6 +20,7 @@ public sealed class GuardVerdict
 {
     internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
     private const string Magic = "MLGVERDICT1";
+    private const long MaxAnswerBytes = 64L * 1024 * 1024;
     private static readonly string ToolBuild = typeof(GuardVerdict).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
     private readonly string _path;
@@ -126,6 +127,11 @@ public sealed class GuardVerdict
         string[] lines;
         try
         {
+            if (new FileInfo(_path) is not { Exists: true, Length: <= MaxAnswerBytes })
+            {
+                return null; // none, or far larger than any answer this build writes: not read into memory
+            }
+
             lines = File.ReadAllLines(_path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
