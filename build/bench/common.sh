@@ -179,3 +179,60 @@ picklescan_test_files() {
   (( ${#PS_FILES[@]} > 0 )) || die "no test files under $PICKLESCAN_SRC/tests/data and tests/data2"
   cat "${PS_FILES[@]}" >/dev/null # warm the page cache for every tool alike
 }
+
+# ---------------------------------------------------------------------------------------------------------------- projects
+xml_escape() { local s=$1; s=${s//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; s=${s//\"/&quot;}; printf '%s' "$s"; }
+
+# write_bench_project DIR FEED VERSION ADVISORIES [TRAINING_GLOB]: a throwaway project that references MlBuildGuard
+# VERSION from the folder FEED, configured the way a well-behaved project is, so that every guard runs its normal path
+# and none reports anything: a NuGet lock file (else MLG102), package source mapping (else MLG106), no network
+# (MlGuardOffline) and an offline advisory database ADVISORIES holding one valid OSV advisory about a package the project
+# does not use (else MLG203), written here. With TRAINING_GLOB, <MlTrainingInput Include="TRAINING_GLOB" />.
+write_bench_project() {
+  local dir=$1 feed=$2 version=$3 advisories=$4 training=${5:-} items=""
+  mkdir -p "$dir" "$advisories"
+  cat >"$advisories/GHSA-bench-0000-0000.json" <<'EOF'
+{"schema_version":"1.4.0","id":"GHSA-bench-0000-0000","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"NuGet","name":"Contoso.Unused"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0.1"}]}]}],"database_specific":{"severity":"HIGH"}}
+EOF
+  cat >"$dir/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="mlguard-bench" value="$(xml_escape "$feed")" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+  <packageSourceMapping>
+    <packageSource key="mlguard-bench"><package pattern="MlBuildGuard*" /></packageSource>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+  </packageSourceMapping>
+</configuration>
+EOF
+  # Nothing above the project folder may change the build (Directory.*.props/targets of an enclosing tree).
+  printf '<Project>\n  <PropertyGroup>\n    <ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps>\n  </PropertyGroup>\n</Project>\n' >"$dir/Directory.Build.props"
+  printf '<Project />\n' >"$dir/Directory.Build.targets"
+  if [[ -f $BENCH_REPO/global.json ]]; then cp "$BENCH_REPO/global.json" "$dir/global.json"; fi
+  if [[ -n $training ]]; then
+    items=$'\n  <ItemGroup>\n    <MlTrainingInput Include="'"$(xml_escape "$training")"$'" />\n  </ItemGroup>'
+  fi
+  cat >"$dir/Bench.csproj" <<EOF
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <Nullable>enable</Nullable>
+    <RestorePackagesWithLockFile>true</RestorePackagesWithLockFile>
+    <MlGuardOffline>true</MlGuardOffline>
+    <MlGuardAdvisoryDatabase>$(xml_escape "$advisories")</MlGuardAdvisoryDatabase>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="MlBuildGuard" Version="$version" PrivateAssets="all" />
+  </ItemGroup>$items
+</Project>
+EOF
+  printf 'namespace Bench;\n\npublic static class Model\n{\n    public static int Answer() => 42;\n}\n' >"$dir/Model.cs"
+}
+
+# task_ms LOG TASK: ms of TASK in MSBuild's Task Performance Summary. guard_ms LOG: ms of all MlGuard* tasks (empty: none ran).
+task_ms() { awk -v t="$2" '/Task Performance Summary:/ { s = 1; next } s && $2 == "ms" && $3 == t { print $1; exit }' "$1"; }
+guard_ms() { awk '/Task Performance Summary:/ { s = 1; next } s && $2 == "ms" && $3 ~ /^MlGuard/ { t += $1; n++ } END { if (n) print t }' "$1"; }

@@ -59,8 +59,6 @@ mibs() { awk -v mb="$TOTAL_MB" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", mb /
 # time_cmd NAME COMMAND: times a bash command line (run in the current folder) with common.sh's measure
 time_cmd() { measure "$1" 0 bash -c "$2"; }
 
-xml_escape() { local s=$1; s=${s//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; s=${s//\"/&quot;}; printf '%s' "$s"; }
-
 # -------------------------------------------------------------------------------------------------- 1. build and pack
 publish_mlguard
 log "packing the repository (Release)"
@@ -152,50 +150,7 @@ cd "$W"
 P=$W/proj
 ADV=$W/advisories
 log "creating the throwaway project $P"
-mkdir -p "$P" "$ADV"
-# The project is configured the way a well-behaved project is, so that every guard runs its normal path and none reports
-# anything: a NuGet lock file (else MLG102), package source mapping (else MLG106), no network (MlGuardOffline) and an
-# offline advisory database with one valid OSV advisory about a package the project does not use (else MLG203).
-cat >"$ADV/GHSA-bench-0000-0000.json" <<'EOF'
-{"schema_version":"1.4.0","id":"GHSA-bench-0000-0000","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"NuGet","name":"Contoso.Unused"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0.1"}]}]}],"database_specific":{"severity":"HIGH"}}
-EOF
-cat >"$P/nuget.config" <<EOF
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="mlguard-bench" value="$(xml_escape "$W/feed")" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-  <packageSourceMapping>
-    <packageSource key="mlguard-bench"><package pattern="MlBuildGuard*" /></packageSource>
-    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-  </packageSourceMapping>
-</configuration>
-EOF
-# Nothing above the project folder may change the build (Directory.*.props/targets of an enclosing tree).
-printf '<Project>\n  <PropertyGroup>\n    <ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps>\n  </PropertyGroup>\n</Project>\n' >"$P/Directory.Build.props"
-printf '<Project />\n' >"$P/Directory.Build.targets"
-if [[ -f $REPO/global.json ]]; then cp "$REPO/global.json" "$P/global.json"; fi
-cat >"$P/Bench.csproj" <<EOF
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <TargetFramework>net10.0</TargetFramework>
-    <ImplicitUsings>enable</ImplicitUsings>
-    <Nullable>enable</Nullable>
-    <RestorePackagesWithLockFile>true</RestorePackagesWithLockFile>
-    <MlGuardOffline>true</MlGuardOffline>
-    <MlGuardAdvisoryDatabase>$(xml_escape "$ADV")</MlGuardAdvisoryDatabase>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageReference Include="MlBuildGuard" Version="$PKG_VERSION" PrivateAssets="all" />
-  </ItemGroup>
-  <ItemGroup>
-    <MlTrainingInput Include="data/**/*" />
-  </ItemGroup>
-</Project>
-EOF
-printf 'namespace Bench;\n\npublic static class Model\n{\n    public static int Answer() => 42;\n}\n' >"$P/Model.cs"
+write_bench_project "$P" "$W/feed" "$PKG_VERSION" "$ADV" "data/**/*"
 cp -al "$W/data/many" "$P/data" 2>/dev/null || cp -a "$W/data/many" "$P/data"
 linked_us=$(now_us) # hard-linking changes the files' ctime
 
@@ -227,12 +182,6 @@ GUARD_TASKS=(MlGuardValidateConfiguration MlGuardCheckTrainingData MlGuardVerify
 ALL_TASKS=("${GUARD_TASKS[@]}" MlGuardCommitLock)
 OTHER_WARNINGS=() # warnings of other tools (not MLG), listed in the report
 
-task_ms() { # LOG TASK -> ms of TASK in the Task Performance Summary
-  awk -v t="$2" '/Task Performance Summary:/ { s = 1; next } s && $2 == "ms" && $3 == t { print $1; exit }' "$1"
-}
-guard_ms() { # LOG -> ms of all MlGuard* tasks
-  awk '/Task Performance Summary:/ { s = 1; next } s && $2 == "ms" && $3 ~ /^MlGuard/ { t += $1; n++ } END { if (n) print t }' "$1"
-}
 elapsed_ms() { # LOG -> MSBuild's "Time Elapsed" in ms
   awk '/^Time Elapsed/ { split($3, a, ":"); printf "%.0f\n", (a[1] * 3600 + a[2] * 60 + a[3]) * 1000 }' "$1"
 }
