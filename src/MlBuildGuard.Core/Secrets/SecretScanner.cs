@@ -37,6 +37,8 @@ public sealed class SecretScanner
     private readonly byte[] _tail;
     private readonly byte[] _scratch;
     private readonly List<KeywordHit> _hits = new();
+    private readonly List<KeywordHit> _across = new();
+    private readonly byte[] _stitch;
     private readonly List<(long Start, long End)>[] _pending;
     private readonly long[] _lastMatchEnd;
     private readonly List<Located> _found = new();
@@ -59,6 +61,7 @@ public sealed class SecretScanner
         _tail = new byte[_maxWindow + rules.Search.MaxLength];
         _reachBack = (rules.Rules.Count == 0 ? 0 : rules.Rules.Max(r => r.Before)) + TokenRun + rules.Search.MaxLength;
         _scratch = new byte[_maxWindow + 2];
+        _stitch = new byte[2 * Math.Max(0, rules.Search.MaxLength - 1)];
         _pending = rules.Rules.Select(_ => new List<(long, long)>()).ToArray();
         _lastMatchEnd = new long[rules.Rules.Count];
     }
@@ -102,6 +105,7 @@ public sealed class SecretScanner
 
         var chunkStart = _end;
         _end += chunk.Length;
+        var lineFeedsBefore = _lineFeeds;
         FindHits(chunk);
         foreach (var hit in _hits)
         {
@@ -134,7 +138,7 @@ public sealed class SecretScanner
 
         ProcessWindows(chunk, chunkStart, final: false);
         PlaceFound(chunk, chunkStart);
-        Slide(chunk, chunkStart);
+        Slide(chunk, chunkStart, chunkHasLineFeed: _lineFeeds != lineFeedsBefore);
     }
 
     /// <summary>Ends the scan: windows still waiting are scanned with what there is, and every match is returned in file order.</summary>
@@ -165,17 +169,18 @@ public sealed class SecretScanner
         _hits.Clear();
         var search = _set.Search;
 
-        // Keywords that start in the kept tail and end in this chunk.
+        // Keywords that start in the kept tail and end in this chunk: searched in a few stitched bytes (buffers kept
+        // from chunk to chunk, so a slice of the hashing pass allocates nothing).
         var fromTail = search.Keywords.Count == 0 ? 0 : Math.Min(_tailLength, search.MaxLength - 1);
         if (fromTail > 0)
         {
             var fromChunk = Math.Min(chunk.Length, search.MaxLength - 1);
-            var stitch = new byte[fromTail + fromChunk];
+            var stitch = _stitch.AsSpan(0, fromTail + fromChunk);
             _tail.AsSpan(_tailLength - fromTail, fromTail).CopyTo(stitch);
-            chunk[..fromChunk].CopyTo(stitch.AsSpan(fromTail));
-            var across = new List<KeywordHit>();
-            search.FindAll(stitch, 0, across);
-            foreach (var hit in across)
+            chunk[..fromChunk].CopyTo(stitch[fromTail..]);
+            _across.Clear();
+            search.FindAll(stitch, 0, _across);
+            foreach (var hit in _across)
             {
                 if (hit.Position < fromTail && hit.Position + search.Keywords[hit.Keyword].Text.Length > fromTail)
                 {
@@ -436,10 +441,13 @@ public sealed class SecretScanner
         }
     }
 
-    /// <summary>The last '\n' in bytes [from, to) of the kept tail and the current chunk, or -1.</summary>
-    private long LastNewline(long from, long to, ReadOnlySpan<byte> chunk, long chunkStart)
+    /// <summary>
+    /// The last '\n' in bytes [from, to) of the kept tail and the current chunk, or -1. A chunk known to hold none (binary
+    /// data) is not searched.
+    /// </summary>
+    private long LastNewline(long from, long to, ReadOnlySpan<byte> chunk, long chunkStart, bool chunkHasLineFeed)
     {
-        if (to > chunkStart)
+        if (to > chunkStart && chunkHasLineFeed)
         {
             var begin = (int)Math.Max(0, from - chunkStart);
             var at = chunk[begin..(int)(to - chunkStart)].LastIndexOf((byte)'\n');
@@ -480,7 +488,7 @@ public sealed class SecretScanner
     /// chunk. Copying the whole tail buffer (16 KiB or more) for every 128 KiB slice of the hashing pass was a
     /// measurable part of the scanner's cost.
     /// </summary>
-    private void Slide(ReadOnlySpan<byte> chunk, long chunkStart)
+    private void Slide(ReadOnlySpan<byte> chunk, long chunkStart, bool chunkHasLineFeed)
     {
         var earliest = _end - _reachBack;
         foreach (var windows in _pending)
@@ -493,7 +501,7 @@ public sealed class SecretScanner
 
         var keep = (int)Math.Min(_tail.Length, _end - Math.Max(_tailStart, earliest));
         var newStart = _end - keep;
-        if (newStart > _tailStart && LastNewline(_tailStart, newStart, chunk, chunkStart) is var lastNewline and >= 0)
+        if (newStart > _tailStart && LastNewline(_tailStart, newStart, chunk, chunkStart, chunkHasLineFeed) is var lastNewline and >= 0)
         {
             _lastNewlineBeforeTail = lastNewline;
         }

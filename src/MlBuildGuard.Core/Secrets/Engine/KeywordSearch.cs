@@ -165,6 +165,16 @@ public sealed class KeywordSearch
 
         if (Keywords.Count > 0)
         {
+            // The bytes the SIMD loops leave (all of them on the scalar path): four table lookups per position, without
+            // bounds checks while a whole anchor fits, then the last positions, where the anchor runs past the end.
+            for (; i <= data.Length - Width; i++)
+            {
+                if (ExactBuckets(data, i) is var buckets and not 0)
+                {
+                    Verify(data, from, i, (uint)buckets, hits);
+                }
+            }
+
             for (; i < data.Length; i++)
             {
                 var m = 0xFF;
@@ -290,11 +300,12 @@ public sealed class KeywordSearch
 
     /// <summary>
     /// 64 bytes per iteration: for each 32, the low-nibble lookups of the four anchor positions (unaligned loads at +0,
-    /// +1, +2, +3), ANDed. The loop neither branches on its data nor calls anything, so its tables stay in registers and ordinary
-    /// data costs no mispredicted jump: every block's two bucket vectors are stored in the next free slot of a buffer,
-    /// and the slot is kept (the count moves on) only when one of them is not zero. After a stretch of up to 127 blocks
-    /// the kept blocks are verified (<see cref="Candidates"/>) from the stored vectors, in position order. Returns where
-    /// the scalar loop takes over; adds the line feeds of the bytes covered.
+    /// +1, +2, +3) and the first position's high-nibble lookup, ANDed. The loop neither branches on its data nor calls
+    /// anything, so its tables stay in registers and ordinary data costs no mispredicted jump: every block's offset is
+    /// stored in the next free slot of a buffer, and the slot is kept (the count moves on) only when a lookup admits some
+    /// bucket. After a stretch of up to 127 blocks the kept blocks, a few percent of them, are looked up again, narrowed
+    /// and verified (<see cref="Candidates"/>) in position order. Returns where the scalar loop takes over; adds the line
+    /// feeds of the bytes covered.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
@@ -303,19 +314,19 @@ public sealed class KeywordSearch
         where TCount : struct, IFlag
     {
         var tables = new NibbleTables(_lo, _hi[0]);
-        Span<int> noted = stackalloc int[Stretch + 1];
-        Span<Vector256<byte>> marks = stackalloc Vector256<byte>[2 * (Stretch + 1)];
+        Span<nint> noted = stackalloc nint[Stretch + 1];
         var high = new HighTables(_hi);
+        ref var start = ref MemoryMarshal.GetReference(data);
         var i = from;
         var last = data.Length - 64 - (Width - 1);
         while (i <= last)
         {
             var blocks = Math.Min(Stretch, (last - i) / 64 + 1);
-            var found = ScanStretch<TMask, TCount>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i), blocks, tables, marks, noted, ref lineFeeds);
-            for (var f = 0; f < found; f++)
+            var found = ScanStretch<TMask, TCount>(ref Unsafe.Add(ref start, i), blocks, tables, noted, ref lineFeeds);
+            foreach (var offset in noted[..found])
             {
-                var at = i + 64 * noted[f];
-                var (first, second) = Narrow(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at), marks, f, high);
+                var at = i + (int)offset;
+                var (first, second) = Narrow<TMask>(ref Unsafe.Add(ref start, at), tables, high);
                 if ((first | second) != Vector256<byte>.Zero)
                 {
                     Candidates(data, from, at, Positions(first), hits);
@@ -344,8 +355,7 @@ public sealed class KeywordSearch
         var tables = new NibbleTables(_lo, _hi[0]);
         var high = new HighTables(_hi);
         long narrowed = 0;
-        var noted = new int[Stretch + 1];
-        var marks = new Vector256<byte>[2 * (Stretch + 1)];
+        var noted = new nint[Stretch + 1];
         long candidates = 0, blocks = 0, lineFeeds = 0;
         var last = data.Length - 64 - (Width - 1);
         for (var i = 0; i <= last;)
@@ -354,13 +364,19 @@ public sealed class KeywordSearch
             ref var p = ref data[i];
             var found = _minLength switch
             {
-                Width => ScanStretch<MaskNone, No>(ref p, n, tables, marks, noted, ref lineFeeds),
-                Width - 1 => ScanStretch<MaskLast, No>(ref p, n, tables, marks, noted, ref lineFeeds),
-                _ => ScanStretch<MaskAfterFirst, No>(ref p, n, tables, marks, noted, ref lineFeeds),
+                Width => ScanStretch<MaskNone, No>(ref p, n, tables, noted, ref lineFeeds),
+                Width - 1 => ScanStretch<MaskLast, No>(ref p, n, tables, noted, ref lineFeeds),
+                _ => ScanStretch<MaskAfterFirst, No>(ref p, n, tables, noted, ref lineFeeds),
             };
-            for (var f = 0; f < found; f++)
+            foreach (var offset in noted.AsSpan(0, found))
             {
-                var (first, second) = Narrow(ref data[i + 64 * noted[f]], marks, f, high);
+                ref var block = ref data[i + (int)offset];
+                var (first, second) = _minLength switch
+                {
+                    Width => Narrow<MaskNone>(ref block, tables, high),
+                    Width - 1 => Narrow<MaskLast>(ref block, tables, high),
+                    _ => Narrow<MaskAfterFirst>(ref block, tables, high),
+                };
                 narrowed += (first | second) != Vector256<byte>.Zero ? 1 : 0;
             }
 
@@ -375,25 +391,25 @@ public sealed class KeywordSearch
     /// <summary>
     /// The loop of <see cref="FindAvx2"/> over <paramref name="blocks"/> 64-byte blocks from <paramref name="p"/>: a
     /// method of its own, without calls, so that the JIT keeps the tables in registers across iterations. Returns how
-    /// many blocks were kept in <paramref name="noted"/> (their indexes) and <paramref name="marks"/> (their two bucket
-    /// vectors).
+    /// many blocks were kept in <paramref name="noted"/> (their byte offsets from <paramref name="p"/>). Only the offset
+    /// is stored per block: storing the two bucket vectors too cost more than looking the few kept blocks up again.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static int ScanStretch<TMask, TCount>(ref byte p, int blocks, in NibbleTables tables, Span<Vector256<byte>> marks, Span<int> noted,
-        ref long lineFeeds)
+    private static int ScanStretch<TMask, TCount>(ref byte p, int blocks, in NibbleTables tables, Span<nint> noted, ref long lineFeeds)
         where TMask : struct, IMasking
         where TCount : struct, IFlag
     {
         var (lo0, lo1, lo2, lo3, hi0) = (tables.Lo0, tables.Lo1, tables.Lo2, tables.Lo3, tables.Hi0);
         var nibble = Vector256.Create((byte)15);
         var lineFeed = Vector256.Create((byte)'\n');
-        ref var mark = ref MemoryMarshal.GetReference(marks);
         ref var note = ref MemoryMarshal.GetReference(noted);
+        ref var first = ref p;
+        ref var end = ref Unsafe.Add(ref p, 64 * blocks);
 
         // Per-byte line feed counters may count to 255: a stretch adds at most 2 * 127 = 254.
         var counts = Vector256<byte>.Zero;
-        var found = 0;
-        for (var n = 0; n < blocks; n++)
+        nint found = 0;
+        while (Unsafe.IsAddressLessThan(ref p, ref end))
         {
             var a0 = Vector256.LoadUnsafe(ref p);
             var b0 = Vector256.LoadUnsafe(ref p, 32);
@@ -406,10 +422,7 @@ public sealed class KeywordSearch
             }
 
             // Written every time, kept only for a block with a candidate (otherwise the next block overwrites the slot).
-            ref var slot = ref Unsafe.Add(ref mark, 2 * found);
-            slot = ma;
-            Unsafe.Add(ref slot, 1) = mb;
-            Unsafe.Add(ref note, found) = n;
+            Unsafe.Add(ref note, found) = Unsafe.ByteOffset(ref first, ref p);
             found += Unsafe.BitCast<bool, byte>((ma | mb) != Vector256<byte>.Zero);
             p = ref Unsafe.Add(ref p, 64);
         }
@@ -419,7 +432,7 @@ public sealed class KeywordSearch
             lineFeeds += (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
         }
 
-        return found;
+        return (int)found;
     }
 
     /// <summary>The low-nibble tables of the four anchor positions and the high-nibble table of the first, each in both 128-bit lanes.</summary>
@@ -452,15 +465,24 @@ public sealed class KeywordSearch
     }
 
     /// <summary>
-    /// Narrows kept block <paramref name="f"/> (at <paramref name="block"/>) by the high-nibble lookups of the other three
-    /// anchor positions: with the loop's, every anchor position's byte is then checked on both nibbles, in a few vector
-    /// operations, before any byte is compared one at a time (most kept blocks of CSV and base64 have no candidate left).
-    /// Past a short keyword's end the tables admit every high nibble. The loop leaves <see cref="Width"/> - 1 bytes after
-    /// each block, so the loads stay in the data. Returns the two halves' bucket vectors.
+    /// Looks a kept block (at <paramref name="block"/>) up again as the loop did, and narrows it by the high-nibble
+    /// lookups of the other three anchor positions: every anchor position's byte is then checked on both nibbles, in a
+    /// few vector operations, before any byte is compared one at a time (most kept blocks of CSV and base64 have no
+    /// candidate left). Past a short keyword's end the tables admit every high nibble. The loop leaves
+    /// <see cref="Width"/> - 1 bytes after each block, so the loads stay in the data. Returns the two halves' bucket vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<byte> First, Vector256<byte> Second) Narrow(ref byte block, Span<Vector256<byte>> marks, int f, in HighTables high) =>
-        (marks[2 * f] & high.Of(ref block), marks[2 * f + 1] & high.Of(ref Unsafe.Add(ref block, 32)));
+    private static (Vector256<byte> First, Vector256<byte> Second) Narrow<TMask>(ref byte block, in NibbleTables tables, in HighTables high)
+        where TMask : struct, IMasking
+    {
+        var nibble = Vector256.Create((byte)15);
+        ref var b = ref Unsafe.Add(ref block, 32);
+        var ma = Match<TMask>(Vector256.LoadUnsafe(ref block), Vector256.LoadUnsafe(ref block, 1), Vector256.LoadUnsafe(ref block, 2), Vector256.LoadUnsafe(ref block, 3),
+            tables.Lo0, tables.Lo1, tables.Lo2, tables.Lo3, tables.Hi0, nibble);
+        var mb = Match<TMask>(Vector256.LoadUnsafe(ref b), Vector256.LoadUnsafe(ref b, 1), Vector256.LoadUnsafe(ref b, 2), Vector256.LoadUnsafe(ref b, 3),
+            tables.Lo0, tables.Lo1, tables.Lo2, tables.Lo3, tables.Hi0, nibble);
+        return (ma & high.Of(ref block), mb & high.Of(ref b));
+    }
 
     /// <summary>The high-nibble tables of anchor positions 1 to 3, each in both 128-bit lanes.</summary>
     private readonly struct HighTables(Vector128<byte>[] hi)
