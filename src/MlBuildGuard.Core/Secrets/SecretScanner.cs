@@ -41,6 +41,7 @@ public sealed class SecretScanner
     private readonly byte[] _stitch;
     private readonly List<(long Start, long End)>[] _pending;
     private readonly long[] _lastMatchEnd;
+    private readonly bool[] _capturesSlow;
     private readonly List<Located> _found = new();
     private readonly List<Located> _unplaced = new();
     private int _tailLength;
@@ -64,6 +65,7 @@ public sealed class SecretScanner
         _stitch = new byte[2 * Math.Max(0, rules.Search.MaxLength - 1)];
         _pending = rules.Rules.Select(_ => new List<(long, long)>()).ToArray();
         _lastMatchEnd = new long[rules.Rules.Count];
+        _capturesSlow = new bool[rules.Rules.Count];
     }
 
     /// <summary>Whether a secret has been found in the bytes so far (more may be found once later bytes arrive).</summary>
@@ -288,14 +290,15 @@ public sealed class SecretScanner
         var rule = _set.Rules[r];
         var length = Gather(start, end, chunk, chunkStart);
         var text = Encoding.Latin1.GetString(_scratch, 0, length);
-        foreach (Match m in rule.Pattern!.Matches(text))
+        foreach (var found in rule.Pattern!.EnumerateMatches(text))
         {
-            var matchStart = start + m.Index;
+            var matchStart = start + found.Index;
             if (matchStart < _lastMatchEnd[r])
             {
                 continue; // found already, from an overlapping window
             }
 
+            var m = Captures(r, rule, text, found.Index, found.Length);
             var secretGroup = SecretGroupOf(rule, m);
             if (secretGroup is null || !Accept(rule, text, m, secretGroup))
             {
@@ -306,6 +309,34 @@ public sealed class SecretScanner
             var value = rule.Normalize?.Invoke(secretGroup.Value) is { Length: > 0 } normal ? normal : secretGroup.Value;
             _unplaced.Add(new Located(r, start + (rule.ReportAtMatch ? m.Index : secretGroup.Index), SecretMath.Fingerprint(rule.Id, value), 0, 0));
         }
+    }
+
+    /// <summary>
+    /// The match at [<paramref name="index"/>, + <paramref name="length"/>) of the window with its groups. The
+    /// non-backtracking pattern found where it is (linear time, whatever the window holds); its groups are read by
+    /// <see cref="SecretRule.CapturePattern"/> on those characters alone. If that does not give the same match (an anchor
+    /// or word boundary at the edge of the match) or runs out of time, the pattern reads them itself, and does so for the
+    /// rest of this scan after a time-out, so hostile data cannot cost one time limit per window.
+    /// </summary>
+    private Match Captures(int r, SecretRule rule, string text, int index, int length)
+    {
+        if (!_capturesSlow[r])
+        {
+            try
+            {
+                var m = rule.CapturePattern.Match(text, index, length);
+                if (m.Success && m.Index == index && m.Length == length)
+                {
+                    return m;
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                _capturesSlow[r] = true;
+            }
+        }
+
+        return rule.Pattern!.Match(text, index);
     }
 
     /// <summary>The group that holds the secret (gitleaks: the given group, else the first non-empty one, else the match).</summary>
