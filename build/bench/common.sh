@@ -108,6 +108,8 @@ publish_mlguard() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------- numbers
+# keystream BYTES KEY_HEX [IV_HEX]: incompressible bytes, the same on every machine for the same key (AES-128-CTR over zeros)
+keystream() { head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt -K "$2" -iv "${3:-00000000000000000000000000000000}"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; } # lower middle
 fmt() { awk -v x="$1" -v f="$2" 'BEGIN { printf f, x }'; }                                         # fmt NUMBER FORMAT
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'; } # a / b as "1.23x"

@@ -72,12 +72,10 @@ PKG_VERSION=$(find "$W/feed" -maxdepth 1 -name 'MlBuildGuard.[0-9]*.nupkg' -prin
 log "mlguard ($MLGUARD_KIND): $MLG; package MlBuildGuard $PKG_VERSION"
 
 # -------------------------------------------------------------------------------------------------- 2. data
-# AES-128-CTR over zeros: fast, incompressible, and the same bytes on every machine for the same key and size.
-IV=00000000000000000000000000000000
-stream() { head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt -K "$2" -iv "$IV"; }
+# AES-128-CTR over zeros (keystream, common.sh): fast, incompressible, and the same bytes on every machine.
 
 log "generating the single ${TOTAL_MB} MiB file"
-stream "$TOTAL_BYTES" 6d6c67756172642d62656e63682d3031 >"$W/data/big.bin"
+keystream "$TOTAL_BYTES" 6d6c67756172642d62656e63682d3031 >"$W/data/big.bin"
 : >"$W/data/empty.bin" # for the start-up cost of mlguard
 
 log "generating ${FILES} files totalling ${TOTAL_MB} MiB"
@@ -103,7 +101,7 @@ awk '{ sub(/\/[^\/]*$/, "", $2); print "'"$W"'/data/" $2 }' "$manifest" | sort -
 # One stream cut into pieces; head -c reads exactly the bytes it writes, so the pieces follow each other.
 (
   cd "$W/data"
-  stream "$TOTAL_BYTES" 6d6c67756172642d62656e63682d3032 | while read -r -u 3 size path; do
+  keystream "$TOTAL_BYTES" 6d6c67756172642d62656e63682d3032 | while read -r -u 3 size path; do
     head -c "$size" >"$path"
   done 3<"$manifest"
 )

@@ -21,7 +21,12 @@
 #    and low-nibble lookups at 4 positions without (`low4`) and with (`low4h0`, the scanner's loop) the first position's
 #    high nibble. `SecretsBench candidates` then prints, per build, the share of 64-byte blocks that the prefilter lets
 #    through on the CSV, random base64 lines and float32 weights ("n/a" for a scanner without that diagnostic).
-# 2. Instructions (valgrind callgrind, unaffected by load): instructions per byte of each configuration. valgrind does
+# 2. The hashing pass over files, as the product runs it: `passcost --only file-hash,file-hash+key,file-hash+secrets`
+#    reads BENCH_PASS_MB of files (page cache warm) through Sha256File: read and SHA-256 alone (as `mlguard hash`), the
+#    pass without a scanner (with the private-key detector), and the training-input pass with a SecretScanner per file.
+#    Twice: on the CSV, and on AES-128-CTR keystream in 16 MiB files (run-benchmarks.sh's kind of data: incompressible,
+#    like packed tensors or compressed columns). The scanner pass over the hash pass is SPEC §8's ratio.
+# 3. Instructions (valgrind callgrind, unaffected by load): instructions per byte of each configuration. valgrind does
 #    not run SHA-NI, so its SHA-256 is OpenSSL's fallback; the ratio that stands for the real pass divides the scanner's
 #    instructions per byte by those of the SHA-NI loop the CPU really runs (read from libcrypto by sha_ni_loop.py).
 #    Caution: under valgrind the JIT was seen compiling the scanner with MinOpts (DOTNET_JitDisasmSummary=1), so these
@@ -37,8 +42,8 @@ RUNS=${BENCH_PASS_RUNS:-3}
 CG=${BENCH_CALLGRIND:-1}
 CG_MB=${BENCH_CALLGRIND_MB:-8}
 require_positive MB ROUNDS RUNS CG_MB
-require_tools dotnet git
-prepare_work_folder mlguard-secretspass bulk helper-current helper-baseline baseline-src
+require_tools dotnet git openssl
+prepare_work_folder mlguard-secretspass bulk keystream helper-current helper-baseline baseline-src
 need_free_mb $(( MB + 1024 ))
 
 build_helper() { # SOURCE_TREE OUTPUT
@@ -69,6 +74,24 @@ log "CPU time: $RUNS processes per build, $ROUNDS rounds each, over $MB MiB in m
 for ((r = 0; r < RUNS; r++)); do
   for b in "${BUILDS[@]}"; do # builds alternate, so a change of load hits both
     dotnet "$W/helper-$b/SecretsBench.dll" passcost "$W/bulk" --mib "$MB" --rounds "$ROUNDS" >"$LOGS/passcost-$b-$r.md"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------------------- file pass
+# SPEC §8's "in the same pass" as the product runs it: files read from the page cache through Sha256File, on the CSV and
+# on the hashing benchmark's kind of data (run-benchmarks.sh: AES-128-CTR keystream, incompressible like packed tensors).
+log "generating ${MB} MiB of keystream (the hashing benchmark's kind of data) in 16 MiB files"
+mkdir -p "$W/keystream"
+for ((f = 0; f * 16 < MB; f++)); do
+  keystream $(( (MB - 16 * f < 16 ? MB - 16 * f : 16) << 20 )) 6d6c67756172642d736563726574732e "$(printf '%032x' "$f")" >"$W/keystream/part-$f.bin"
+done
+log "the hashing pass over files: $RUNS processes per build and data set, $ROUNDS rounds each"
+for ((r = 0; r < RUNS; r++)); do
+  for d in bulk keystream; do
+    for b in "${BUILDS[@]}"; do
+      dotnet "$W/helper-$b/SecretsBench.dll" passcost "$W/$d" --mib "$MB" --rounds "$ROUNDS" --only file-hash,file-hash+key,file-hash+secrets \
+        >"$LOGS/filepass-$d-$b-$r.md"
+    done
   done
 done
 
@@ -111,6 +134,28 @@ per_byte() { # BUILD CONFIG: instructions per byte from the difference of the tw
     echo
     echo "### CPU time, $b ($RUNS processes)"
     for ((r = 0; r < RUNS; r++)); do echo; cat "$LOGS/passcost-$b-$r.md"; done
+  done
+  echo
+  echo "### The hashing pass over files: the scanner's pass over the hash pass (SPEC §8), CPU time"
+  echo
+  echo "Each process reads the files $ROUNDS times per configuration through \`Sha256File\`: \`file-hash\` as \`mlguard hash\`"
+  echo "(read and SHA-256), \`file-hash+key\` as the pass without a scanner (with the private-key detector), \`file-hash+secrets\` as"
+  echo "the training-input pass. Ratios of the minimum and (in brackets) the median thread CPU time."
+  echo
+  echo "| data | build | scanner pass / hash pass, per process | scanner pass / pass with the key detector, per process |"
+  echo "| --- | --- | --- | --- |"
+  for d in bulk keystream; do
+    for b in "${BUILDS[@]}"; do
+      over_hash=() over_key=()
+      for ((r = 0; r < RUNS; r++)); do
+        read -r h k < <(awk -F'|' '/^\| file-/ { gsub(/ /, "", $2); mn[$2] = $3; md[$2] = $4 }
+          END { printf "%.3f(%.3f) %.3f(%.3f)\n", mn["file-hash+secrets"] / mn["file-hash"], md["file-hash+secrets"] / md["file-hash"],
+                mn["file-hash+secrets"] / mn["file-hash+key"], md["file-hash+secrets"] / md["file-hash+key"] }' "$LOGS/filepass-$d-$b-$r.md")
+        over_hash+=("${h/(/ (}") over_key+=("${k/(/ (}")
+      done
+      label=$([[ $d == bulk ]] && echo "CSV" || echo "keystream")
+      echo "| $label | $b | $(IFS=,; echo "${over_hash[*]}" | sed 's/,/, /g') | $(IFS=,; echo "${over_key[*]}" | sed 's/,/, /g') |"
+    done
   done
   echo
   echo "### Floors: what parts of the keyword search cost beside hashing (current build, 1 process)"

@@ -36,8 +36,7 @@ publish_mlguard
 zeros() {
   local iv
   iv=$(printf '%s' "$1" | sha256sum | cut -c1-32)
-  head -c "$(( $2 << 20 ))" /dev/zero \
-    | openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f -iv "$iv" >"$3"
+  keystream "$(( $2 << 20 ))" 000102030405060708090a0b0c0d0e0f "$iv" >"$3"
 }
 log "generating a ${MB} MiB single file and a ${MB} MiB folder of $FILES files in $W"
 rm -rf "$W/model.bin" "$W/model-dir"

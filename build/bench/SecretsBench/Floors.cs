@@ -10,7 +10,9 @@ using System.Runtime.Intrinsics.X86;
 /// positions per 32 bytes, as the scanner's AVX2 loop did for three before branch <c>secretsfloor</c>; <c>teddy3lf</c> adds
 /// its line feed count; <c>low4</c>
 /// looks up low nibbles only, at four positions (line feeds counted); <c>low4h0</c> adds the high nibble of the first
-/// position, which is the scanner's loop since branch <c>secretsfloor</c>.
+/// position, which is the scanner's lookup since branch <c>secretsfloor</c>; <c>low4h0nolf</c> is the same without the
+/// line feed count. <c>low4h0st</c> and <c>low4h0idx</c> are that loop as the scanner writes it, in stretches of 127
+/// blocks: storing each block's two bucket vectors and its index (the loop until December 7), or only its offset (now).
 /// </summary>
 internal static class Floors
 {
@@ -26,10 +28,13 @@ internal static class Floors
         "teddy3lf" => Teddy(data, 3, true),
         "low4" => Teddy<LowFour, Yes>(data),
         "low4h0" => Teddy<LowFourHighFirst, Yes>(data),
+        "low4h0nolf" => Teddy<LowFourHighFirst, No>(data),
+        "low4h0st" => Stored(data, true),
+        "low4h0idx" => Stored(data, false),
         _ => throw new ArgumentException($"unknown floor '{floor}'"),
     };
 
-    public static bool Is(string name) => name is "load" or "lf" or "teddy1" or "teddy2" or "teddy3" or "teddy3lf" or "low4" or "low4h0";
+    public static bool Is(string name) => name is "load" or "lf" or "teddy1" or "teddy2" or "teddy3" or "teddy3lf" or "low4" or "low4h0" or "low4h0nolf" or "low4h0st" or "low4h0idx";
 
     private static long Load(ReadOnlySpan<byte> data)
     {
@@ -112,6 +117,79 @@ internal static class Floors
         }
 
         return found + (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
+    }
+
+    [ThreadStatic] private static Vector256<byte>[]? marks;
+    [ThreadStatic] private static nint[]? notes;
+
+    private static long Stored(ReadOnlySpan<byte> data, bool vectors)
+    {
+        marks ??= new Vector256<byte>[256];
+        notes ??= new nint[128];
+        long found = 0;
+        for (var i = 0; i + 64 * 127 + 67 <= data.Length; i += 64 * 127)
+        {
+            ref var p = ref MemoryMarshal.GetReference(data[i..]);
+            found += vectors ? StretchStored(ref p, 127, marks, notes) : StretchIndex(ref p, 127, notes);
+        }
+
+        return found;
+    }
+
+    /// <summary>The scanner's loop until December 7: both bucket vectors and the block index stored per block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static int StretchStored(ref byte p, int blocks, Vector256<byte>[] marksArray, nint[] notesArray)
+    {
+        var (nibble, lineFeed) = (Vector256.Create((byte)15), Vector256.Create((byte)'\n'));
+        ref var mark = ref MemoryMarshal.GetArrayDataReference(marksArray);
+        ref var note = ref MemoryMarshal.GetArrayDataReference(notesArray);
+        var counts = Vector256<byte>.Zero;
+        var found = 0;
+        for (var n = 0; n < blocks; n++)
+        {
+            var (ma, mb) = (Half(ref p, 0, nibble), Half(ref p, 32, nibble));
+            counts -= Vector256.Equals(Vector256.LoadUnsafe(ref p), lineFeed) + Vector256.Equals(Vector256.LoadUnsafe(ref p, 32), lineFeed);
+            ref var slot = ref Unsafe.Add(ref mark, 2 * found);
+            slot = ma;
+            Unsafe.Add(ref slot, 1) = mb;
+            Unsafe.Add(ref note, found) = n;
+            found += Unsafe.BitCast<bool, byte>((ma | mb) != Vector256<byte>.Zero);
+            p = ref Unsafe.Add(ref p, 64);
+        }
+
+        return found + (int)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
+    }
+
+    /// <summary>The scanner's loop now: only the block's offset stored per block (the vectors are looked up again for kept blocks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static int StretchIndex(ref byte p, int blocks, nint[] notesArray)
+    {
+        var (nibble, lineFeed) = (Vector256.Create((byte)15), Vector256.Create((byte)'\n'));
+        ref var note = ref MemoryMarshal.GetArrayDataReference(notesArray);
+        var counts = Vector256<byte>.Zero;
+        nint found = 0;
+        ref var start = ref p;
+        ref var end = ref Unsafe.Add(ref p, 64 * blocks);
+        while (Unsafe.IsAddressLessThan(ref p, ref end))
+        {
+            var (ma, mb) = (Half(ref p, 0, nibble), Half(ref p, 32, nibble));
+            counts -= Vector256.Equals(Vector256.LoadUnsafe(ref p), lineFeed) + Vector256.Equals(Vector256.LoadUnsafe(ref p, 32), lineFeed);
+            Unsafe.Add(ref note, found) = Unsafe.ByteOffset(ref start, ref p);
+            found += Unsafe.BitCast<bool, byte>((ma | mb) != Vector256<byte>.Zero);
+            p = ref Unsafe.Add(ref p, 64);
+        }
+
+        return (int)found + (int)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
+    }
+
+    /// <summary>The scanner's lookups for the 32 bytes at <paramref name="at"/> (low nibbles at four positions, the last masked for a three-byte keyword, and the first high nibble).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Half(ref byte p, nuint at, Vector256<byte> nibble)
+    {
+        var v = Vector256.LoadUnsafe(ref p, at);
+        return Avx2.Shuffle(Nothing, v) & Avx2.Shuffle(Nothing, Vector256.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble)
+            & Avx2.Shuffle(Nothing, Vector256.LoadUnsafe(ref p, at + 1)) & Avx2.Shuffle(Nothing, Vector256.LoadUnsafe(ref p, at + 2))
+            & Avx2.Shuffle(Nothing, Vector256.LoadUnsafe(ref p, at + 3) & nibble);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

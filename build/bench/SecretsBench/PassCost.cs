@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using MlBuildGuard.Core.Hashing;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.Secrets.Engine;
 
@@ -20,7 +21,7 @@ internal static class PassCost
     private static readonly string[] AllConfigurations = ["hash", "hash+key", "hash+secrets", "hash+keywords", "key", "secrets", "keywords"];
 
     /// <summary>With <c>--floors</c>: loops that do only part of the search's work (<see cref="Floors"/>), beside hashing.</summary>
-    private static readonly string[] FloorConfigurations = ["hash", "hash+load", "hash+lf", "hash+teddy1", "hash+teddy2", "hash+teddy3", "hash+teddy3lf", "hash+low4", "hash+low4h0", "hash+keywords", "hash+secrets"];
+    private static readonly string[] FloorConfigurations = ["hash", "hash+load", "hash+lf", "hash+teddy1", "hash+teddy2", "hash+teddy3", "hash+teddy3lf", "hash+low4", "hash+low4h0", "hash+low4h0nolf", "hash+low4h0st", "hash+low4h0idx", "hash+keywords", "hash+secrets"];
 
     public static int Run(string[] args)
     {
@@ -31,6 +32,7 @@ internal static class PassCost
         var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
         var configurations = only is not null ? only.Split(',') : args.Contains("--floors") ? FloorConfigurations : AllConfigurations;
         var data = Load(folder, (long)mib << 20);
+        var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
         var rules = SecretRuleSet.BuiltIn;
         var search = BuiltInKeywordSearch();
 
@@ -41,7 +43,7 @@ internal static class PassCost
             {
                 for (var n = 0; n < 2; n++)
                 {
-                    Pass(configuration, data.AsSpan(0, Math.Min(data.Length, 32 << 20)), rules, search);
+                    Pass(configuration, data.AsSpan(0, Math.Min(data.Length, 32 << 20)), files.Take(2).ToArray(), rules, search);
                 }
             }
 
@@ -55,7 +57,7 @@ internal static class PassCost
             foreach (var configuration in configurations)
             {
                 var cpu = ThreadCpuSeconds();
-                sink += Pass(configuration, data, rules, search);
+                sink += Pass(configuration, data, files, rules, search);
                 times[configuration].Add(ThreadCpuSeconds() - cpu);
             }
         }
@@ -80,9 +82,34 @@ internal static class PassCost
     public static KeywordSearch BuiltInKeywordSearch() => new(SecretRuleSet.BuiltIn.Rules.SelectMany(r => r.Keywords)
         .DistinctBy(k => (k.IgnoreCase ? k.Text.ToLowerInvariant() : k.Text, k.IgnoreCase)).ToArray());
 
-    /// <summary>One pass over <paramref name="data"/> as the configuration does it; returns a count so nothing is optimised away.</summary>
-    private static long Pass(string configuration, ReadOnlySpan<byte> data, SecretRuleSet rules, KeywordSearch search)
+    /// <summary>
+    /// One pass over <paramref name="data"/> as the configuration does it; returns a count so nothing is optimised away.
+    /// The <c>file-</c> configurations read <paramref name="files"/> (from the page cache) through the product's own
+    /// code instead: <c>file-hash</c> as <c>mlguard hash</c> does (read and SHA-256), <c>file-hash+key</c> as the
+    /// hashing pass does without a scanner (with the private-key detector), <c>file-hash+secrets</c> as the training-input
+    /// pass does (one <see cref="SecretScanner"/> per file).
+    /// </summary>
+    private static long Pass(string configuration, ReadOnlySpan<byte> data, string[] files, SecretRuleSet rules, KeywordSearch search)
     {
+        if (configuration.StartsWith("file-", StringComparison.Ordinal))
+        {
+            long sum = 0;
+            foreach (var file in files)
+            {
+                var scanner = configuration == "file-hash+secrets" ? new SecretScanner(rules) : null;
+                var read = configuration switch
+                {
+                    "file-hash" => Sha256File.ComputeDigestOnly(file),
+                    "file-hash+key" => Sha256File.Compute(file),
+                    "file-hash+secrets" => Sha256File.Compute(file, scanner),
+                    _ => throw new ArgumentException($"unknown configuration '{configuration}'"),
+                };
+                sum += read.Sha256[0] + (scanner?.Complete().Count ?? 0);
+            }
+
+            return sum;
+        }
+
         long count = 0;
         var hits = new List<KeywordHit>();
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
