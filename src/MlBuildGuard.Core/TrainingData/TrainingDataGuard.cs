@@ -268,12 +268,14 @@ public static class TrainingDataGuard
         CancellationToken cancellationToken)
     {
         var secrets = request.Secrets;
-        var cache = request.CacheFilePath is not null && request.Mode != LockMode.Locked ? HashCache.Load(request.CacheFilePath) : HashCache.Empty();
+        // A Locked build neither trusts the stamp cache nor writes one (the training-input guard's rule too).
+        var cachePath = request.Mode == LockMode.Locked ? null : request.CacheFilePath;
+        var cache = cachePath is not null ? HashCache.Load(cachePath) : HashCache.Empty();
         var checks = inputs.Select(i => new TrainingInputContentCheck(secrets, i.Key, i.Format, plans.GetValueOrDefault(i.Key), verdicts))
             .ToArray();
         var hashes = FileSetHasher.Hash(inputs.Select(i => i.FullPath).ToArray(), cache, cancellationToken, checks: i => checks[i], files: files,
             progress: request.Progress);
-        cache.PruneAndSave(request.CacheFilePath, inputs.Select(i => i.FullPath));
+        cache.PruneAndSave(cachePath, inputs.Select(i => i.FullPath));
         var validated = new Dictionary<string, DataValidationResult>(StringComparer.Ordinal);
 
         var digests = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -163,6 +163,28 @@ public sealed class OneReadPerBuildTests : IDisposable
     }
 
     [Fact]
+    public void A_Locked_check_given_a_stamp_cache_path_neither_reads_nor_writes_it()
+    {
+        _project.Write("data/a.csv", "x,contact\n1,a\n");
+        VerifyInputs(new BuildFileLedger(_project.Path), LockMode.Auto, "data/a.csv"); // writes the lock
+        Thread.Sleep(TimeSpan.FromSeconds(2.2)); // an input changed in the last two seconds is never cached anyway
+        var cache = _project.Combine("obj", "locked-check.hashcache");
+
+        var checkedData = TrainingDataGuard.Run(new TrainingDataRequest
+        {
+            ProjectDirectory = _project.Path,
+            LockFilePath = LockPath,
+            Mode = LockMode.Locked,
+            Inputs = [new DataInputItem("data/a.csv", null)],
+            CacheFilePath = cache,
+            Files = new BuildFileLedger(_project.Path),
+        });
+
+        Assert.Equal((1, 0), (checkedData.FilesRead, checkedData.FilesFromCache));
+        Assert.False(File.Exists(cache));
+    }
+
+    [Fact]
     public void The_hasher_takes_a_digest_read_this_build_only_for_the_same_stamp_and_only_with_a_key_verdict_when_it_needs_one()
     {
         var path = _project.Write("data/a.bin", "abc");
