@@ -34,8 +34,9 @@ public sealed class SecretScanner
     private readonly string? _view;
     private readonly int _maxWindow;
     private readonly int _reachBack; // how far before the end of the stream a window of the next chunk can start
-    private readonly byte[] _tail;
-    private readonly byte[] _scratch;
+    private readonly int _maxTail; // the most the tail can need to hold
+    private byte[] _tail; // grown to _maxTail only when a waiting window needs more than a rule's reach
+    private byte[]? _scratch; // a window's bytes; allocated by the first window (most files have none)
     private readonly List<KeywordHit> _hits = new();
     private readonly List<KeywordHit> _across = new();
     private readonly byte[] _stitch;
@@ -51,6 +52,7 @@ public sealed class SecretScanner
     private long _lastNewlineBeforeTail = -1;
     private long _nextUnanchored;
     private bool _completed;
+    private SecretMatch[]? _matches;
 
     public SecretScanner(SecretRuleSet rules, string? path = null, string? view = null)
     {
@@ -59,11 +61,16 @@ public sealed class SecretScanner
         _view = view;
         _active = rules.ActiveFor(path);
         _maxWindow = Math.Max(16 * 1024, rules.MaxReach + 2);
-        _tail = new byte[_maxWindow + rules.Search.MaxLength];
+        _maxTail = _maxWindow + rules.Search.MaxLength;
         _reachBack = (rules.Rules.Count == 0 ? 0 : rules.Rules.Max(r => r.Before)) + TokenRun + rules.Search.MaxLength;
-        _scratch = new byte[_maxWindow + 2];
+        _tail = new byte[Math.Min(_maxTail, _reachBack)]; // what the tail holds while no window waits (Slide)
         _stitch = new byte[2 * Math.Max(0, rules.Search.MaxLength - 1)];
-        _pending = rules.Rules.Select(_ => new List<(long, long)>()).ToArray();
+        _pending = new List<(long, long)>[rules.Rules.Count];
+        for (var r = 0; r < _pending.Length; r++)
+        {
+            _pending[r] = [];
+        }
+
         _lastMatchEnd = new long[rules.Rules.Count];
         _capturesSlow = new bool[rules.Rules.Count];
     }
@@ -161,7 +168,8 @@ public sealed class SecretScanner
             }
         }
 
-        return _found.OrderBy(f => f.Offset).ThenBy(f => f.Rule)
+        // Built once: the hashing pass asks again (for its private-key verdict), and most files have no match at all.
+        return _matches ??= _found.Count == 0 ? [] : _found.OrderBy(f => f.Offset).ThenBy(f => f.Rule)
             .Select(f => new SecretMatch(_set.Rules[f.Rule].Id, _set.Rules[f.Rule].Kind, _set.Rules[f.Rule].Description, f.Line, f.Column, f.Offset, f.Fingerprint, _view))
             .ToArray();
     }
@@ -260,8 +268,10 @@ public sealed class SecretScanner
     }
 
     /// <summary>Copies bytes [start, end) of the stream (all within the kept tail and the current chunk) to the scratch buffer.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_scratch))]
     private int Gather(long start, long end, ReadOnlySpan<byte> chunk, long chunkStart)
     {
+        _scratch ??= new byte[_maxWindow + 2];
         var length = checked((int)(end - start));
         var at = 0;
         if (start < chunkStart)
@@ -530,7 +540,14 @@ public sealed class SecretScanner
             }
         }
 
-        var keep = (int)Math.Min(_tail.Length, _end - Math.Max(_tailStart, earliest));
+        var keep = (int)Math.Min(_maxTail, _end - Math.Max(_tailStart, earliest));
+        if (keep > _tail.Length)
+        {
+            var grown = new byte[_maxTail];
+            _tail.AsSpan(0, _tailLength).CopyTo(grown);
+            _tail = grown;
+        }
+
         var newStart = _end - keep;
         if (newStart > _tailStart && LastNewline(_tailStart, newStart, chunk, chunkStart, chunkHasLineFeed) is var lastNewline and >= 0)
         {

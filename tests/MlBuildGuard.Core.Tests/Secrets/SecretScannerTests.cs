@@ -96,6 +96,38 @@ public sealed class SecretScannerTests
     }
 
     [Fact]
+    public void A_window_that_waits_for_thousands_of_bytes_after_its_keyword_keeps_them_across_small_chunks()
+    {
+        // A rule that reaches nothing before its keyword keeps a tail of a few bytes while no window waits; a window that
+        // needs 6,000 bytes after its keyword makes the tail hold all of them until they have arrived.
+        var rule = new SecretRule
+        {
+            Id = "long-value",
+            Description = "a value 6,000 bytes long after its keyword",
+            Pattern = new System.Text.RegularExpressions.Regex("longkey=([a-f]{1000,});", System.Text.RegularExpressions.RegexOptions.NonBacktracking),
+            Keywords = [new Keyword("longkey=", IgnoreCase: false)],
+            Before = 0,
+            After = 6100,
+        };
+        var rules = new SecretRuleSet([rule]);
+        var value = string.Concat(Enumerable.Range(0, 6000).Select(i => (char)('a' + i * 7 % 6)));
+        var data = Encoding.ASCII.GetBytes(new string('x', 3000) + "\n;longkey=" + value + ";\n" + new string('y', 9000) + "\nlongkey=" + value + ";\n");
+        var whole = SecretScanner.Scan(rules, data);
+        Assert.Equal(2, whole.Count);
+        Assert.All(whole, m => Assert.Equal(SecretMath.Fingerprint("long-value", value), m.Fingerprint));
+        foreach (var size in new[] { 1, 100, 999, 4096 })
+        {
+            var scanner = new SecretScanner(rules);
+            for (var at = 0; at < data.Length; at += size)
+            {
+                scanner.Append(data.AsSpan(at, Math.Min(size, data.Length - at)));
+            }
+
+            Assert.Equal(whole, scanner.Complete());
+        }
+    }
+
+    [Fact]
     public void A_secret_deep_in_a_large_stream_after_many_lines_has_its_line_and_column()
     {
         var fake = new FakeSecrets(3).GitHubToken();
