@@ -24,8 +24,9 @@
 # 2. The hashing pass over files, as the product runs it: `passcost --only file-hash,file-hash+key,file-hash+secrets`
 #    reads BENCH_PASS_MB of files (page cache warm) through Sha256File: read and SHA-256 alone (as `mlguard hash`), the
 #    pass without a scanner (with the private-key detector), and the training-input pass with a SecretScanner per file.
-#    Twice: on the CSV, and on AES-128-CTR keystream in 16 MiB files (run-benchmarks.sh's kind of data: incompressible,
-#    like packed tensors or compressed columns). The scanner pass over the hash pass is SPEC §8's ratio.
+#    Three times: on the CSV, on AES-128-CTR keystream in 16 MiB files (run-benchmarks.sh's kind of data: incompressible,
+#    like packed tensors or compressed columns), and on the same in 100 KiB files (the size of the hashing benchmark's
+#    many files, where a scanner's cost per file counts). The scanner pass over the hash pass is SPEC §8's ratio.
 # 3. Instructions (valgrind callgrind, unaffected by load): instructions per byte of each configuration. valgrind does
 #    not run SHA-NI, so its SHA-256 is OpenSSL's fallback; the ratio that stands for the real pass divides the scanner's
 #    instructions per byte by those of the SHA-NI loop the CPU really runs (read from libcrypto by sha_ni_loop.py).
@@ -43,7 +44,7 @@ CG=${BENCH_CALLGRIND:-1}
 CG_MB=${BENCH_CALLGRIND_MB:-8}
 require_positive MB ROUNDS RUNS CG_MB
 require_tools dotnet git openssl
-prepare_work_folder mlguard-secretspass bulk keystream helper-current helper-baseline baseline-src
+prepare_work_folder mlguard-secretspass bulk keystream many helper-current helper-baseline baseline-src
 need_free_mb $(( MB + 1024 ))
 
 build_helper() { # SOURCE_TREE OUTPUT
@@ -80,14 +81,16 @@ done
 # ---------------------------------------------------------------------------------------------------------- file pass
 # SPEC §8's "in the same pass" as the product runs it: files read from the page cache through Sha256File, on the CSV and
 # on the hashing benchmark's kind of data (run-benchmarks.sh: AES-128-CTR keystream, incompressible like packed tensors).
-log "generating ${MB} MiB of keystream (the hashing benchmark's kind of data) in 16 MiB files"
-mkdir -p "$W/keystream"
+log "generating ${MB} MiB of keystream (the hashing benchmark's kind of data) in 16 MiB files, and again in 100 KiB files"
+mkdir -p "$W/keystream" "$W/many"
 for ((f = 0; f * 16 < MB; f++)); do
   keystream $(( (MB - 16 * f < 16 ? MB - 16 * f : 16) << 20 )) 6d6c67756172642d736563726574732e "$(printf '%032x' "$f")" >"$W/keystream/part-$f.bin"
 done
+# The hashing benchmark's many files average about 100 KiB (1 GiB in 10,000): there a scanner's cost per file counts.
+keystream $(( MB << 20 )) 6d6c67756172642d736563726574732f | (cd "$W/many" && split -b 102400 -d -a 5 - f)
 log "the hashing pass over files: $RUNS processes per build and data set, $ROUNDS rounds each"
 for ((r = 0; r < RUNS; r++)); do
-  for d in bulk keystream; do
+  for d in bulk keystream many; do
     for b in "${BUILDS[@]}"; do
       dotnet "$W/helper-$b/SecretsBench.dll" passcost "$W/$d" --mib "$MB" --rounds "$ROUNDS" --only file-hash,file-hash+key,file-hash+secrets \
         >"$LOGS/filepass-$d-$b-$r.md"
@@ -144,7 +147,7 @@ per_byte() { # BUILD CONFIG: instructions per byte from the difference of the tw
   echo
   echo "| data | build | scanner pass / hash pass, per process | scanner pass / pass with the key detector, per process |"
   echo "| --- | --- | --- | --- |"
-  for d in bulk keystream; do
+  for d in bulk keystream many; do
     for b in "${BUILDS[@]}"; do
       over_hash=() over_key=()
       for ((r = 0; r < RUNS; r++)); do
@@ -153,7 +156,7 @@ per_byte() { # BUILD CONFIG: instructions per byte from the difference of the tw
                 mn["file-hash+secrets"] / mn["file-hash+key"], md["file-hash+secrets"] / md["file-hash+key"] }' "$LOGS/filepass-$d-$b-$r.md")
         over_hash+=("${h/(/ (}") over_key+=("${k/(/ (}")
       done
-      label=$([[ $d == bulk ]] && echo "CSV" || echo "keystream")
+      case $d in bulk) label="CSV, 16 MiB files" ;; keystream) label="keystream, 16 MiB files" ;; *) label="keystream, 100 KiB files" ;; esac
       echo "| $label | $b | $(IFS=,; echo "${over_hash[*]}" | sed 's/,/, /g') | $(IFS=,; echo "${over_key[*]}" | sed 's/,/, /g') |"
     done
   done
