@@ -21,6 +21,18 @@ public sealed class SecretScannerTests
         return scanner.Complete();
     }
 
+    /// <summary>Scans <paramref name="data"/> with <paramref name="rules"/>, given in chunks of <paramref name="size"/> bytes.</summary>
+    private static IReadOnlyList<SecretMatch> InChunksOf(int size, SecretRuleSet rules, byte[] data)
+    {
+        var scanner = new SecretScanner(rules);
+        for (var at = 0; at < data.Length; at += size)
+        {
+            scanner.Append(data.AsSpan(at, Math.Min(size, data.Length - at)));
+        }
+
+        return scanner.Complete();
+    }
+
     [Fact]
     public void Secrets_split_across_two_chunks_at_every_offset_are_found_the_same()
     {
@@ -85,13 +97,7 @@ public sealed class SecretScannerTests
         Assert.Single(whole);
         foreach (var size in new[] { 1, 100, 4000 })
         {
-            var scanner = new SecretScanner(rules);
-            for (var at = 0; at < data.Length; at += size)
-            {
-                scanner.Append(data.AsSpan(at, Math.Min(size, data.Length - at)));
-            }
-
-            Assert.Equal(whole, scanner.Complete());
+            Assert.Equal(whole, InChunksOf(size, rules, data));
         }
     }
 
@@ -117,13 +123,7 @@ public sealed class SecretScannerTests
         Assert.All(whole, m => Assert.Equal(SecretMath.Fingerprint("long-value", value), m.Fingerprint));
         foreach (var size in new[] { 1, 100, 999, 4096 })
         {
-            var scanner = new SecretScanner(rules);
-            for (var at = 0; at < data.Length; at += size)
-            {
-                scanner.Append(data.AsSpan(at, Math.Min(size, data.Length - at)));
-            }
-
-            Assert.Equal(whole, scanner.Complete());
+            Assert.Equal(whole, InChunksOf(size, rules, data));
         }
     }
 
