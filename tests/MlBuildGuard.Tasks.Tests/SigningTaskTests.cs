@@ -6,6 +6,7 @@ using MlBuildGuard.Testing;
 namespace MlBuildGuard.Tasks.Tests;
 
 /// <summary>MlGuardVerifyModelSignatures (MLG602–MLG604, MLG606) and MlGuardSignModelOutputs (MLG601, MLG605).</summary>
+[Collection(ProcessEnvironmentCollection.Name)]
 public sealed class SigningTaskTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

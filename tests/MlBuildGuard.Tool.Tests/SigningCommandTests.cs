@@ -4,6 +4,7 @@ using MlBuildGuard.Testing;
 namespace MlBuildGuard.Tool.Tests;
 
 /// <summary><c>mlguard keygen</c>, <c>sign</c> and <c>verify</c>: thin adapters over the core OMS signing.</summary>
+[Collection(ProcessEnvironmentCollection.Name)]
 public sealed class SigningCommandTests : IDisposable
 {
     private const string PassphraseVariable = "MLGUARD_SIGNING_KEY_PASSWORD";

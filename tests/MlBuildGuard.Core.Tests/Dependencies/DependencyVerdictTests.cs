@@ -1,6 +1,7 @@
 using MlBuildGuard.Core.Dependencies;
 using MlBuildGuard.Core.Dependencies.Advisories;
 using MlBuildGuard.Core.Diagnostics;
+using MlBuildGuard.Testing;
 using NuGet.Versioning;
 
 namespace MlBuildGuard.Core.Tests.Dependencies;
@@ -9,6 +10,7 @@ namespace MlBuildGuard.Core.Tests.Dependencies;
 /// The dependency verdict: an unchanged project's findings are replayed without building the request (so without
 /// loading NuGet); any change to what the answer rests on runs the guard again.
 /// </summary>
+[Collection(ProcessEnvironmentCollection.Name)]
 public sealed class DependencyVerdictTests : IDisposable
 {
     private readonly PackageCacheLayout _layout = new();
