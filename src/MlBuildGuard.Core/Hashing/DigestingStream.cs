@@ -38,28 +38,34 @@ internal sealed class DigestingStream(Stream inner, SecretScanner? secrets = nul
         var read = inner.Read(buffer);
         if (read > 0)
         {
-            var chunk = buffer[..read];
-            if (secrets is null)
-            {
-                _hash.AppendData(chunk);
-                _keys!.Append(chunk);
-            }
-            else
-            {
-                // Slice by slice, so the scanner reads bytes the hash has just pulled into the core's cache.
-                for (var at = 0; at < read; at += ScanSlice)
-                {
-                    var slice = chunk.Slice(at, Math.Min(ScanSlice, read - at));
-                    _hash.AppendData(slice);
-                    secrets.Append(slice);
-                }
-            }
-
+            Digest(buffer[..read], _hash, secrets, _keys);
             _total += read;
             Progress?.Add(read);
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// Hashes <paramref name="chunk"/> and shows it to the scanner, or else to the private-key detector (when there is
+    /// one): the one place the hashing pass decides what sees its bytes.
+    /// </summary>
+    internal static void Digest(ReadOnlySpan<byte> chunk, IncrementalHash hash, SecretScanner? secrets, PrivateKeyDetector? keys)
+    {
+        if (secrets is null)
+        {
+            hash.AppendData(chunk);
+            keys?.Append(chunk);
+            return;
+        }
+
+        // Slice by slice, so the scanner reads bytes the hash has just pulled into the core's cache.
+        for (var at = 0; at < chunk.Length; at += ScanSlice)
+        {
+            var slice = chunk.Slice(at, Math.Min(ScanSlice, chunk.Length - at));
+            hash.AppendData(slice);
+            secrets.Append(slice);
+        }
     }
 
     /// <summary>Reads what is left (so the digest covers the whole file) and returns the digest; idempotent.</summary>
