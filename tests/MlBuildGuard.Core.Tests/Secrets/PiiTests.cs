@@ -13,6 +13,8 @@ public sealed class PiiTests
     [InlineData("+44 20 7946 0958", PiiKind.Phone)]
     [InlineData("(415) 555-0123", PiiKind.Phone)]
     [InlineData("030-123 4567", PiiKind.Phone)]
+    [InlineData("415.555.0123", PiiKind.Phone)]
+    [InlineData("+31.205550100", PiiKind.Phone)]
     [InlineData("4111 1111 1111 1111", PiiKind.PaymentCard)]
     [InlineData("5555-5555-5555-4444", PiiKind.PaymentCard)]
     [InlineData("378282246310005", PiiKind.PaymentCard)]
@@ -40,6 +42,8 @@ public sealed class PiiTests
     [InlineData("05/01/2024")]
     [InlineData("192.168.10.20")]     // an IPv4 address
     [InlineData("3.14159")]
+    [InlineData("0.056508")]          // a float feature with seven digits is not a phone number
+    [InlineData("12345.678901")]
     [InlineData("GB82 WEST 1234 5698 7654 33")] // mod-97 fails
     [InlineData("DE8937040044053201300")]       // wrong length for DE
     [InlineData("000-12-3456")]       // area 000
@@ -56,6 +60,31 @@ public sealed class PiiTests
     public void Ids_amounts_dates_and_near_misses_are_not_personal_data(string value)
     {
         Assert.Null(PiiValidators.Classify(value));
+    }
+
+    [Theory]
+    [InlineData("\u0661\u0662\u0663-45-6789")]    // Arabic-Indic digits in the SSN shape: not an SSN, and no FormatException
+    [InlineData("123-\u0664\u0665-6789")]
+    [InlineData("AB \u0661\u0662 34 56 C")]   // nor a NINO
+    [InlineData("\uFF14111 1111 1111 1111")]  // a full-width digit
+    [InlineData("D E89370400440532013000")]    // a space inside the country code and check digits
+    public void Digits_are_ASCII_digits(string value)
+    {
+        Assert.Null(PiiValidators.Classify(value));
+    }
+
+    [Theory]
+    [InlineData("ab123456c", PiiKind.UkNino)]
+    [InlineData("gb82 west 1234 5698 7654 32", PiiKind.Iban)]
+    [InlineData("219-09-9999", null)]
+    [InlineData("123-45-0000", null)]
+    [InlineData("GB12345678C", null)] // the prefix GB is never issued
+    [InlineData("NO9386011117947", PiiKind.Iban)] // the shortest IBAN
+    [InlineData("NO93 8601 1117 947", PiiKind.Iban)]
+    [InlineData("NO93860111179470", null)] // one digit too many for NO
+    public void Letters_may_be_lower_case_and_the_exclusions_hold(string value, PiiKind? kind)
+    {
+        Assert.Equal(kind, PiiValidators.Classify(value));
     }
 
     [Fact]
@@ -77,6 +106,22 @@ public sealed class PiiTests
         Assert.Equal([("email", PiiKind.Email, 900L, 900L), ("contact", PiiKind.Email, 500L, 1000L), ("contact", PiiKind.Phone, 500L, 1000L)],
             results.Select(r => (r.Column, r.Kind, r.Count, r.NonEmpty)));
         Assert.Equal(["email", "phone"], scanner.KindsFound());
+    }
+
+    [Fact]
+    public void Float_feature_columns_are_not_personal_data()
+    {
+        // A score column printed with six or more decimals once counted as phone numbers (digits, a '.' separator) in
+        // 100 % of its values: an MLG802 error on ordinary training data.
+        var scanner = new PiiColumnScanner();
+        var random = new Random(7);
+        for (var i = 0; i < 1000; i++)
+        {
+            scanner.Observe("score", random.NextDouble().ToString("F6", System.Globalization.CultureInfo.InvariantCulture));
+            scanner.Observe("loss", (random.NextDouble() * 1000).ToString("F7", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.Empty(scanner.Results());
     }
 
     [Fact]

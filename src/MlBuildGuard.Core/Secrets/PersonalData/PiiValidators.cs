@@ -26,7 +26,9 @@ public static partial class PiiValidators
     public const int MaxValueLength = 64;
 
     /// <summary>The order a cell is tried in: the most specific formats first, so an SSN is not also called a phone number.</summary>
-    public static IReadOnlyList<PiiKind> Order { get; } =
+    public static IReadOnlyList<PiiKind> Order => OrderArray;
+
+    private static readonly PiiKind[] OrderArray =
         [PiiKind.PaymentCard, PiiKind.Iban, PiiKind.UsSsn, PiiKind.UkNino, PiiKind.EsDni, PiiKind.NlBsn, PiiKind.Email, PiiKind.Phone];
 
     /// <summary>The stable name of a kind: <c>email</c>, <c>phone</c>, <c>payment-card</c>, <c>iban</c>, <c>us-ssn</c>, <c>uk-nino</c>, <c>nl-bsn</c>, <c>es-dni</c>.</summary>
@@ -55,7 +57,10 @@ public static partial class PiiValidators
         _ => "Spanish DNI/NIE numbers",
     };
 
-    /// <summary>The kind of personal data the whole value is, or null.</summary>
+    /// <summary>
+    /// The kind of personal data the whole value is, or null. A tabular reader calls this for every cell, so each
+    /// validator rejects on the value's length and first characters before it allocates or runs a regex.
+    /// </summary>
     public static PiiKind? Classify(ReadOnlySpan<char> value)
     {
         value = value.Trim();
@@ -64,7 +69,7 @@ public static partial class PiiValidators
             return null;
         }
 
-        foreach (var kind in Order)
+        foreach (var kind in OrderArray)
         {
             if (Is(kind, value))
             {
@@ -106,13 +111,15 @@ public static partial class PiiValidators
 
     /// <summary>
     /// E.164 (<c>+</c>, 7–15 digits) or a national number written with separators (spaces, '-', '.', parentheses) and
-    /// 7–15 digits. A bare run of digits without '+' is never a phone number (it is an id or an amount), and dates,
-    /// dotted IPv4 addresses and the SSN shape AAA-GG-SSSS are excluded.
+    /// 7–15 digits. A bare run of digits without '+' is never a phone number (it is an id or an amount), nor is a decimal
+    /// number (digits, one '.', digits: a float feature such as 0.0565081); dates, dotted IPv4 addresses and the SSN
+    /// shape AAA-GG-SSSS are excluded.
     /// </summary>
     public static bool IsPhone(ReadOnlySpan<char> value)
     {
         var digits = 0;
         var separators = 0;
+        var dots = 0;
         foreach (var c in value)
         {
             if (char.IsAsciiDigit(c))
@@ -122,6 +129,7 @@ public static partial class PiiValidators
             else if (c is ' ' or '-' or '.' or '(' or ')')
             {
                 separators++;
+                dots += c == '.' ? 1 : 0;
             }
             else if (c != '+')
             {
@@ -130,7 +138,8 @@ public static partial class PiiValidators
         }
 
         var plus = value[0] == '+';
-        return digits is >= 7 and <= 15 && (plus || separators > 0) && PhoneShape().IsMatch(value) && !DateOrAddress().IsMatch(value);
+        var isDecimal = !plus && separators == 1 && dots == 1;
+        return digits is >= 7 and <= 15 && (plus || separators > 0) && !isDecimal && PhoneShape().IsMatch(value) && !DateOrAddress().IsMatch(value);
     }
 
     // ---- payment cards ----------------------------------------------------------------------------------------------
@@ -208,7 +217,8 @@ public static partial class PiiValidators
 
     // ---- IBAN -------------------------------------------------------------------------------------------------------
 
-    private static readonly Dictionary<string, int> IbanLengths = new(StringComparer.Ordinal)
+    /// <summary>The length of each country's IBAN, by its two-letter code.</summary>
+    private static readonly Dictionary<string, int> IbanLengthByCountry = new(StringComparer.Ordinal)
     {
         ["AD"] = 24, ["AE"] = 23, ["AL"] = 28, ["AT"] = 20, ["AZ"] = 28, ["BA"] = 20, ["BE"] = 16, ["BG"] = 22, ["BH"] = 22,
         ["BR"] = 29, ["BY"] = 28, ["CH"] = 21, ["CR"] = 22, ["CY"] = 28, ["CZ"] = 24, ["DE"] = 22, ["DK"] = 18, ["DO"] = 28,
@@ -221,10 +231,36 @@ public static partial class PiiValidators
         ["TN"] = 24, ["TR"] = 26, ["UA"] = 29, ["VA"] = 22, ["VG"] = 24, ["XK"] = 20,
     };
 
+    /// <summary>The same lengths indexed by (first letter − 'A') · 26 + (second letter − 'A'); 0 for no such country.</summary>
+    private static readonly byte[] IbanLengths = IbanLengthTable();
+
+    private static byte[] IbanLengthTable()
+    {
+        var table = new byte[26 * 26];
+        foreach (var (country, length) in IbanLengthByCountry)
+        {
+            table[(country[0] - 'A') * 26 + (country[1] - 'A')] = (byte)length;
+        }
+
+        return table;
+    }
+
     /// <summary>ISO 13616: a country's length, two check digits, and the mod-97 check (spaces between groups of 4 allowed).</summary>
     public static bool IsIban(ReadOnlySpan<char> value)
     {
-        Span<char> compact = stackalloc char[34];
+        // The country and check digits come first, never split by a space: most cells fail here.
+        if (value.Length < 15 || !char.IsAsciiLetter(value[0]) || !char.IsAsciiLetter(value[1]) || !char.IsAsciiDigit(value[2]) || !char.IsAsciiDigit(value[3]))
+        {
+            return false;
+        }
+
+        var length = IbanLengths[(char.ToUpperInvariant(value[0]) - 'A') * 26 + (char.ToUpperInvariant(value[1]) - 'A')];
+        if (length == 0 || value.Length < length)
+        {
+            return false;
+        }
+
+        Span<char> iban = stackalloc char[34];
         var n = 0;
         foreach (var c in value)
         {
@@ -233,17 +269,15 @@ public static partial class PiiValidators
                 continue;
             }
 
-            if (n == 34 || !char.IsAsciiLetterOrDigit(c))
+            if (n == length || !char.IsAsciiLetterOrDigit(c))
             {
                 return false;
             }
 
-            compact[n++] = char.ToUpperInvariant(c);
+            iban[n++] = char.ToUpperInvariant(c);
         }
 
-        var iban = compact[..n];
-        if (n < 15 || !char.IsAsciiLetterUpper(iban[0]) || !char.IsAsciiLetterUpper(iban[1]) || !char.IsAsciiDigit(iban[2]) || !char.IsAsciiDigit(iban[3])
-            || !IbanLengths.TryGetValue(new string(iban[..2]), out var length) || length != n)
+        if (n != length)
         {
             return false;
         }
@@ -260,34 +294,36 @@ public static partial class PiiValidators
 
     // ---- national ids -----------------------------------------------------------------------------------------------
 
-    [GeneratedRegex(@"^(\d{3})-(\d{2})-(\d{4})$", RegexOptions.CultureInvariant)]
-    private static partial Regex SsnPattern();
-
     /// <summary>
-    /// US SSN written AAA-GG-SSSS: area not 000, 666 or 900–999, group not 00, serial not 0000, and not one of the
-    /// numbers published in advertising (078-05-1120, 219-09-9999). Nine bare digits are not taken for an SSN.
+    /// US SSN written AAA-GG-SSSS (ASCII digits): area not 000, 666 or 900–999, group not 00, serial not 0000, and not
+    /// one of the numbers published in advertising (078-05-1120, 219-09-9999). Nine bare digits are not taken for an SSN.
     /// </summary>
     public static bool IsUsSsn(ReadOnlySpan<char> value)
     {
-        var m = SsnPattern().Match(value.ToString());
-        if (!m.Success)
+        if (value.Length != 11 || value[3] != '-' || value[6] != '-'
+            || value[..3].ContainsAnyExceptInRange('0', '9') || value[4..6].ContainsAnyExceptInRange('0', '9') || value[7..].ContainsAnyExceptInRange('0', '9'))
         {
             return false;
         }
 
-        var area = int.Parse(m.Groups[1].ValueSpan, provider: System.Globalization.CultureInfo.InvariantCulture);
-        return area is not (0 or 666) && area < 900 && m.Groups[2].Value != "00" && m.Groups[3].Value != "0000"
+        var area = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
+        return area is not (0 or 666) && area < 900 && value[4..6] is not "00" && value[7..] is not "0000"
             && value is not "078-05-1120" and not "219-09-9999";
     }
 
-    [GeneratedRegex(@"^([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex NinoPattern();
 
     /// <summary>UK National Insurance number: two prefix letters (not D, F, I, Q, U, V; second not O; not BG, GB, KN, NK, NT, TN, ZZ), six digits, suffix A–D.</summary>
     public static bool IsUkNino(ReadOnlySpan<char> value)
     {
-        var m = NinoPattern().Match(value.ToString().ToUpperInvariant());
-        return m.Success && m.Groups[1].Value is not ("BG" or "GB" or "KN" or "NK" or "NT" or "TN" or "ZZ");
+        if (value.Length is < 9 or > 13 || !char.IsAsciiLetter(value[0]) || !char.IsAsciiLetter(value[1]) || !NinoPattern().IsMatch(value))
+        {
+            return false;
+        }
+
+        Span<char> prefix = [char.ToUpperInvariant(value[0]), char.ToUpperInvariant(value[1])];
+        return prefix is not ("BG" or "GB" or "KN" or "NK" or "NT" or "TN" or "ZZ");
     }
 
     /// <summary>Dutch BSN: exactly 9 digits passing the "11-test" (9·d1 + 8·d2 + … + 2·d8 − d9 divisible by 11), not all zeros.</summary>
