@@ -44,6 +44,7 @@ public sealed class PiiTests
     [InlineData("3.14159")]
     [InlineData("0.056508")]          // a float feature with seven digits is not a phone number
     [InlineData("12345.678901")]
+    [InlineData("0.12 0.34 0.56")]    // a vector in one cell
     [InlineData("GB82 WEST 1234 5698 7654 33")] // mod-97 fails
     [InlineData("DE8937040044053201300")]       // wrong length for DE
     [InlineData("000-12-3456")]       // area 000

@@ -112,8 +112,8 @@ public static partial class PiiValidators
     /// <summary>
     /// E.164 (<c>+</c>, 7–15 digits) or a national number written with separators (spaces, '-', '.', parentheses) and
     /// 7–15 digits. A bare run of digits without '+' is never a phone number (it is an id or an amount), nor is a decimal
-    /// number (digits, one '.', digits: a float feature such as 0.0565081); dates, dotted IPv4 addresses and the SSN
-    /// shape AAA-GG-SSSS are excluded.
+    /// number (digits, one '.', digits: a float feature such as 0.0565081) or a space-separated list of them (a vector
+    /// written in one cell); dates, dotted IPv4 addresses and the SSN shape AAA-GG-SSSS are excluded.
     /// </summary>
     public static bool IsPhone(ReadOnlySpan<char> value)
     {
@@ -138,8 +138,24 @@ public static partial class PiiValidators
         }
 
         var plus = value[0] == '+';
-        var isDecimal = !plus && separators == 1 && dots == 1;
-        return digits is >= 7 and <= 15 && (plus || separators > 0) && !isDecimal && PhoneShape().IsMatch(value) && !DateOrAddress().IsMatch(value);
+        return digits is >= 7 and <= 15 && (plus || separators > 0) && !(dots > 0 && IsDecimalList(value)) && PhoneShape().IsMatch(value)
+            && !DateOrAddress().IsMatch(value);
+    }
+
+    /// <summary>Whether every space-separated token of the value is a decimal number: digits, one '.', digits.</summary>
+    private static bool IsDecimalList(ReadOnlySpan<char> value)
+    {
+        foreach (var range in value.Split(' '))
+        {
+            var token = value[range];
+            var dot = token.IndexOf('.');
+            if (dot <= 0 || dot == token.Length - 1 || token[..dot].ContainsAnyExceptInRange('0', '9') || token[(dot + 1)..].ContainsAnyExceptInRange('0', '9'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // ---- payment cards ----------------------------------------------------------------------------------------------
