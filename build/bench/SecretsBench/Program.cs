@@ -66,9 +66,14 @@ internal static class Score
         string Key(string path) => Path.GetRelativePath(fullRoot, Path.GetFullPath(path)).Replace('\\', '/');
 
         using var mlguard = JsonDocument.Parse(File.ReadAllText(mlguardJson));
-        var mlguardHits = mlguard.RootElement.GetProperty("findings").EnumerateArray()
-            .Where(f => f.GetProperty("code").GetString() is "MLG801" or "MLG606")
-            .GroupBy(f => Key(f.GetProperty("file").GetString()!)).ToDictionary(g => g.Key, g => g.Count());
+        // mlguard's JSON report lists files, each with its findings. Recall counts the credential codes; a false alarm is
+        // any finding on a benign file (MLG802 on a column of floats is one too).
+        var mlguardFiles = mlguard.RootElement.GetProperty("files").EnumerateArray()
+            .Select(f => (File: Key(f.GetProperty("path").GetString()!), Codes: f.GetProperty("findings").EnumerateArray().Select(x => x.GetProperty("code").GetString()!).ToList()))
+            .ToList();
+        var mlguardHits = mlguardFiles.Select(f => (f.File, Count: f.Codes.Count(c => c is "MLG801" or "MLG606")))
+            .Where(f => f.Count > 0).ToDictionary(f => f.File, f => f.Count);
+        var mlguardAlarms = mlguardFiles.Where(f => f.Codes.Count > 0).ToDictionary(f => f.File, f => f.Codes.Count);
         using var secretlint = JsonDocument.Parse(File.ReadAllText(secretlintJson));
         var secretlintHits = secretlint.RootElement.EnumerateArray()
             .Where(f => f.GetProperty("messages").GetArrayLength() > 0)
@@ -91,7 +96,7 @@ internal static class Score
 
         Row("**all planted (recall)**", manifest.Planted.Select(p => p.File).ToList());
         var benign = manifest.BenignFiles;
-        Console.WriteLine($"| **benign files with a false alarm** | {benign.Count} | {benign.Count(mlguardHits.ContainsKey)} ({benign.Sum(f => mlguardHits.GetValueOrDefault(f))} findings) | {benign.Count(secretlintHits.ContainsKey)} ({benign.Sum(f => secretlintHits.GetValueOrDefault(f))} findings) |");
+        Console.WriteLine($"| **benign files with a false alarm** | {benign.Count} | {benign.Count(mlguardAlarms.ContainsKey)} ({benign.Sum(f => mlguardAlarms.GetValueOrDefault(f))} findings) | {benign.Count(secretlintHits.ContainsKey)} ({benign.Sum(f => secretlintHits.GetValueOrDefault(f))} findings) |");
         return 0;
 
         void Row(string name, List<string> files) =>
