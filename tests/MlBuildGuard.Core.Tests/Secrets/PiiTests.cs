@@ -126,6 +126,27 @@ public sealed class PiiTests
     }
 
     [Fact]
+    public void A_reader_feeds_cells_by_index_and_ragged_cells_count_under_their_number()
+    {
+        var scanner = new PiiColumnScanner();
+        var sink = new PiiTableSink(scanner);
+        sink.Columns(["name", "contact", "contact"], line: 1); // a repeated header name shares its counts
+        for (var row = 0; row < 4; row++)
+        {
+            sink.Cell(0, "Jane", 1);
+            sink.Cell(1, "jane@example.org", 6);
+            sink.Cell(2, row < 2 ? "+31 20 555 0100" : "", 23);
+            if (row == 3)
+            {
+                sink.Cell(5, "jane@example.org", 40); // a ragged row, beyond the named columns
+            }
+        }
+
+        Assert.Equal([("contact", PiiKind.Email, 4L, 6L), ("contact", PiiKind.Phone, 2L, 6L), ("6", PiiKind.Email, 1L, 1L)],
+            scanner.Results().Select(r => (r.Column, r.Kind, r.Count, r.NonEmpty)));
+    }
+
+    [Fact]
     public void Findings_name_file_column_kind_and_count_never_values_and_allow_makes_them_warnings()
     {
         var scanner = new PiiColumnScanner();

@@ -44,12 +44,24 @@ public sealed class PiiColumnScanner
     public void Observe(string column, ReadOnlySpan<char> cell)
     {
         ArgumentNullException.ThrowIfNull(column);
+        Count(Counter(column), cell);
+    }
+
+    /// <summary>The counts of <paramref name="column"/>, added in column order on first sight (a reader keeps them by index).</summary>
+    internal ColumnCounts Counter(string column)
+    {
         if (!_columns.TryGetValue(column, out var counts))
         {
             _columns[column] = counts = new ColumnCounts();
             _order.Add(column);
         }
 
+        return counts;
+    }
+
+    /// <summary>One cell into <paramref name="counts"/>: <see cref="Observe"/> without looking the column up.</summary>
+    internal static void Count(ColumnCounts counts, ReadOnlySpan<char> cell)
+    {
         var trimmed = cell.Trim();
         if (trimmed.IsEmpty)
         {
@@ -110,7 +122,8 @@ public sealed class PiiColumnScanner
         }).ToArray();
     }
 
-    private sealed class ColumnCounts
+    /// <summary>One column's counts: its non-empty values, and its values of each kind.</summary>
+    internal sealed class ColumnCounts
     {
         public long NonEmpty { get; set; }
 
