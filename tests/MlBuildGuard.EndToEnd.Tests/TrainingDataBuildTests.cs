@@ -109,7 +109,8 @@ public sealed class TrainingDataBuildTests(PackagesFixture packages)
         var p = NewProject("""<ItemGroup><MlTrainingInput Include="data/*.csv" /></ItemGroup>""", "<MlGuardSecretRules>rules.toml</MlGuardSecretRules>");
         p.Write("rules.toml", "[[rules]]\nid = \"x\"\nregex = '''(?<=a)b'''\n");
         p.Write("data/notes.csv", $"id,text\n1,hello\n2,\"key {token.Secret} here\"\n");
-        p.Write("data/users.csv", "id,contact\n1,ada@example.org\n2,grace@example.net\n3,alan@example.com\n");
+        // The float column (seven digits, one '.') is no phone number: one MLG802, for 'contact' alone.
+        p.Write("data/users.csv", "id,contact,weight\n1,ada@example.org,0.0565081\n2,grace@example.net,0.9817783\n3,alan@example.com,12.345678\n");
 
         var result = p.Build();
 
