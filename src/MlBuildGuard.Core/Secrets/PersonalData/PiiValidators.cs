@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 
 namespace MlBuildGuard.Core.Secrets.PersonalData;
@@ -57,9 +58,15 @@ public static partial class PiiValidators
         _ => "Spanish DNI/NIE numbers",
     };
 
+    /// <summary>The characters a number-only kind is written with: digits and the separators of cards, phones and SSNs.</summary>
+    private static readonly SearchValues<char> NumberCharacters = SearchValues.Create("0123456789 -.()+");
+
     /// <summary>
-    /// The kind of personal data the whole value is, or null. A tabular reader calls this for every cell, so each
-    /// validator rejects on the value's length and first characters before it allocates or runs a regex.
+    /// The kind of personal data the whole value is, or null. A tabular reader calls this for every cell, so one
+    /// vectorised look at the characters first says which kinds are possible at all: card, phone, SSN and BSN are written
+    /// with digits and separators only, IBAN, NINO and DNI hold letters, an e-mail address holds '@'. Text, digests,
+    /// base64 and UUIDs are ruled out for most kinds there, and each validator then rejects on length and leading
+    /// characters before it allocates or runs a regex.
     /// </summary>
     public static PiiKind? Classify(ReadOnlySpan<char> value)
     {
@@ -69,9 +76,17 @@ public static partial class PiiValidators
             return null;
         }
 
+        var numeric = !value.ContainsAnyExcept(NumberCharacters);
+        var hasAt = !numeric && value.Contains('@');
         foreach (var kind in OrderArray)
         {
-            if (Is(kind, value))
+            var possible = kind switch
+            {
+                PiiKind.PaymentCard or PiiKind.Phone or PiiKind.UsSsn or PiiKind.NlBsn => numeric,
+                PiiKind.Email => hasAt,
+                _ => !numeric, // IBAN, NINO, DNI/NIE
+            };
+            if (possible && Is(kind, value))
             {
                 return kind;
             }
