@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlBuildGuard.Core.DataValidation;
 
 namespace MlBuildGuard.Core.Secrets.PersonalData;
@@ -24,6 +25,7 @@ public sealed class PiiTableSink(PiiColumnScanner scanner) : ITableSink
     {
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Cell(int column, ReadOnlySpan<char> text, int charColumn, int lineOffset = 0)
     {
         if (column >= _counts.Length)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace MlBuildGuard.Core.Secrets.PersonalData;
@@ -20,6 +21,8 @@ public enum PiiKind
 /// Value-level validators: is this whole cell (trimmed) an e-mail address, a phone number, a payment card number, an
 /// IBAN, or one of the national ids below? Each checks the structure a real value must have (a checksum where the
 /// format has one), so plain integers, dates and ids are not mistaken for personal data. docs/secrets.md lists the rules.
+/// The per-cell methods are compiled fully optimised at once (<see cref="MethodImplOptions.AggressiveOptimization"/>):
+/// a build or an <c>mlguard</c> run calls them for every cell, mostly before tiered compilation would promote them.
 /// </summary>
 public static partial class PiiValidators
 {
@@ -68,6 +71,7 @@ public static partial class PiiValidators
     /// base64 and UUIDs are ruled out for most kinds there, and each validator then rejects on length and leading
     /// characters before it allocates or runs a regex.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PiiKind? Classify(ReadOnlySpan<char> value)
     {
         value = value.Trim();
@@ -95,6 +99,7 @@ public static partial class PiiValidators
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Is(PiiKind kind, ReadOnlySpan<char> value) => kind switch
     {
         PiiKind.Email => IsEmail(value),
@@ -113,6 +118,7 @@ public static partial class PiiValidators
     private static partial Regex EmailPattern();
 
     /// <summary>An address of the common form local@domain.tld (RFC 5321 dot-atoms; no quoted local parts or IP literals).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsEmail(ReadOnlySpan<char> value) =>
         value.Length <= 254 && value.IndexOf('@') is > 0 and <= 64 && EmailPattern().IsMatch(value);
 
@@ -130,6 +136,7 @@ public static partial class PiiValidators
     /// number (digits, one '.', digits: a float feature such as 0.0565081) or a space-separated list of them (a vector
     /// written in one cell); dates, dotted IPv4 addresses and the SSN shape AAA-GG-SSSS are excluded.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsPhone(ReadOnlySpan<char> value)
     {
         var digits = 0;
@@ -158,6 +165,7 @@ public static partial class PiiValidators
     }
 
     /// <summary>Whether every space-separated token of the value is a decimal number: digits, one '.', digits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsDecimalList(ReadOnlySpan<char> value)
     {
         foreach (var range in value.Split(' '))
@@ -179,6 +187,7 @@ public static partial class PiiValidators
     /// 12–19 digits (spaces or '-' between groups allowed) that pass the Luhn check and start with an issuer range of
     /// Visa, Mastercard, American Express, Discover, JCB, Diners Club or UnionPay at a length that issuer uses.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsPaymentCard(ReadOnlySpan<char> value)
     {
         Span<byte> digits = stackalloc byte[19];
@@ -277,6 +286,7 @@ public static partial class PiiValidators
     }
 
     /// <summary>ISO 13616: a country's length, two check digits, and the mod-97 check (spaces between groups of 4 allowed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsIban(ReadOnlySpan<char> value)
     {
         // The country and check digits come first, never split by a space: most cells fail here.
@@ -329,6 +339,7 @@ public static partial class PiiValidators
     /// US SSN written AAA-GG-SSSS (ASCII digits): area not 000, 666 or 900–999, group not 00, serial not 0000, and not
     /// one of the numbers published in advertising (078-05-1120, 219-09-9999). Nine bare digits are not taken for an SSN.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsUsSsn(ReadOnlySpan<char> value)
     {
         if (value.Length != 11 || value[3] != '-' || value[6] != '-'
@@ -346,6 +357,7 @@ public static partial class PiiValidators
     private static partial Regex NinoPattern();
 
     /// <summary>UK National Insurance number: two prefix letters (not D, F, I, Q, U, V; second not O; not BG, GB, KN, NK, NT, TN, ZZ), six digits, suffix A–D.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsUkNino(ReadOnlySpan<char> value)
     {
         if (value.Length is < 9 or > 13 || !char.IsAsciiLetter(value[0]) || !char.IsAsciiLetter(value[1]) || !NinoPattern().IsMatch(value))
@@ -358,6 +370,7 @@ public static partial class PiiValidators
     }
 
     /// <summary>Dutch BSN: exactly 9 digits passing the "11-test" (9·d1 + 8·d2 + … + 2·d8 − d9 divisible by 11), not all zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsNlBsn(ReadOnlySpan<char> value)
     {
         if (value.Length != 9 || value.ContainsAnyExceptInRange('0', '9') || !value.ContainsAnyExcept('0'))
@@ -376,6 +389,7 @@ public static partial class PiiValidators
     }
 
     /// <summary>Spanish DNI (8 digits and a control letter) or NIE (X, Y or Z, 7 digits, letter): the letter is "TRWAGMYFPDXBNJZSQVHLCKE"[number mod 23].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsEsDni(ReadOnlySpan<char> value)
     {
         if (value.Length != 9)
