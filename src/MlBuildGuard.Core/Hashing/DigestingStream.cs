@@ -68,6 +68,21 @@ internal sealed class DigestingStream(Stream inner, SecretScanner? secrets = nul
         }
     }
 
+    /// <summary>
+    /// Ends the pass for <see cref="FileDigest.HoldsPrivateKey"/>: the scanner's private-key matches when a scanner saw the
+    /// bytes, else the detector's verdict; false when neither looked.
+    /// </summary>
+    internal static bool HoldsPrivateKey(SecretScanner? secrets, PrivateKeyDetector? keys)
+    {
+        if (secrets is not null)
+        {
+            return secrets.Complete().Any(m => m.Kind == SecretKind.PrivateKey);
+        }
+
+        keys?.Complete();
+        return keys?.Found ?? false;
+    }
+
     /// <summary>Reads what is left (so the digest covers the whole file) and returns the digest; idempotent.</summary>
     public FileDigest Finish(CancellationToken cancellationToken = default)
     {
@@ -89,9 +104,7 @@ internal sealed class DigestingStream(Stream inner, SecretScanner? secrets = nul
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        _keys?.Complete();
-        var holdsKey = _keys?.Found ?? secrets!.Complete().Any(m => m.Kind == SecretKind.PrivateKey);
-        var digest = new FileDigest(_hash.GetHashAndReset(), _total, holdsKey);
+        var digest = new FileDigest(_hash.GetHashAndReset(), _total, HoldsPrivateKey(secrets, _keys));
         _digest = digest;
         return digest;
     }

@@ -69,9 +69,7 @@ public static class Sha256File
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            keys?.Complete();
-            var holdsKey = secrets is not null ? secrets.Complete().Any(m => m.Kind == SecretKind.PrivateKey) : keys?.Found ?? false;
-            return new FileDigest(hash.GetHashAndReset(), offset, holdsKey);
+            return new FileDigest(hash.GetHashAndReset(), offset, DigestingStream.HoldsPrivateKey(secrets, keys));
         }
         finally
         {
