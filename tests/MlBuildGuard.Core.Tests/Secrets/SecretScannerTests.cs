@@ -22,6 +22,17 @@ public sealed class SecretScannerTests
     }
 
     /// <summary>Scans <paramref name="data"/> with <paramref name="rules"/>, given in chunks of <paramref name="size"/> bytes.</summary>
+    /// <summary>A rule set of one rule: <paramref name="pattern"/> on windows from <paramref name="before"/> bytes before its keyword to <paramref name="after"/> after it.</summary>
+    private static SecretRuleSet OneRule(string id, string pattern, string keyword, int before, int after) => new([new SecretRule
+    {
+        Id = id,
+        Description = id,
+        Pattern = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.NonBacktracking),
+        Keywords = [new Keyword(keyword, IgnoreCase: false)],
+        Before = before,
+        After = after,
+    }]);
+
     private static IReadOnlyList<SecretMatch> InChunksOf(int size, SecretRuleSet rules, byte[] data)
     {
         var scanner = new SecretScanner(rules);
@@ -82,16 +93,7 @@ public sealed class SecretScannerTests
     public void A_rule_that_reaches_far_before_its_keyword_gets_those_bytes_in_small_chunks()
     {
         // A rule may look up to Before bytes ahead of its keyword; the kept tail must hold them whatever the chunks.
-        var rule = new SecretRule
-        {
-            Id = "far-reach",
-            Description = "a value 3,000 bytes before its keyword",
-            Pattern = new System.Text.RegularExpressions.Regex("BEGIN ([0-9a-f]{12}) [.]{2990,3000}farkeyword", System.Text.RegularExpressions.RegexOptions.NonBacktracking),
-            Keywords = [new Keyword("farkeyword", IgnoreCase: false)],
-            Before = 3100,
-            After = 20,
-        };
-        var rules = new SecretRuleSet([rule]);
+        var rules = OneRule("far-reach", "BEGIN ([0-9a-f]{12}) [.]{2990,3000}farkeyword", "farkeyword", before: 3100, after: 20);
         var data = Encoding.ASCII.GetBytes(new string('x', 5000) + "BEGIN 0123456789ab " + new string('.', 2995) + "farkeyword" + new string('x', 500));
         var whole = SecretScanner.Scan(rules, data);
         Assert.Single(whole);
@@ -106,16 +108,7 @@ public sealed class SecretScannerTests
     {
         // A rule that reaches nothing before its keyword keeps a tail of a few bytes while no window waits; a window that
         // needs 6,000 bytes after its keyword makes the tail hold all of them until they have arrived.
-        var rule = new SecretRule
-        {
-            Id = "long-value",
-            Description = "a value 6,000 bytes long after its keyword",
-            Pattern = new System.Text.RegularExpressions.Regex("longkey=([a-f]{1000,});", System.Text.RegularExpressions.RegexOptions.NonBacktracking),
-            Keywords = [new Keyword("longkey=", IgnoreCase: false)],
-            Before = 0,
-            After = 6100,
-        };
-        var rules = new SecretRuleSet([rule]);
+        var rules = OneRule("long-value", "longkey=([a-f]{1000,});", "longkey=", before: 0, after: 6100);
         var value = string.Concat(Enumerable.Range(0, 6000).Select(i => (char)('a' + i * 7 % 6)));
         var data = Encoding.ASCII.GetBytes(new string('x', 3000) + "\n;longkey=" + value + ";\n" + new string('y', 9000) + "\nlongkey=" + value + ";\n");
         var whole = SecretScanner.Scan(rules, data);
