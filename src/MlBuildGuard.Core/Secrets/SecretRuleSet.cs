@@ -11,6 +11,9 @@ public sealed class SecretRuleSet
     private static readonly Lazy<SecretRuleSet> BuiltInSet = new(() => new SecretRuleSet(BuiltInSecretRules.All));
     private static readonly Lazy<SecretRuleSet> PrivateKeyHeaderSet = new(() => new SecretRuleSet([BuiltInSecretRules.PrivateKeyHeader]));
 
+    private readonly bool _pathDependent; // some rule or global allowlist looks at a file's path
+    private readonly bool[] _allActive;
+
     public SecretRuleSet(IEnumerable<SecretRule> rules, IEnumerable<SecretAllowlist>? globalAllowlists = null)
     {
         Rules = rules.ToArray();
@@ -49,6 +52,11 @@ public sealed class SecretRuleSet
             && Rules[r].LeadingKeywords.Contains(keywords[k].Text, StringComparer.Ordinal)).ToArray()).ToArray();
         Unanchored = Enumerable.Range(0, Rules.Count).Where(r => Rules[r].Keywords.Count == 0 && Rules[r].HasPattern).ToArray();
         MaxReach = Rules.Count == 0 ? 0 : Rules.Max(r => r.Before + r.After);
+        MaxBefore = Rules.Count == 0 ? 0 : Rules.Max(r => r.Before);
+        PathOnly = Enumerable.Range(0, Rules.Count).Where(r => !Rules[r].HasPattern && Rules[r].PathPattern is not null).ToArray();
+        _pathDependent = Rules.Any(r => r.PathPattern is not null || r.Allowlists.Any(a => a.Paths.Count > 0))
+            || GlobalAllowlists.Any(a => a.TargetRules.Count == 0 && a.Paths.Count > 0);
+        _allActive = Enumerable.Repeat(true, Rules.Count).ToArray();
     }
 
     /// <summary>The built-in rules (docs/secrets.md), shared.</summary>
@@ -87,9 +95,23 @@ public sealed class SecretRuleSet
     /// <summary>The largest Before + After of any rule: how much of the past a scanner must keep.</summary>
     internal int MaxReach { get; }
 
-    /// <summary>Which rules apply to a file at <paramref name="path"/> (null = a text with no path: all).</summary>
+    /// <summary>The largest <see cref="SecretRule.Before"/> of any rule.</summary>
+    internal int MaxBefore { get; }
+
+    /// <summary>Rules that match a file's path alone (a path pattern and no content pattern).</summary>
+    internal int[] PathOnly { get; }
+
+    /// <summary>
+    /// Which rules apply to a file at <paramref name="path"/> (null = a text with no path: all). Read only: when no rule or
+    /// allowlist looks at paths (the built-in set), every scanner shares one array.
+    /// </summary>
     internal bool[] ActiveFor(string? path)
     {
+        if (path is null || !_pathDependent)
+        {
+            return _allActive;
+        }
+
         var globallyAllowed = path is not null && GlobalAllowlists.Any(a => a.TargetRules.Count == 0 && a.AllowsPathAlone(path));
         return Rules.Select(r => !globallyAllowed && r.AppliesTo(path)).ToArray();
     }

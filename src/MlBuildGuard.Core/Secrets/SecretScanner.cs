@@ -40,9 +40,11 @@ public sealed class SecretScanner
     private readonly List<KeywordHit> _hits = new();
     private readonly List<KeywordHit> _across = new();
     private readonly byte[] _stitch;
-    private readonly List<(long Start, long End)>[] _pending;
-    private readonly long[] _lastMatchEnd;
-    private readonly bool[] _capturesSlow;
+    // Per rule, made by the first window (most files have none, and a scanner is made per file: the hashing pass of
+    // 10,000 small files should not pay for arrays it never uses).
+    private List<(long Start, long End)>?[]? _pending;
+    private long[]? _lastMatchEnd;
+    private bool[]? _capturesSlow;
     private readonly List<Located> _found = new();
     private readonly List<Located> _unplaced = new();
     private int _tailLength;
@@ -62,17 +64,9 @@ public sealed class SecretScanner
         _active = rules.ActiveFor(path);
         _maxWindow = Math.Max(16 * 1024, rules.MaxReach + 2);
         _maxTail = _maxWindow + rules.Search.MaxLength;
-        _reachBack = (rules.Rules.Count == 0 ? 0 : rules.Rules.Max(r => r.Before)) + TokenRun + rules.Search.MaxLength;
+        _reachBack = rules.MaxBefore + TokenRun + rules.Search.MaxLength;
         _tail = new byte[Math.Min(_maxTail, _reachBack)]; // what the tail holds while no window waits (Slide)
         _stitch = new byte[2 * Math.Max(0, rules.Search.MaxLength - 1)];
-        _pending = new List<(long, long)>[rules.Rules.Count];
-        for (var r = 0; r < _pending.Length; r++)
-        {
-            _pending[r] = [];
-        }
-
-        _lastMatchEnd = new long[rules.Rules.Count];
-        _capturesSlow = new bool[rules.Rules.Count];
     }
 
     /// <summary>Whether a secret has been found in the bytes so far (more may be found once later bytes arrive).</summary>
@@ -158,12 +152,11 @@ public sealed class SecretScanner
             ProcessWindows([], _end, final: true);
             PlaceFound([], _end);
             _completed = true;
-            for (var r = 0; r < _set.Rules.Count; r++)
+            foreach (var r in _set.PathOnly)
             {
-                var rule = _set.Rules[r];
-                if (!rule.HasPattern && rule.PathPattern is not null && _path is not null && _active[r])
+                if (_path is not null && _active[r])
                 {
-                    Record(r, 0, SecretMath.Fingerprint(rule.Id, _path), line: 0, column: 0);
+                    Record(r, 0, SecretMath.Fingerprint(_set.Rules[r].Id, _path), line: 0, column: 0);
                 }
             }
         }
@@ -233,7 +226,7 @@ public sealed class SecretScanner
         // A few more bytes on each side show whether the match is part of a longer token (SecretRule.TokenCharacters).
         var start = Math.Max(0, position - rule.Before - TokenRun);
         var end = position + rule.After + TokenRun;
-        var windows = _pending[r];
+        var windows = (_pending ??= new List<(long, long)>?[_set.Rules.Count])[r] ??= [];
         if (windows.Count > 0)
         {
             var last = windows[^1];
@@ -252,9 +245,18 @@ public sealed class SecretScanner
 
     private void ProcessWindows(ReadOnlySpan<byte> chunk, long chunkStart, bool final)
     {
+        if (_pending is null)
+        {
+            return;
+        }
+
         for (var r = 0; r < _pending.Length; r++)
         {
-            var windows = _pending[r];
+            if (_pending[r] is not { Count: > 0 } windows)
+            {
+                continue;
+            }
+
             var done = 0;
             while (done < windows.Count && (final || windows[done].End <= _end))
             {
@@ -299,6 +301,7 @@ public sealed class SecretScanner
 
         var rule = _set.Rules[r];
         var length = Gather(start, end, chunk, chunkStart);
+        _lastMatchEnd ??= new long[_set.Rules.Count];
         var text = Encoding.Latin1.GetString(_scratch, 0, length);
         foreach (var found in rule.Pattern!.EnumerateMatches(text))
         {
@@ -330,6 +333,7 @@ public sealed class SecretScanner
     /// </summary>
     private Match Captures(int r, SecretRule rule, string text, int index, int length)
     {
+        _capturesSlow ??= new bool[_set.Rules.Count];
         if (!_capturesSlow[r])
         {
             try
@@ -532,9 +536,9 @@ public sealed class SecretScanner
     private void Slide(ReadOnlySpan<byte> chunk, long chunkStart, bool chunkHasLineFeed)
     {
         var earliest = _end - _reachBack;
-        foreach (var windows in _pending)
+        foreach (var windows in _pending ?? [])
         {
-            foreach (var (start, _) in windows)
+            foreach (var (start, _) in windows ?? [])
             {
                 earliest = Math.Min(earliest, start);
             }

@@ -1,6 +1,7 @@
 using System.Text;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.Secrets.Rules;
+using MlBuildGuard.Testing.Secrets;
 
 namespace MlBuildGuard.Core.Tests.Secrets;
 
@@ -69,6 +70,28 @@ public sealed class GitleaksRuleReaderTests
         Assert.Empty(Scan(user, Token, "fixtures/train.csv"));
         var file = Assert.Single(Scan(user, "anything", "config/secrets.txt"));
         Assert.Equal(("private-notes", 0), (file.RuleId, file.Line));
+    }
+
+    [Fact]
+    public void A_rule_allowlist_with_paths_silences_only_that_rule_in_only_those_files()
+    {
+        // The set's only path condition is one rule's own allowlist: scanners must still look at each file's path.
+        var user = GitleaksRuleReader.Parse("""
+            [[rules]]
+            id = "zqx-token"
+            regex = '''ZQX-[0-9]{6}-QZX'''
+            keywords = ["zqx-"]
+
+              [[rules.allowlists]]
+              paths = ['''(^|/)samples/''']
+            """);
+        var github = new FakeSecrets(3).Makers.Single(m => m.RuleId == "github-token").Make().Text;
+        const string Text = "x ZQX-123456-QZX\n";
+
+        Assert.Equal("zqx-token", Assert.Single(Scan(user, Text, "data/train.csv")).RuleId);
+        Assert.Empty(Scan(user, Text, "samples/train.csv"));
+        Assert.Equal("zqx-token", Assert.Single(Scan(user, Text)).RuleId);
+        Assert.Equal("github-token", Assert.Single(Scan(user, github + "\n" + Text, "samples/train.csv")).RuleId);
     }
 
     [Fact]
