@@ -20,10 +20,11 @@ public readonly record struct KeywordHit(int Position, int Keyword);
 /// raw bytes, and one high-nibble lookup at the first, say which buckets' anchors could be at each position, and only those few candidates are narrowed by exact
 /// per-byte tables and compared with the keywords themselves, eight bytes at a time. The same loop counts line feeds for the scanner, so its bytes are read once. .NET's
 /// <c>SearchValues&lt;string&gt;</c> does the same for UTF-16 text; secrets are scanned as raw bytes, and widening every
-/// byte to a char first costs more than the search. Without SIMD a table-driven scalar loop gives the same answers. A
+/// byte to a char first costs more than the search. Without AVX2 the same loop runs 16 bytes wide (Arm, the Native AOT
+/// <c>mlguard</c>; <c>KeywordSearch.Vector128.cs</c>); without SIMD a table-driven scalar loop gives the same answers. A
 /// set of one exact keyword (the private-key detector) skips the lookups: two byte compares per position do.
 /// </summary>
-public sealed class KeywordSearch
+public sealed partial class KeywordSearch
 {
     private const int Width = KeywordBuckets.Width;
 
@@ -155,7 +156,8 @@ public sealed class KeywordSearch
         }
         else if (Keywords.Count > 0 && _path != SearchPath.Scalar && Vector128.IsHardwareAccelerated)
         {
-            i = FindVector128(data, from, hits);
+            i = FindVector128(data, from, hits, countLineFeeds, ref lineFeeds);
+            counted = i;
         }
 
         if (countLineFeeds)
@@ -541,49 +543,6 @@ public sealed class KeywordSearch
     /// <summary>The positions (bits) of a 32-byte block whose bucket mask is not zero.</summary>
     private static uint Positions(Vector256<byte> m) => ~Vector256.Equals(m, Vector256<byte>.Zero).ExtractMostSignificantBits();
 
-    /// <summary>The 16-byte path (no AVX2: older x86, Arm): the same lookups as <see cref="Match"/>, candidates verified at once.</summary>
-    private int FindVector128(ReadOnlySpan<byte> data, int from, List<KeywordHit> hits)
-    {
-        var nibble = Vector128.Create((byte)15);
-        ref var start = ref MemoryMarshal.GetReference(data);
-        var i = from;
-        var last = data.Length - 16 - (Width - 1);
-        for (; i <= last; i += 16)
-        {
-            var m = Vector128<byte>.AllBitsSet;
-            for (var k = 0; k < Width; k++)
-            {
-                var v = Vector128.LoadUnsafe(ref start, (nuint)(i + k));
-                // Masked to the low nibble at every position: Arm's table lookup gives 0 for any index of 16 or more.
-                m &= Vector128.ShuffleNative(_lo[k], v & nibble);
-                if (k == 0)
-                {
-                    m &= Vector128.ShuffleNative(_hi[0], Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
-                }
-            }
-
-            if (m == Vector128<byte>.Zero)
-            {
-                continue;
-            }
-
-            var positions = ~Vector128.Equals(m, Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFFFF;
-            while (positions != 0)
-            {
-                var j = BitOperations.TrailingZeroCount(positions);
-                positions &= positions - 1;
-                var p = i + j;
-                var buckets = ExactBuckets(data, p);
-                if (buckets != 0)
-                {
-                    Verify(data, from, p, (uint)buckets, hits);
-                }
-            }
-        }
-
-        return i;
-    }
-
     /// <summary>Adds the keywords of <paramref name="buckets"/> whose anchor is at <paramref name="at"/> and that start at or after <paramref name="from"/>.</summary>
     private void Verify(ReadOnlySpan<byte> data, int from, int at, uint buckets, List<KeywordHit> hits)
     {
@@ -687,5 +646,8 @@ internal enum SearchPath
 {
     Fastest,
     Vector128,
+
+    /// <summary>The 16-byte loop with every byte masked to its low nibble before a lookup, as it runs on Arm.</summary>
+    Vector128Masked,
     Scalar,
 }
