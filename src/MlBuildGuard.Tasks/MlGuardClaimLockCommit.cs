@@ -17,6 +17,9 @@ public sealed class MlGuardClaimLockCommit : Microsoft.Build.Utilities.Task
     [Required]
     public string StateDirectory { get; set; } = "";
 
+    /// <summary>The lock parts this build staged before it builds the frameworks (its training inputs), recorded for their provenance.</summary>
+    public ITaskItem[] LockParts { get; set; } = [];
+
     public override bool Execute()
     {
         if (BuildEngine is not IBuildEngine4 engine)
@@ -30,6 +33,7 @@ public sealed class MlGuardClaimLockCommit : Microsoft.Build.Utilities.Task
             try
             {
                 engine.RegisterTaskObject(key, OuterBuildClaim.Take(Path.GetFullPath(StateDirectory)), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+                OuterBuildClaim.RecordParts(Path.GetFullPath(StateDirectory), LockParts.Select(p => Path.GetFullPath(p.ItemSpec)));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -37,6 +37,12 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     [Required]
     public string LockFile { get; set; } = "";
 
+    /// <summary><c>$(_MlGuardLockRole)</c>: see <see cref="LockRoles"/>.</summary>
+    public string? LockRole { get; set; }
+
+    /// <summary><c>obj/mlguard/</c>, where the outer build of a multi-targeted project records the parts it staged.</summary>
+    public string? StateDirectory { get; set; }
+
     /// <summary><c>@(MlModel)</c>: the models the build consumed, recorded with their digests.</summary>
     public ITaskItem[] ConsumedModels { get; set; } = [];
 
@@ -184,7 +190,13 @@ public sealed class MlGuardWriteProvenance : MlGuardTask
     private IReadOnlyList<TrainingInputMaterial> TrainingInputs()
     {
         // The training-input guard has already shown the lock well-formed.
-        var locked = LockCommit.Preview([.. LockParts.Select(p => FullPath(p.ItemSpec))], FullPath(LockFile));
+        // A framework build of a multi-targeted project adds the parts its outer build staged before building it: the
+        // outer build commits them with this build's own, so the records name the training inputs of that lock.
+        var stateDirectory = string.IsNullOrEmpty(StateDirectory) ? null : FullPath(StateDirectory);
+        var outerParts = stateDirectory is not null && LockRoles.LeftToOuterBuild(LockRole, stateDirectory)
+            ? OuterBuildClaim.PartsOfRunningOuterBuild(stateDirectory)
+            : [];
+        var locked = LockCommit.Preview([.. LockParts.Select(p => FullPath(p.ItemSpec)), .. outerParts], FullPath(LockFile));
         var personal = PersonalData.ToDictionary(p => p.ItemSpec, p => (IReadOnlyList<string>)p.GetMetadata("Kinds")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
         return [.. locked.TrainingInputs.Select(e => new TrainingInputMaterial(e.Key, e.Value.Sha256, e.Value.Size, e.Value.Source,

@@ -58,7 +58,7 @@ public sealed class BuildRecordsBuildTests(PackagesFixture packages)
     }
 
     [Fact]
-    public void Each_framework_of_a_multi_targeted_project_lists_the_personal_data_kinds_the_outer_build_found()
+    public void Each_framework_of_a_multi_targeted_project_records_the_training_inputs_and_personal_data_kinds_the_outer_build_found()
     {
         var p = new TestProject(packages, "records-multi").WithProject("""
               <ItemGroup>
@@ -72,13 +72,21 @@ public sealed class BuildRecordsBuildTests(PackagesFixture packages)
         p.Write("data/users.csv", "id,contact,label\n1,ada@example.org,1\n2,grace@example.net,0\n3,alan@example.com,1\n");
         TestModels.WriteCheckpoint(Path.Combine(p.Directory, "models", "base.pt"), TestModels.DataPickle(1));
 
-        // The first build commits the lock (the framework builds' records name the training inputs of the committed lock);
-        // the second is the one to look at. One node: the framework builds run where the outer build already ran the
-        // check, so they skip it and must take the kinds it found from what it staged.
+        // One node: the framework builds run where the outer build already ran the check, so they skip it and must take
+        // the kinds it found from what it staged. The first build creates the lock: its framework builds run before the
+        // outer build commits it, and their records must still name the training input it commits.
         var first = p.Build("-m:1");
-        var build = p.Build("--no-restore", "-m:1");
-
         Assert.True(first.ExitCode == 0, first.ToString());
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(p.Directory, "data", "users.csv"))));
+        foreach (var framework in new[] { "net10.0", "net9.0" })
+        {
+            using var record = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(p.Directory, "bin", "Debug", framework, "mlguard.provenance.json")));
+            var recorded = record.RootElement.GetProperty("predicate").GetProperty("buildDefinition").GetProperty("resolvedDependencies").EnumerateArray()
+                .Single(d => d.TryGetProperty("name", out var name) && name.GetString() == "data/users.csv");
+            Assert.Equal(sha256, recorded.GetProperty("digest").GetProperty("sha256").GetString());
+        }
+
+        var build = p.Build("--no-restore", "-m:1");
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Equal(["MLG802"], build.Codes("warning")); // found and reported once, by the outer build
         foreach (var framework in new[] { "net10.0", "net9.0" })

@@ -1,3 +1,5 @@
+using MlBuildGuard.Core.IO;
+
 namespace MlBuildGuard.Core.Locking;
 
 /// <summary>
@@ -10,6 +12,7 @@ namespace MlBuildGuard.Core.Locking;
 public sealed class OuterBuildClaim : IDisposable
 {
     private const string FileName = "outer-build.claim";
+    private const string PartsFileName = "outer-build.parts";
     private readonly FileStream _stream;
 
     private OuterBuildClaim(FileStream stream) => _stream = stream;
@@ -58,6 +61,41 @@ public sealed class OuterBuildClaim : IDisposable
         catch (IOException)
         {
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Records the lock parts the outer build staged before it builds the frameworks (its training inputs), so that each
+    /// framework build's provenance can name the training inputs of the lock this build commits, not those of the lock
+    /// as it stood before. Every outer build rewrites the list, empty when it staged nothing.
+    /// </summary>
+    public static void RecordParts(string stateDirectory, IEnumerable<string> partPaths)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        var text = string.Concat(partPaths.Select(p => Path.GetFullPath(p) + "\n"));
+        AtomicFile.WriteIfChanged(Path.Combine(stateDirectory, PartsFileName), System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>
+    /// The parts the running outer build recorded (<see cref="RecordParts"/>); none when no outer build holds the claim,
+    /// so a list an earlier outer build left is never used by a framework build started on its own. Parts that no longer
+    /// exist are dropped by the reader of the lock parts.
+    /// </summary>
+    public static IReadOnlyList<string> PartsOfRunningOuterBuild(string stateDirectory)
+    {
+        var path = Path.Combine(stateDirectory, PartsFileName);
+        if (!IsHeld(stateDirectory) || !File.Exists(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            return File.ReadAllLines(path).Where(line => line.Length > 0 && Path.IsPathFullyQualified(line)).ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
         }
     }
 

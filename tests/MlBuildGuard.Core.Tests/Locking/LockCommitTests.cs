@@ -205,4 +205,25 @@ public sealed class LockCommitTests : IDisposable
         Assert.True(during);
         Assert.False(OuterBuildClaim.IsHeld(state));
     }
+
+    [Fact]
+    public void The_parts_an_outer_build_recorded_are_seen_only_while_it_holds_the_claim()
+    {
+        var state = _dir.Combine("obj", "mlguard");
+        var part = _dir.Combine("obj", "mlguard", "lock-parts", "training.lockpart");
+
+        IReadOnlyList<string> during, emptied;
+        using (OuterBuildClaim.Take(state))
+        {
+            OuterBuildClaim.RecordParts(state, [part]);
+            during = OuterBuildClaim.PartsOfRunningOuterBuild(state);
+            OuterBuildClaim.RecordParts(state, []); // the next outer build staged nothing: the list is rewritten
+            emptied = OuterBuildClaim.PartsOfRunningOuterBuild(state);
+            OuterBuildClaim.RecordParts(state, [part]);
+        }
+
+        Assert.Equal([Path.GetFullPath(part)], during);
+        Assert.Empty(emptied);
+        Assert.Empty(OuterBuildClaim.PartsOfRunningOuterBuild(state)); // a list left by an outer build that ended
+    }
 }
