@@ -67,13 +67,32 @@ public sealed class OuterBuildClaim : IDisposable
     /// <summary>
     /// Records the lock parts the outer build staged before it builds the frameworks (its training inputs), so that each
     /// framework build's provenance can name the training inputs of the lock this build commits, not those of the lock
-    /// as it stood before. Every outer build rewrites the list, empty when it staged nothing.
+    /// as it stood before. Every outer build rewrites the list, empty when it staged nothing. Returns false when the list
+    /// cannot be written; then an older list is removed if it can be, so that the parts of an earlier build are not used.
     /// </summary>
-    public static void RecordParts(string stateDirectory, IEnumerable<string> partPaths)
+    public static bool RecordParts(string stateDirectory, IEnumerable<string> partPaths)
     {
-        Directory.CreateDirectory(stateDirectory);
-        var text = string.Concat(partPaths.Select(p => Path.GetFullPath(p) + "\n"));
-        AtomicFile.WriteIfChanged(Path.Combine(stateDirectory, PartsFileName), System.Text.Encoding.UTF8.GetBytes(text));
+        var path = Path.Combine(stateDirectory, PartsFileName);
+        try
+        {
+            Directory.CreateDirectory(stateDirectory);
+            var text = string.Concat(partPaths.Select(p => Path.GetFullPath(p) + "\n"));
+            AtomicFile.WriteIfChanged(path, System.Text.Encoding.UTF8.GetBytes(text));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
+            {
+                // Nothing more to do: the records then may name an earlier build's staged training inputs.
+            }
+
+            return false;
+        }
     }
 
     /// <summary>

@@ -226,4 +226,14 @@ public sealed class LockCommitTests : IDisposable
         Assert.Empty(emptied);
         Assert.Empty(OuterBuildClaim.PartsOfRunningOuterBuild(state)); // a list left by an outer build that ended
     }
+
+    [Fact]
+    public void Parts_that_cannot_be_recorded_are_reported_and_do_not_throw()
+    {
+        var notAFolder = _dir.Combine("obj", "mlguard-file");
+        Directory.CreateDirectory(Path.GetDirectoryName(notAFolder)!);
+        File.WriteAllText(notAFolder, "a file where the state folder should be");
+
+        Assert.False(OuterBuildClaim.RecordParts(notAFolder, [_dir.Combine("x.lockpart")]));
+    }
 }
