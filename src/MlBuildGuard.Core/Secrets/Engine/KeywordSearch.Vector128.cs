@@ -152,6 +152,68 @@ public sealed partial class KeywordSearch
             & Vector128.ShuffleNative(_hi3, Vector128.ShiftRightLogical(Vector128.LoadUnsafe(ref p, 3).AsUInt16(), 4).AsByte() & Nibble);
     }
 
+    /// <summary>
+    /// <see cref="FindPairAvx2"/> at half the width, for a set of one exact keyword (the private-key detector): two byte
+    /// compares per 16 bytes at the keyword's two rarest offsets, line feeds counted beside, blocks with a candidate noted
+    /// and checked after each stretch. Returns the first keyword start not looked at; adds the line feeds before it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int FindPair128<TCount>(ReadOnlySpan<byte> data, int i, List<KeywordHit> hits, ref long lineFeeds)
+        where TCount : struct, IFlag
+    {
+        var (a, b) = (_pair.A, _pair.B);
+        var first = Vector128.Create(_single![a]);
+        var second = Vector128.Create(_single[b]);
+        var lineFeed = Vector128.Create((byte)'\n');
+        Span<int> noted = stackalloc int[Stretch];
+        var last = data.Length - 32 - Math.Max(Math.Max(a, b), _single.Length - 1);
+        while (i <= last)
+        {
+            var counts = Vector128<byte>.Zero;
+            var blocks = Math.Min(Stretch, (last - i) / 32 + 1);
+            var found = 0;
+            ref var p = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), i);
+            for (var n = 0; n < blocks; n++)
+            {
+                var m = (Vector128.Equals(Vector128.LoadUnsafe(ref p, (nuint)a), first) & Vector128.Equals(Vector128.LoadUnsafe(ref p, (nuint)b), second))
+                    | (Vector128.Equals(Vector128.LoadUnsafe(ref p, (nuint)a + 16), first) & Vector128.Equals(Vector128.LoadUnsafe(ref p, (nuint)b + 16), second));
+                if (TCount.On)
+                {
+                    counts -= Vector128.Equals(Vector128.LoadUnsafe(ref p), lineFeed) + Vector128.Equals(Vector128.LoadUnsafe(ref p, 16), lineFeed);
+                }
+
+                if (m != Vector128<byte>.Zero)
+                {
+                    noted[found++] = n;
+                }
+
+                p = ref Unsafe.Add(ref p, 32);
+            }
+
+            if (TCount.On)
+            {
+                var (low, high) = Vector128.Widen(counts);
+                lineFeeds += Vector128.Sum(low + high);
+            }
+
+            foreach (var n in noted[..found])
+            {
+                // The keyword fits before the end of the data at every start of the block (see last).
+                for (var at = i + 32 * n; at < i + 32 * n + 32; at++)
+                {
+                    if (data[at + a] == _single[a] && data[at + b] == _single[b] && data.Slice(at, _single.Length).SequenceEqual(_single))
+                    {
+                        hits.Add(new KeywordHit(at, 0));
+                    }
+                }
+            }
+
+            i += 32 * blocks;
+        }
+
+        return i;
+    }
+
     /// <summary>Every position masked to its low nibble: a lookup that gives 0 for any index of 16 or more (Arm).</summary>
     private readonly struct MaskAll : IMasking
     {

@@ -132,6 +132,10 @@ public sealed partial class KeywordSearch
             {
                 start = countLineFeeds ? FindPairAvx2<Yes>(data, from, hits, ref singleLineFeeds) : FindPairAvx2<No>(data, from, hits, ref singleLineFeeds);
             }
+            else if (_path != SearchPath.Scalar && Vector128.IsHardwareAccelerated)
+            {
+                start = countLineFeeds ? FindPair128<Yes>(data, from, hits, ref singleLineFeeds) : FindPair128<No>(data, from, hits, ref singleLineFeeds);
+            }
 
             FindSingle(data, start, single, hits);
             return countLineFeeds ? singleLineFeeds + data[start..].Count((byte)'\n') : 0;
