@@ -196,18 +196,7 @@ public sealed partial class KeywordSearch
                 lineFeeds += Vector128.Sum(low + high);
             }
 
-            foreach (var n in noted[..found])
-            {
-                // The keyword fits before the end of the data at every start of the block (see last).
-                for (var at = i + 32 * n; at < i + 32 * n + 32; at++)
-                {
-                    if (data[at + a] == _single[a] && data[at + b] == _single[b] && data.Slice(at, _single.Length).SequenceEqual(_single))
-                    {
-                        hits.Add(new KeywordHit(at, 0));
-                    }
-                }
-            }
-
+            AddPairHits(data, i, 32, noted[..found], hits);
             i += 32 * blocks;
         }
 

@@ -250,22 +250,32 @@ public sealed partial class KeywordSearch
                 lineFeeds += (long)Vector256.Sum(Avx2.SumAbsoluteDifferences(counts, Vector256<byte>.Zero));
             }
 
-            foreach (var n in noted[..found])
-            {
-                // The keyword fits before the end of the data at every start of the block (see last).
-                for (var at = i + 64 * n; at < i + 64 * n + 64; at++)
-                {
-                    if (data[at + a] == _single[a] && data[at + b] == _single[b] && data.Slice(at, _single.Length).SequenceEqual(_single))
-                    {
-                        hits.Add(new KeywordHit(at, 0));
-                    }
-                }
-            }
-
+            AddPairHits(data, i, 64, noted[..found], hits);
             i += 64 * blocks;
         }
 
         return i;
+    }
+
+    /// <summary>
+    /// The single keyword at every start of the noted blocks (indexes of <paramref name="blockBytes"/>-byte blocks from
+    /// <paramref name="i"/>) of a pair loop. The loops stop early enough that the keyword fits before the end of the data
+    /// at every start of a block.
+    /// </summary>
+    private void AddPairHits(ReadOnlySpan<byte> data, int i, int blockBytes, ReadOnlySpan<int> noted, List<KeywordHit> hits)
+    {
+        var single = _single!;
+        var (a, b) = (_pair.A, _pair.B);
+        foreach (var n in noted)
+        {
+            for (var at = i + blockBytes * n; at < i + blockBytes * (n + 1); at++)
+            {
+                if (data[at + a] == single[a] && data[at + b] == single[b] && data.Slice(at, single.Length).SequenceEqual(single))
+                {
+                    hits.Add(new KeywordHit(at, 0));
+                }
+            }
+        }
     }
 
     /// <summary>The keyword of a set of one exact keyword at every start from <paramref name="from"/> (overlaps included).</summary>
