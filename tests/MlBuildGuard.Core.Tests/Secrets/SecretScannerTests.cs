@@ -1,6 +1,7 @@
 using System.Text;
 using MlBuildGuard.Core.Secrets;
 using MlBuildGuard.Core.Secrets.Engine;
+using MlBuildGuard.Core.Secrets.Files;
 using MlBuildGuard.Testing.Secrets;
 
 namespace MlBuildGuard.Core.Tests.Secrets;
@@ -245,5 +246,34 @@ public sealed class HashingPassSecretTests
         Assert.Equal(plain.Size, scanned.Size);
         Assert.False(scanned.HoldsPrivateKey);
         Assert.Equal(planted.Select(p => SecretMath.Fingerprint(p.RuleId, p.Secret)), scanner.Complete().Select(m => m.Fingerprint));
+    }
+
+    [Fact]
+    public void The_hashing_pass_and_mlguard_secrets_give_the_lines_of_a_scan_in_memory()
+    {
+        // Both read a file in buffers of a megabyte and count line feeds as the bytes pass.
+        using var dir = new MlBuildGuard.Testing.TempDirectory();
+        var fakes = new FakeSecrets(32);
+        var path = dir.Combine("train.csv");
+        var text = new StringBuilder();
+        for (var i = 0; text.Length < (3 << 20); i++)
+        {
+            // The first secret is past the pass's first buffer (1 MiB), at the end of a line that starts before it.
+            var first = text.Length > 1_000_000 && text.Length < 1_010_000;
+            text.Append(i).Append(',').Append(first ? new string('y', 100_000) + " " + fakes.GitHubToken().Text
+                    : text.Length > 1_100_000 && i % 997 == 0 ? fakes.Makers[i % fakes.Makers.Count].Make().Text
+                    : fakes.Random("abcdef0123456789", i % 200))
+                .Append(i % 5 == 0 ? "\r\n" : "\n");
+        }
+
+        File.WriteAllText(path, text.ToString());
+        var expected = SecretScanner.Scan(SecretRuleSet.BuiltIn, File.ReadAllBytes(path));
+        Assert.True(expected.Count > 10);
+        Assert.True(expected[0].Offset > (1 << 20) && expected[0].Column > 100_000);
+
+        var scanner = new SecretScanner(SecretRuleSet.BuiltIn);
+        Hashing.Sha256File.Compute(path, scanner);
+        Assert.Equal(expected, scanner.Complete());
+        Assert.Equal(expected, SecretFileScanner.Scan(path, SecretRuleSet.BuiltIn).Matches);
     }
 }
