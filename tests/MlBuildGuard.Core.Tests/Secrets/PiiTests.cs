@@ -88,6 +88,52 @@ public sealed class PiiTests
         Assert.Equal(kind, PiiValidators.Classify(value));
     }
 
+    /// <summary>
+    /// The per-cell dispatch tries only the kinds a value's characters allow: it must name the first kind of
+    /// <see cref="PiiValidators.Order"/> whose validator accepts the value, for valid values of every kind, their near
+    /// misses (a digit or letter changed, separators moved) and cells of every other shape.
+    /// </summary>
+    [Fact]
+    public void Classify_names_the_first_kind_in_order_whose_validator_accepts_the_value()
+    {
+        var random = new Random(14);
+        string[] seeds =
+        [
+            "jane.doe@example.com", "+44 20 7946 0958", "(415) 555-0123", "4111 1111 1111 1111", "378282246310005",
+            "GB82 WEST 1234 5698 7654 32", "NL91ABNA0417164300", "123-45-6789", "AB 12 34 56 C", "111222333", "12345678Z",
+            "X1234567L", "0.056508", "2024-01-05", "192.168.10.20", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "12345",
+            "model request review", "7fbc6b18c6ff7963ab14acdb4a89c453", "MRpervcB7eOMb+Xsrte6B8HSPyEuwUxR", "a@b", "+1234567",
+        ];
+        const string alphabet = "0123456789 -.()+@abcXYZ";
+        var values = new List<string>(seeds);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var chars = seeds[random.Next(seeds.Length)].ToCharArray();
+            for (var edits = random.Next(1, 3); edits > 0; edits--)
+            {
+                chars[random.Next(chars.Length)] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            values.Add(new string(chars));
+            values.Add(new string(Enumerable.Range(0, random.Next(1, 70)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray()));
+        }
+
+        var kinds = new HashSet<PiiKind>();
+        foreach (var value in values)
+        {
+            var trimmed = value.AsSpan().Trim();
+            PiiKind? expected = trimmed.IsEmpty || trimmed.Length > PiiValidators.MaxValueLength ? null
+                : PiiValidators.Order.Where(k => PiiValidators.Is(k, value.Trim())).Cast<PiiKind?>().FirstOrDefault();
+            Assert.True(expected == PiiValidators.Classify(value), $"'{value}': expected {expected}, got {PiiValidators.Classify(value)}");
+            if (expected is { } kind)
+            {
+                kinds.Add(kind);
+            }
+        }
+
+        Assert.Equal(Enum.GetValues<PiiKind>().Length, kinds.Count); // every kind was among the values
+    }
+
     [Fact]
     public void A_column_is_reported_when_its_share_reaches_the_threshold_and_ids_columns_are_not()
     {

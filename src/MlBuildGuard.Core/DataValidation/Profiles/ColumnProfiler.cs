@@ -173,7 +173,7 @@ public sealed class ColumnProfiler
     /// matches it) or personal data (an e-mail address, a phone or card number...), whatever the input's <c>Pii</c>.
     /// </summary>
     private static bool MayBeRecorded(string value) =>
-        Secrets.PersonalData.PiiValidators.Classify(value.AsSpan().Trim()) is null
+        Secrets.PersonalData.PiiValidators.ClassifyTrimmed(value.AsSpan().Trim()) is null
         && Secrets.SecretScanner.ScanText(Secrets.SecretRuleSet.BuiltIn, value, "category").Count == 0;
 
     /// <summary>Cuts the grid into up to <see cref="TargetBins"/> bins of about equal share, at grid boundaries.</summary>

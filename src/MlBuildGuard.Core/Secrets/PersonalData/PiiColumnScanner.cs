@@ -71,7 +71,7 @@ public sealed class PiiColumnScanner
         }
 
         counts.NonEmpty++;
-        if (PiiValidators.Classify(trimmed) is { } kind)
+        if (PiiValidators.ClassifyTrimmed(trimmed) is { } kind)
         {
             counts.ByKind[(int)kind]++;
         }

@@ -64,39 +64,39 @@ public static partial class PiiValidators
     /// <summary>The characters a number-only kind is written with: digits and the separators of cards, phones and SSNs.</summary>
     private static readonly SearchValues<char> NumberCharacters = SearchValues.Create("0123456789 -.()+");
 
+    /// <summary>The kind of personal data the whole value (trimmed) is, or null: the first kind of <see cref="Order"/> it is.</summary>
+    public static PiiKind? Classify(ReadOnlySpan<char> value) => ClassifyTrimmed(value.Trim());
+
     /// <summary>
-    /// The kind of personal data the whole value is, or null. A tabular reader calls this for every cell, so one
-    /// vectorised look at the characters first says which kinds are possible at all: card, phone, SSN and BSN are written
-    /// with digits and separators only, IBAN, NINO and DNI hold letters, an e-mail address holds '@'. Text, digests,
-    /// base64 and UUIDs are ruled out for most kinds there, and each validator then rejects on length and leading
-    /// characters before it allocates or runs a regex.
+    /// <see cref="Classify"/> of a value already trimmed. A tabular reader calls this for every cell, so one vectorised
+    /// look at the characters first says which kinds are possible at all: card, SSN, BSN and phone are written with
+    /// digits and separators only, IBAN, NINO and DNI hold letters, an e-mail address holds '@'. The possible kinds are
+    /// then tried in <see cref="Order"/>'s order (no other kind can match such a value), and each validator rejects on
+    /// length and leading characters before it allocates or runs a regex, so text, digests, base64 and UUIDs cost little.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static PiiKind? Classify(ReadOnlySpan<char> value)
+    internal static PiiKind? ClassifyTrimmed(ReadOnlySpan<char> value)
     {
-        value = value.Trim();
         if (value.IsEmpty || value.Length > MaxValueLength)
         {
             return null;
         }
 
-        var numeric = !value.ContainsAnyExcept(NumberCharacters);
-        var hasAt = !numeric && value.Contains('@');
-        foreach (var kind in OrderArray)
+        if (!value.ContainsAnyExcept(NumberCharacters))
         {
-            var possible = kind switch
-            {
-                PiiKind.PaymentCard or PiiKind.Phone or PiiKind.UsSsn or PiiKind.NlBsn => numeric,
-                PiiKind.Email => hasAt,
-                _ => !numeric, // IBAN, NINO, DNI/NIE
-            };
-            if (possible && Is(kind, value))
-            {
-                return kind;
-            }
+            // A card has at least 12 digits, a phone number at least 7.
+            return value.Length >= 12 && IsPaymentCard(value) ? PiiKind.PaymentCard
+                : IsUsSsn(value) ? PiiKind.UsSsn
+                : IsNlBsn(value) ? PiiKind.NlBsn
+                : value.Length >= 7 && IsPhone(value) ? PiiKind.Phone
+                : null;
         }
 
-        return null;
+        return IsIban(value) ? PiiKind.Iban
+            : IsUkNino(value) ? PiiKind.UkNino
+            : IsEsDni(value) ? PiiKind.EsDni
+            : value.Contains('@') && IsEmail(value) ? PiiKind.Email
+            : null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
