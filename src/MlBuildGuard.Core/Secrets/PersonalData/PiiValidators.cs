@@ -82,22 +82,33 @@ public static partial class PiiValidators
             return null;
         }
 
+        // Each validator is called only for a value of a length its kind can have (the calls are most of the cost).
+        var length = value.Length;
         if (!value.ContainsAnyExcept(NumberCharacters))
         {
-            // A card has at least 12 digits, a phone number at least 7.
-            return value.Length >= 12 && IsPaymentCard(value) ? PiiKind.PaymentCard
-                : IsUsSsn(value) ? PiiKind.UsSsn
-                : IsNlBsn(value) ? PiiKind.NlBsn
-                : value.Length >= 7 && IsPhone(value) ? PiiKind.Phone
+            return length >= CardMinDigits && IsPaymentCard(value) ? PiiKind.PaymentCard
+                : length == SsnLength && IsUsSsn(value) ? PiiKind.UsSsn
+                : length == BsnLength && IsNlBsn(value) ? PiiKind.NlBsn
+                : length >= PhoneMinDigits && IsPhone(value) ? PiiKind.Phone
                 : null;
         }
 
-        return IsIban(value) ? PiiKind.Iban
-            : IsUkNino(value) ? PiiKind.UkNino
-            : IsEsDni(value) ? PiiKind.EsDni
+        return length >= IbanMinLength && IsIban(value) ? PiiKind.Iban
+            : length is >= NinoMinLength and <= NinoMaxLength && IsUkNino(value) ? PiiKind.UkNino
+            : length == DniLength && IsEsDni(value) ? PiiKind.EsDni
             : value.Contains('@') && IsEmail(value) ? PiiKind.Email
             : null;
     }
+
+    // The lengths the kinds can have (the validators check them first; Classify before it calls them).
+    private const int CardMinDigits = 12;
+    private const int PhoneMinDigits = 7;
+    private const int IbanMinLength = 15; // Norway's
+    private const int SsnLength = 11; // AAA-GG-SSSS
+    private const int BsnLength = 9;
+    private const int NinoMinLength = 9; // AB123456C
+    private const int NinoMaxLength = 13; // AB 12 34 56 C
+    private const int DniLength = 9;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Is(PiiKind kind, ReadOnlySpan<char> value) => kind switch
@@ -160,7 +171,7 @@ public static partial class PiiValidators
         }
 
         var plus = value[0] == '+';
-        return digits is >= 7 and <= 15 && (plus || separators > 0) && !(dots > 0 && IsDecimalList(value)) && PhoneShape().IsMatch(value)
+        return digits is >= PhoneMinDigits and <= 15 && (plus || separators > 0) && !(dots > 0 && IsDecimalList(value)) && PhoneShape().IsMatch(value)
             && !DateOrAddress().IsMatch(value);
     }
 
@@ -215,7 +226,7 @@ public static partial class PiiValidators
             }
         }
 
-        return n >= 12 && !previousSeparator && IssuerAccepts(digits[..n]) && Luhn(digits[..n]);
+        return n >= CardMinDigits && !previousSeparator && IssuerAccepts(digits[..n]) && Luhn(digits[..n]);
     }
 
     private static bool IssuerAccepts(ReadOnlySpan<byte> d)
@@ -290,7 +301,7 @@ public static partial class PiiValidators
     public static bool IsIban(ReadOnlySpan<char> value)
     {
         // The country and check digits come first, never split by a space: most cells fail here.
-        if (value.Length < 15 || !char.IsAsciiLetter(value[0]) || !char.IsAsciiLetter(value[1]) || !char.IsAsciiDigit(value[2]) || !char.IsAsciiDigit(value[3]))
+        if (value.Length < IbanMinLength || !char.IsAsciiLetter(value[0]) || !char.IsAsciiLetter(value[1]) || !char.IsAsciiDigit(value[2]) || !char.IsAsciiDigit(value[3]))
         {
             return false;
         }
@@ -342,7 +353,7 @@ public static partial class PiiValidators
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsUsSsn(ReadOnlySpan<char> value)
     {
-        if (value.Length != 11 || value[3] != '-' || value[6] != '-'
+        if (value.Length != SsnLength || value[3] != '-' || value[6] != '-'
             || value[..3].ContainsAnyExceptInRange('0', '9') || value[4..6].ContainsAnyExceptInRange('0', '9') || value[7..].ContainsAnyExceptInRange('0', '9'))
         {
             return false;
@@ -360,7 +371,7 @@ public static partial class PiiValidators
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsUkNino(ReadOnlySpan<char> value)
     {
-        if (value.Length is < 9 or > 13 || !char.IsAsciiLetter(value[0]) || !char.IsAsciiLetter(value[1]) || !NinoPattern().IsMatch(value))
+        if (value.Length is < NinoMinLength or > NinoMaxLength || !char.IsAsciiLetter(value[0]) || !char.IsAsciiLetter(value[1]) || !NinoPattern().IsMatch(value))
         {
             return false;
         }
@@ -373,7 +384,7 @@ public static partial class PiiValidators
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsNlBsn(ReadOnlySpan<char> value)
     {
-        if (value.Length != 9 || value.ContainsAnyExceptInRange('0', '9') || !value.ContainsAnyExcept('0'))
+        if (value.Length != BsnLength || value.ContainsAnyExceptInRange('0', '9') || !value.ContainsAnyExcept('0'))
         {
             return false;
         }
@@ -392,7 +403,7 @@ public static partial class PiiValidators
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsEsDni(ReadOnlySpan<char> value)
     {
-        if (value.Length != 9)
+        if (value.Length != DniLength)
         {
             return false;
         }
