@@ -33,7 +33,7 @@ public sealed class MlGuardClaimLockCommit : Microsoft.Build.Utilities.Task
             try
             {
                 engine.RegisterTaskObject(key, OuterBuildClaim.Take(Path.GetFullPath(StateDirectory)), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-                if (!OuterBuildClaim.RecordParts(Path.GetFullPath(StateDirectory), LockParts.Select(p => Path.GetFullPath(p.ItemSpec))))
+                if (!OuterBuildClaim.RecordParts(Path.GetFullPath(StateDirectory), LockParts.Select(p => p.ItemSpec)))
                 {
                     Log.LogMessage(MessageImportance.Normal, "MlBuildGuard: the frameworks' provenance records will name the training inputs of the lock as it stands, not as this build commits it (the list of this build's lock parts could not be written).");
                 }
